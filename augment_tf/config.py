@@ -1,0 +1,153 @@
+"""Every knob of the synthesis in one place: geometry, scene content, photometric effects.
+
+Each photometric and scene effect is an `Effect`: a probability and a range its
+strength is drawn from. Configs are frozen dataclasses, so a training run can
+write them to JSON (`to_dict`) and rebuild them exactly (`from_dict`).
+"""
+
+import dataclasses
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Effect:
+    """An effect applied to a sample with probability `p`, its strength uniform in [low, high]."""
+    p: float
+    low: float
+    high: float
+
+    def __post_init__(self):
+        if not 0.0 <= self.p <= 1.0 or self.low > self.high:
+            raise ValueError(f"Effect needs 0 <= p <= 1 and low <= high. Received: {self}")
+
+
+@dataclasses.dataclass(frozen=True)
+class GeometryConfig:
+    """Where the labelled card lands and how the camera sees it.
+
+    Attributes:
+      scale: the card's larger projected extent as a fraction of the frame side.
+      max_rotation_deg: in-plane rotation is uniform in +-this.
+      max_tilt_deg: out-of-plane tilt from the camera axis, uniform in 0..this.
+      focal: focal length in frame sides (0.7 is a phone's wide lens, 2.5 a zoom).
+      max_shear: image-space shear, uniform in +-this on each axis.
+      allow_outside: let corners leave the frame (then `visible` flags them).
+    """
+    scale: tuple[float, float] = (0.15, 0.85)
+    max_rotation_deg: float = 180.0
+    max_tilt_deg: float = 60.0
+    focal: tuple[float, float] = (0.7, 2.5)
+    max_shear: float = 0.08
+    allow_outside: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class SceneConfig:
+    """What else is in the photo: other cards, occluders, a sleeve, the background.
+
+    Attributes:
+      neighbors: how many other-card slots each sample has (each costs a texture pass).
+      neighbor: per slot: presence probability and the gap to the labelled card
+        as a fraction of its width (negative overlaps).
+      loose_neighbor_p: share of present neighbours thrown at any angle rather
+        than laid in a binder/table grid.
+      occluder: presence probability, and size as a fraction of the card's shorter side.
+      sleeve: presence probability, and the margin around the card in mm.
+      background_zoom: how much the background crop is magnified.
+    """
+    neighbors: int = 2
+    neighbor: Effect = Effect(0.45, -0.04, 0.25)
+    loose_neighbor_p: float = 0.3
+    occluder: Effect = Effect(0.35, 0.12, 0.35)
+    sleeve: Effect = Effect(0.35, 0.6, 2.0)
+    background_zoom: tuple[float, float] = (1.0, 3.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class PhotometricConfig:
+    """Camera and lighting effects, applied in the order a camera would produce them.
+
+    Spatial strengths are fractions of the frame side, so the look does not
+    change with the output size.
+    """
+    shadow: Effect = Effect(0.35, 0.15, 0.6)           # darkening inside the shadow
+    glare: Effect = Effect(0.35, 0.2, 1.0)             # peak added brightness
+    defocus: Effect = Effect(0.3, 0.0, 0.006)          # Gaussian sigma
+    motion_blur: Effect = Effect(0.2, 0.0, 0.02)       # streak length
+    vignette: Effect = Effect(0.5, 0.05, 0.45)         # darkening at the corners
+    white_balance: Effect = Effect(0.7, -0.2, 0.2)     # warm (+) or cool (-) log-gain
+    brightness: Effect = Effect(0.8, -0.2, 0.2)        # added to every channel
+    contrast: Effect = Effect(0.8, 0.65, 1.35)         # scale around the mean
+    saturation: Effect = Effect(0.7, 0.3, 1.5)         # scale of chroma
+    hue: Effect = Effect(0.4, -0.06, 0.06)             # rotation in turns
+    gamma: Effect = Effect(0.5, 0.7, 1.4)
+    noise: Effect = Effect(0.8, 0.002, 0.05)           # sensor noise std at mid grey
+    jpeg: Effect = Effect(0.5, 15.0, 95.0)             # quality of the JPEG-like quantisation
+
+
+@dataclasses.dataclass(frozen=True)
+class SynthesisConfig:
+    """A complete recipe for one synthesised batch.
+
+    Attributes:
+      size: output images are size x size pixels.
+      card_height: height of the card textures the synthesis samples (their
+        width follows from the 63:88 aspect); about 2x the largest card in the
+        output keeps them sharp.
+      mip_levels: texture pyramid depth for anti-aliased minification.
+    """
+    size: int = 256
+    card_height: int = 512
+    mip_levels: int = 5
+    geometry: GeometryConfig = GeometryConfig()
+    scene: SceneConfig = SceneConfig()
+    photometric: PhotometricConfig = PhotometricConfig()
+
+    def __post_init__(self):
+        if self.size < 16 or self.size % 16 or self.card_height % 2 ** (self.mip_levels - 1):
+            raise ValueError("SynthesisConfig needs size a multiple of 16 and card_height divisible by "
+                             f"2**(mip_levels - 1). Received: size={self.size}, "
+                             f"card_height={self.card_height}, mip_levels={self.mip_levels}")
+
+    @classmethod
+    def for_size(cls, size: int, **kwargs) -> "SynthesisConfig":
+        """A config for `size` x `size` output with textures about twice the largest card.
+
+        Args:
+          size: output side, a multiple of 16.
+          **kwargs: other fields to set.
+        """
+        card_height = min(1024, -(-2 * size // 16) * 16)
+        return cls(size=size, card_height=card_height, **kwargs)
+
+    @property
+    def card_width(self) -> int:
+        """Texture width: the card's 63:88 aspect, rounded to a multiple of the mip step."""
+        step = 2 ** (self.mip_levels - 1)
+        return max(step, round(self.card_height * 63 / 88 / step) * step)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Returns plain JSON-able nested dicts."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "SynthesisConfig":
+        """Rebuilds a config written by `to_dict`; unknown keys raise."""
+        return _from_dict(cls, values)
+
+
+def _from_dict(cls, values: dict[str, Any]):
+    kwargs = {}
+    for field in dataclasses.fields(cls):
+        if field.name not in values:
+            continue
+        value, default = values[field.name], getattr(cls, field.name, None)
+        if dataclasses.is_dataclass(default):
+            value = _from_dict(type(default), value)
+        elif isinstance(default, tuple):
+            value = tuple(value)
+        kwargs[field.name] = value
+    unknown = set(values) - {field.name for field in dataclasses.fields(cls)}
+    if unknown:
+        raise ValueError(f"Unknown {cls.__name__} keys: {sorted(unknown)}")
+    return cls(**kwargs)

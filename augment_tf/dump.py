@@ -1,0 +1,145 @@
+"""Dump a static dataset of synthesised photos for inspection or fixed training sets.
+
+    python -m augment_tf.dump --data_dir DIR --out OUT --num N [--size 1024] [--seed S]
+
+Writes OUT/00000_Card_Name.jpg ..., OUT/annotations.json in the seed project's
+schema (corners in pixels of the written image), and OUT/contact_sheet.png with
+the corners drawn on a grid of the first samples. Files are written under
+temporary names and renamed, so an interrupted dump never leaves a
+half-written image or annotations.json.
+"""
+
+import argparse
+import io
+import math
+import os
+import pathlib
+import re
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+import tqdm  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
+
+from augment_tf import annotations, pipeline, synthesize  # noqa: E402
+from augment_tf.config import SynthesisConfig  # noqa: E402
+
+_CORNER_COLOURS = ["#ff3030", "#30ff30", "#3080ff", "#ffe030"]  # TL, TR, BR, BL
+_SHEET_TILE = 256
+_SHEET_COUNT = 16
+_OWN_FILES = re.compile(r"^(\d{5}_.*\.jpg|annotations\.json|contact_sheet\.png)$")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m augment_tf.dump", description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--data_dir", default=os.path.expanduser("~/tensorflow_datasets"),
+                        help="TFDS data folder that `tfds build mtg_tfds` wrote to")
+    parser.add_argument("--config", default="procedural", help="which mtg_tfds config to read cards from")
+    parser.add_argument("--out", required=True, help="output folder (created if missing)")
+    parser.add_argument("--num", type=int, required=True, help="number of images to write")
+    parser.add_argument("--size", type=int, default=1024, help="image side in pixels (a multiple of 16)")
+    parser.add_argument("--seed", type=int, default=0, help="same seed, same images")
+    parser.add_argument("--batch_size", type=int, default=8, help="images synthesised per step")
+    parser.add_argument("--quality", type=int, default=92, help="JPEG quality of the written images")
+    parser.add_argument("--xla", choices=["auto", "on", "off"], default="auto",
+                        help="compile the synthesis with XLA; auto: on with a GPU or for 256+ images")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="write into a non-empty OUT, replacing an earlier dump's files")
+    args = parser.parse_args(argv)
+    for name, low in (("num", 1), ("batch_size", 1), ("size", 16)):
+        if getattr(args, name) < low:
+            parser.error(f"--{name} must be at least {low}, got {getattr(args, name)}")
+    if args.size % 16:
+        parser.error(f"--size must be a multiple of 16, got {args.size}")
+    if not 1 <= args.quality <= 100:
+        parser.error(f"--quality must be in 1..100, got {args.quality}")
+    return args
+
+
+def prepare_output(out: pathlib.Path, overwrite: bool) -> None:
+    """Creates OUT; refuses a non-empty one unless `overwrite`, then removes an earlier dump's files only."""
+    if out.exists() and not out.is_dir():
+        raise SystemExit(f"error: --out {out} exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    if any(out.iterdir()) and not overwrite:
+        raise SystemExit(f"error: --out {out} is not empty; pass --overwrite to replace its dump")
+    for path in out.iterdir():
+        if path.is_file() and _OWN_FILES.match(path.name):
+            path.unlink()
+
+
+def filename(index: int, card_name: str) -> str:
+    """`00042_Llanowar_Elves.jpg`, as the seed named its images."""
+    return f"{index:05d}_{re.sub(r'[^A-Za-z0-9]+', '_', card_name).strip('_') or 'card'}.jpg"
+
+
+def encode_jpeg(image: np.ndarray, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def contact_sheet(images: list[np.ndarray], corners: list[np.ndarray]) -> Image.Image:
+    """A grid of thumbnails with each corner drawn in its own colour (TL red, TR green, BR blue, BL yellow)."""
+    columns = math.ceil(math.sqrt(len(images)))
+    rows = math.ceil(len(images) / columns)
+    sheet = Image.new("RGB", (columns * _SHEET_TILE, rows * _SHEET_TILE), "black")
+    for index, (image, points) in enumerate(zip(images, corners)):
+        tile = Image.fromarray(image).resize((_SHEET_TILE, _SHEET_TILE), Image.Resampling.BILINEAR)
+        scaled = points * (_SHEET_TILE / image.shape[1])
+        draw = ImageDraw.Draw(tile)
+        draw.polygon([tuple(p) for p in scaled], outline="white")
+        for (x, y), colour in zip(scaled, _CORNER_COLOURS):
+            draw.ellipse((x - 4, y - 4, x + 4, y + 4), outline=colour, width=2)
+        sheet.paste(tile, ((index % columns) * _SHEET_TILE, (index // columns) * _SHEET_TILE))
+    return sheet
+
+
+def dump(args: argparse.Namespace) -> None:
+    out = pathlib.Path(args.out)
+    builder = pipeline.load_builder(args.data_dir, args.config)
+    prepare_output(out, args.overwrite)
+    config = SynthesisConfig.for_size(args.size)
+    use_xla = args.xla == "on" or (args.xla == "auto" and (tf.config.list_physical_devices("GPU") or args.num >= 256))
+    synthesise = synthesize.compile_synthesis(config, jit_compile=bool(use_xla))
+    batches = pipeline.training_batches(builder, config, args.batch_size, seed=args.seed)
+    records, sheet_images, sheet_corners = [], [], []
+    with tqdm.tqdm(total=args.num, unit="img", desc=f"dumping to {out}") as progress:
+        for step, batch in enumerate(batches):
+            result = synthesise(batch["cards"], batch["backgrounds"], tf.constant([args.seed, step]))
+            images = np.uint8(np.round(result["image"].numpy() * 255))
+            for image, corners, name in zip(images, result["corners"].numpy(), batch["name"].numpy()):
+                if len(records) == args.num:
+                    break
+                card_name = name.decode()
+                path = out / filename(len(records), card_name)
+                annotations.write_atomically(path, encode_jpeg(image, args.quality))
+                records.append({"filename": path.name, "card_name": card_name, "corners": corners})
+                if len(sheet_images) < _SHEET_COUNT:
+                    sheet_images.append(image)
+                    sheet_corners.append(corners)
+                progress.update(1)
+            if len(records) == args.num:
+                break
+    annotations.write_annotations(out, records)
+    buffer = io.BytesIO()
+    contact_sheet(sheet_images, sheet_corners).save(buffer, format="PNG")
+    annotations.write_atomically(out / "contact_sheet.png", buffer.getvalue())
+    print(f"wrote {len(records)} images, {out / annotations.ANNOTATIONS} and {out / 'contact_sheet.png'}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    try:
+        dump(args)
+    except pipeline.DatasetNotFoundError as error:
+        sys.exit(f"error: {error}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Other cards in the frame: binder and table neighbours of the labelled card.
+
+Neighbours lie in the labelled card's plane, so they share its perspective: each
+is an in-plane move (rotation + translation, in texels) of the labelled card.
+They lie under it, may touch or overlap it slightly, and are never fully
+visible nor larger than it, so the labelled card stays the one fully in frame
+and the largest. All slots are drawn in one texture pass: each pixel reads the
+first slot that covers it.
+"""
+
+import dataclasses
+import math
+
+import tensorflow as tf
+
+from augment_tf import fusion, homography, seeds, texture
+from augment_tf.composite import PlaneCoords
+from augment_tf.config import SceneConfig
+from augment_tf.geometry import texture_corners
+
+# Binder/table grid directions: right, left, below, above, then the diagonals.
+_DIRECTIONS = [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [1, -1], [-1, 1], [-1, -1]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Neighbors:
+    """K neighbour slots of a batch.
+
+    Attributes:
+      to_neighbor: [K, B, 3, 3] affine maps from labelled-card texels to each neighbour's texels.
+      present: [K, B] bool.
+      card: [K, B] int32 index of the card texture each neighbour shows.
+    """
+    to_neighbor: tf.Tensor
+    present: tf.Tensor
+    card: tf.Tensor
+
+
+def _placement(seed: tf.Tensor, batch_size, width: int, height: int, config: SceneConfig) -> tf.Tensor:
+    """Returns [B, 3, 3] maps from a neighbour's texels to the labelled card's texels."""
+    b = [batch_size]
+    direction = tf.gather(tf.constant(_DIRECTIONS, tf.float32),
+                          seeds.integers(seed, "direction", b, 0, 8))
+    gap = seeds.uniform(seed, "gap", b, config.neighbor.low, config.neighbor.high) * width
+    grid = direction * tf.stack([width + gap, height + gap], -1) + seeds.normal(seed, "jitter", [batch_size, 2]) * 0.015 * width
+    grid_angle = seeds.normal(seed, "grid_angle", b) * math.radians(2.0)
+    loose = seeds.bernoulli(seed, "loose", b, config.loose_neighbor_p)
+    radius = seeds.uniform(seed, "radius", b, 0.75, 1.3) * height
+    bearing = seeds.uniform(seed, "bearing", b, 0.0, 2 * math.pi)
+    loose_offset = tf.stack([radius * tf.cos(bearing), radius * tf.sin(bearing)], -1)
+    offset = tf.where(loose[:, None], loose_offset, grid)
+    angle = tf.where(loose, seeds.uniform(seed, "loose_angle", b, -math.pi, math.pi), grid_angle)
+    centre = tf.tile(tf.constant([[width / 2, height / 2]], tf.float32), [batch_size, 1])
+    return homography.compose(homography.translation(centre + offset), homography.rotation(angle),
+                              homography.translation(-centre))
+
+
+def _allowed(card_to_image: tf.Tensor, to_target: tf.Tensor, width: int, height: int, size: int) -> tf.Tensor:
+    """[B] bool: the neighbour is partly hidden (out of frame, behind the camera, or under the
+    labelled card) and not larger than the labelled card."""
+    batch_size = tf.shape(to_target)[0]
+    corners = texture_corners(width, height, batch_size)
+    neighbor_to_image = homography.compose(card_to_image, to_target)
+    ones = tf.ones_like(corners[..., :1])
+    projected = tf.linalg.matmul(tf.concat([corners, ones], -1), neighbor_to_image, transpose_b=True)
+    in_front = tf.reduce_all(projected[..., 2] > 0, axis=-1)
+    points = projected[..., :2] / tf.where(projected[..., 2:] > 0, projected[..., 2:], 1.0)
+    in_frame = tf.reduce_all((points >= 0) & (points <= size), axis=[1, 2])
+    on_target = homography.apply_homography(to_target, corners)
+    under_target = tf.reduce_any(tf.reduce_all((on_target >= 0) & (on_target <= [width, height]), -1), -1)
+    target = homography.apply_homography(card_to_image, corners)
+    larger = in_front & (_area(points) > _area(target))
+    return ~(in_front & in_frame & ~under_target) & ~larger
+
+
+def _area(quad: tf.Tensor) -> tf.Tensor:
+    """Shoelace area of [B, 4, 2] quads."""
+    x, y = quad[..., 0], quad[..., 1]
+    return 0.5 * tf.abs(tf.reduce_sum(x * tf.roll(y, -1, 1) - tf.roll(x, -1, 1) * y, axis=-1))
+
+
+def sample_neighbors(seed: tf.Tensor, card_to_image: tf.Tensor, texture_size: tuple[int, int], size: int,
+                     config: SceneConfig) -> Neighbors:
+    """Samples `config.neighbors` neighbour slots per image.
+
+    Args:
+      seed: [2] int seed.
+      card_to_image: [B, 3, 3] the labelled card's texel-to-output homography.
+      texture_size: (width, height) of card textures.
+      size: output side in pixels.
+      config: scene settings.
+
+    Returns:
+      `Neighbors`; slot k of image b shows card (b + k + 1) mod B.
+    """
+    width, height = texture_size
+    batch_size = tf.shape(card_to_image)[0]
+    maps, present, cards = [], [], []
+    for slot in range(config.neighbors):
+        slot_seed = seeds.child(seed, f"slot{slot}")
+        to_target = _placement(slot_seed, batch_size, width, height, config)
+        wanted = seeds.bernoulli(slot_seed, "present", [batch_size], config.neighbor.p)
+        maps.append(homography.invert(to_target))
+        present.append(wanted & _allowed(card_to_image, to_target, width, height, size))
+        cards.append((tf.range(batch_size) + slot + 1) % batch_size)
+    if not maps:
+        return Neighbors(tf.zeros([0, batch_size, 3, 3]), tf.zeros([0, batch_size], tf.bool),
+                         tf.zeros([0, batch_size], tf.int32))
+    stored = fusion.materialize_all({"maps": tf.stack(maps), "present": tf.stack(present), "cards": tf.stack(cards)})
+    return Neighbors(stored["maps"], stored["present"], stored["cards"])
+
+
+def render_neighbors(atlases: tf.Tensor, layout: texture.AtlasLayout, neighbors: Neighbors,
+                     plane: PlaneCoords) -> tf.Tensor:
+    """Draws all neighbour slots in one texture pass.
+
+    Args:
+      atlases: [B, N] int32 card pyramids.
+      layout: their layout.
+      neighbors: from `sample_neighbors`.
+      plane: the labelled card's plane coordinates of every output pixel.
+
+    Returns:
+      [B, P, 4] premultiplied RGBA.
+    """
+    margin = plane.texels_per_pixel                          # the anti-aliased ring around each card
+    u = tf.fill(tf.shape(plane.u), -1e4)                     # far outside any card: reads transparent
+    v, card = u, tf.zeros(tf.shape(plane.u), tf.int32)
+    for slot in reversed(range(neighbors.present.shape[0])):
+        m = neighbors.to_neighbor[slot]
+        us = m[:, 0, 0:1] * plane.u + m[:, 0, 1:2] * plane.v + m[:, 0, 2:3]
+        vs = m[:, 1, 0:1] * plane.u + m[:, 1, 1:2] * plane.v + m[:, 1, 2:3]
+        covers = (neighbors.present[slot][:, None] & plane.in_front
+                  & (us > -margin) & (us < layout.width + margin) & (vs > -margin) & (vs < layout.height + margin))
+        u, v = tf.where(covers, us, u), tf.where(covers, vs, v)
+        card = tf.where(covers, neighbors.card[slot][:, None], card)
+    return texture.sample_atlas(atlases, layout, card, u, v, plane.lod)

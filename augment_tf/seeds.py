@@ -1,0 +1,85 @@
+"""Stateless randomness: every random draw is a pure function of a [2] int seed.
+
+The same seed gives the same batch, which is what a fixed validation set
+needs; training passes a new seed every step. Draws are named, so adding a
+draw to one effect never changes the numbers another effect receives.
+
+Numbers come from an integer hash of each element's index and a key derived
+from (seed, name), not from `tf.random.stateless_*`: those give different
+numbers under XLA than eagerly (even with the algorithm pinned), and per-pixel
+Philox costs more than the whole warp on an XLA CPU. Integer ops are bit-exact
+on every backend, so eager, graph and XLA batches are the same.
+"""
+
+import math
+import zlib
+
+import tensorflow as tf
+
+from augment_tf import fusion
+
+
+def _hash32(x: tf.Tensor) -> tf.Tensor:
+    """A 32-bit integer mixing hash (Wellons' "lowbias32") on uint32 tensors."""
+    x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, 16)) * tf.constant(0x7FEB352D, tf.uint32)
+    x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, 15)) * tf.constant(0x846CA68B, tf.uint32)
+    return tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, 16))
+
+
+def _as_uint32(seed: tf.Tensor) -> tf.Tensor:
+    return tf.cast(tf.cast(seed, tf.int64) & 0xFFFFFFFF, tf.uint32)
+
+
+def child(seed: tf.Tensor, name: str) -> tf.Tensor:
+    """Returns the [2] seed of the draw (or sub-effect) called `name` under `seed`."""
+    words = _as_uint32(seed)
+    salt = tf.constant(zlib.crc32(name.encode()), tf.uint32)
+    first = _hash32(_hash32(words[0] ^ salt) ^ words[1])
+    second = _hash32(first ^ tf.constant(0x9E3779B9, tf.uint32))
+    return tf.bitcast(tf.stack([first, second]), tf.int32)
+
+
+def _bits(seed: tf.Tensor, name: str, shape) -> tf.Tensor:
+    """uint32 random bits of `shape` (a list or a shape tensor)."""
+    keys = _as_uint32(child(seed, name))
+    index = tf.cast(tf.reshape(tf.range(tf.reduce_prod(shape)), shape), tf.uint32)
+    return _hash32(_hash32(index ^ keys[0]) + keys[1])
+
+
+def uniform(seed: tf.Tensor, name: str, shape, low=0.0, high=1.0) -> tf.Tensor:
+    """Float32 uniform in [low, high) (bounds may be tensors that broadcast).
+
+    Meant for per-image parameters: the draws are materialised so XLA does
+    not re-hash them inside every per-pixel loop that reads them.
+    """
+    u = tf.cast(tf.bitwise.right_shift(_bits(seed, name, shape), 8), tf.float32) * (1.0 / 16777216.0)
+    return low + (high - low) * fusion.materialize(u[..., None])[..., 0]
+
+
+def integers(seed: tf.Tensor, name: str, shape, low: int, high: int) -> tf.Tensor:
+    """Int32 uniform in [low, high)."""
+    return low + tf.cast(tf.floor(uniform(seed, name, shape) * (high - low)), tf.int32)
+
+
+def normal(seed: tf.Tensor, name: str, shape) -> tf.Tensor:
+    """Float32 standard normal (Box-Muller)."""
+    u1 = uniform(seed, name + "/radius", shape)
+    u2 = uniform(seed, name + "/angle", shape)
+    return tf.sqrt(-2.0 * tf.math.log1p(-u1)) * tf.cos(2 * math.pi * u2)
+
+
+def bernoulli(seed: tf.Tensor, name: str, shape, p) -> tf.Tensor:
+    """Bool tensor, True with probability `p`."""
+    return uniform(seed, name, shape) < p
+
+
+def hash_noise(seed: tf.Tensor, name: str, shape) -> tf.Tensor:
+    """Cheap zero-mean, unit-variance per-pixel noise.
+
+    Two 16-bit uniforms per element give a triangular distribution, close
+    enough to Gaussian for sensor noise, at a fraction of Box-Muller's cost.
+    """
+    bits = _bits(seed, name, shape)
+    low = tf.cast(bits & 0xFFFF, tf.float32)
+    high = tf.cast(tf.bitwise.right_shift(bits, 16), tf.float32)
+    return ((low + high) / 65536.0 - 1.0) * math.sqrt(6.0)

@@ -1,0 +1,196 @@
+"""Gather-based texture sampling that compiles with XLA (no ImageProjectiveTransformV3).
+
+Textures are stored as one int32 per texel, RGBA8 packed, because XLA gathers
+scalars several times faster than [N, 4] rows. Cards are sampled from a mip
+pyramid ("atlas"), so a 745 x 1040 scan shrunk to 60 px is averaged, not
+aliased. Each level is padded with one ring of
+transparent texels, which gives the card soft, anti-aliased edges for free.
+Card colours are premultiplied by alpha so filtering never bleeds the colour of
+transparent corners into the card.
+
+Pyramids are built once per card (`card_atlas`, in the input pipeline) and
+only sampled per step (`sample_atlas`, on the accelerator).
+"""
+
+import dataclasses
+
+import tensorflow as tf
+
+from augment_tf import fusion
+
+
+@dataclasses.dataclass(frozen=True)
+class AtlasLayout:
+    """Where each mip level sits inside one card's flat texel buffer.
+
+    Level l is (height / 2**l) x (width / 2**l) texels plus a one-texel ring,
+    stored row-major after the levels before it. Sizes divide exactly, so the
+    start of a level is a closed-form sum, which the sampler computes per pixel
+    with arithmetic rather than table lookups (faster under XLA).
+
+    Attributes:
+      height: level-0 height, divisible by 2**(levels - 1).
+      width: level-0 width, divisible by 2**(levels - 1).
+      levels: pyramid depth.
+    """
+    height: int
+    width: int
+    levels: int
+
+    def __post_init__(self):
+        step = 2 ** (self.levels - 1)
+        if self.height % step or self.width % step:
+            raise ValueError(f"AtlasLayout needs height and width divisible by {step}. Received: {self}")
+
+    def level_start(self, level):
+        """Index of the first texel of `level` (a float tensor or a Python number).
+
+        Sum over k < level of (h / 2**k + 2) * (w / 2**k + 2), in closed form.
+        """
+        h, w = self.height, self.width
+        half, quarter = 0.5 ** level, 0.25 ** level
+        return h * w * (1.0 - quarter) * 4.0 / 3.0 + 4.0 * (h + w) * (1.0 - half) + 4.0 * level
+
+    @property
+    def texels(self) -> int:
+        """N, the length of one card's buffer."""
+        return round(self.level_start(self.levels))
+
+
+def pack_rgba(rgba: tf.Tensor) -> tf.Tensor:
+    """Packs uint8 RGBA [..., 4] into int32 [...] (R in the low byte)."""
+    channels = tf.cast(rgba, tf.int32)
+    return (channels[..., 0] | tf.bitwise.left_shift(channels[..., 1], 8)
+            | tf.bitwise.left_shift(channels[..., 2], 16) | tf.bitwise.left_shift(channels[..., 3], 24))
+
+
+def unpack_rgba(packed: tf.Tensor) -> tf.Tensor:
+    """Unpacks int32 [...] into float32 RGBA [..., 4] in 0..1."""
+    channels = [tf.bitwise.right_shift(packed, shift) & 255 for shift in (0, 8, 16, 24)]
+    return tf.cast(tf.stack(channels, -1), tf.float32) * (1.0 / 255.0)
+
+
+def card_atlas(card: tf.Tensor, height: int, width: int, levels: int) -> tf.Tensor:
+    """Turns one card image into its packed, premultiplied, padded mip pyramid.
+
+    Colours are premultiplied by alpha before any resampling, so the
+    transparent corners never bleed into the card's edge.
+
+    Args:
+      card: [H0, W0, 4] uint8 RGBA card image of any size.
+      height: texture height, divisible by 2**(levels - 1).
+      width: texture width, divisible by 2**(levels - 1).
+      levels: pyramid depth.
+
+    Returns:
+      [N] int32 texels laid out as `AtlasLayout(height, width, levels)`.
+    """
+    rgba = tf.cast(card, tf.float32) / 255.0
+    premultiplied = tf.concat([rgba[..., :3] * rgba[..., 3:], rgba[..., 3:]], -1)
+    level = tf.image.resize(premultiplied, [height, width], "bilinear", antialias=True)[None]  # [1, h, w, 4]
+    flat = []
+    for index in range(levels):
+        if index:
+            level = tf.nn.avg_pool2d(level, 2, 2, "VALID")
+        padded = tf.pad(level[0], [[1, 1], [1, 1], [0, 0]])               # [h + 2, w + 2, 4]
+        flat.append(tf.reshape(pack_rgba(tf.cast(tf.round(padded * 255.0), tf.uint8)), [-1]))
+    return tf.concat(flat, axis=0)
+
+
+def background_texels(image: tf.Tensor, size: int) -> tf.Tensor:
+    """Turns one background photo into opaque packed texels.
+
+    Args:
+      image: [H, W, 3] uint8 RGB of any size.
+      size: the texture is size x size: the photo's centre square, resized.
+
+    Returns:
+      [size, size] int32 packed texels.
+    """
+    shape = tf.shape(image)
+    side = tf.minimum(shape[0], shape[1])
+    square = tf.image.crop_to_bounding_box(image, (shape[0] - side) // 2, (shape[1] - side) // 2, side, side)
+    rgb = tf.cast(tf.round(tf.image.resize(square, [size, size], "bilinear", antialias=True)), tf.uint8)
+    return pack_rgba(tf.concat([rgb, tf.fill([size, size, 1], tf.constant(255, tf.uint8))], -1))
+
+
+def gather_bilinear(texels: tf.Tensor, index: tf.Tensor, step_x, step_y, fx: tf.Tensor,
+                    fy: tf.Tensor) -> tf.Tensor:
+    """Bilinear interpolation of 4 packed taps read from a flat texel buffer.
+
+    Args:
+      texels: [M] int32 packed RGBA.
+      index: [B, P] int32 flat index of the top-left tap.
+      step_x: int32 index step to the right-hand tap (scalar or [B, P]).
+      step_y: int32 index step to the tap below (scalar or [B, P]).
+      fx: [B, P] float32 weight of the right-hand taps.
+      fy: [B, P] float32 weight of the lower taps.
+
+    Returns:
+      [B, P, 4] interpolated RGBA in 0..1.
+    """
+    gx, gy = 1.0 - fx, 1.0 - fy
+    taps = [(index, gx * gy), (index + step_x, fx * gy), (index + step_y, gx * fy),
+            (index + step_x + step_y, fx * fy)]
+    # Four scalar gathers, each unpacked and weighted at once: XLA fuses this into one loop.
+    return tf.add_n([unpack_rgba(tf.gather(texels, tap)) * weight[..., None] for tap, weight in taps])
+
+
+def sample_atlas(atlases: tf.Tensor, layout: AtlasLayout, card: tf.Tensor, u: tf.Tensor, v: tf.Tensor,
+                 lod: tf.Tensor) -> tf.Tensor:
+    """Bilinear sample of the cards' premultiplied RGBA from the nearest mip level.
+
+    Nearest-level (not trilinear) filtering halves the gathers; the level
+    follows the pixel's footprint, so minified cards stay anti-aliased.
+
+    Args:
+      atlases: [B, N] int32, one `card_atlas` per card of the batch.
+      layout: their layout.
+      card: [B, 1] or [B, P] int32, which card of the batch each pixel reads.
+      u: [B, P] level-0 texel x coordinates (pixel-edge convention).
+      v: [B, P] level-0 texel y coordinates.
+      lod: [B, P] level of detail, log2 of texels per output pixel.
+
+    Returns:
+      [B, P, 4] premultiplied RGBA in 0..1; 0 outside the card.
+    """
+    level = tf.round(tf.clip_by_value(lod, 0.0, layout.levels - 1.0))          # [B, P]
+    scale = tf.pow(0.5, level)
+    width, height = layout.width * scale, layout.height * scale
+    x = u * scale + 0.5                  # texel centres sit at +0.5; the padding ring shifts by +1
+    y = v * scale + 0.5
+    x0 = tf.clip_by_value(tf.floor(x), 0.0, width)   # taps x0 and x0 + 1 stay inside the padded level
+    y0 = tf.clip_by_value(tf.floor(y), 0.0, height)
+    stride = width + 2.0
+    base = card * layout.texels                                                 # [B, 1] or [B, P]
+    index = base + tf.cast(layout.level_start(level) + x0 + y0 * stride, tf.int32)
+    return fusion.materialize(gather_bilinear(tf.reshape(atlases, [-1]), index, 1, tf.cast(stride, tf.int32),
+                                              tf.clip_by_value(x - x0, 0.0, 1.0), tf.clip_by_value(y - y0, 0.0, 1.0)))
+
+
+def sample_mirrored(images: tf.Tensor, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+    """Bilinear sample of packed images, mirrored outside their bounds.
+
+    Args:
+      images: [B, H, W] int32 packed texels (`background_texels`).
+      x: [B, P] x coordinates in pixels (pixel-edge convention).
+      y: [B, P] y coordinates.
+
+    Returns:
+      [B, P, 3] RGB in 0..1.
+    """
+    batch_size, height, width = tf.shape(images)[0], images.shape[1], images.shape[2]
+    x, y = _mirror(x - 0.5, width), _mirror(y - 0.5, height)
+    x0, y0 = tf.floor(x), tf.floor(y)
+    step_x = tf.cast(tf.minimum(x0 + 1.0, width - 1.0) - x0, tf.int32)
+    step_y = tf.cast(tf.minimum(y0 + 1.0, height - 1.0) - y0, tf.int32) * width
+    base = (tf.range(batch_size) * height * width)[:, None]
+    index = base + tf.cast(x0, tf.int32) + tf.cast(y0, tf.int32) * width
+    return fusion.materialize(gather_bilinear(tf.reshape(images, [-1]), index, step_x, step_y, x - x0, y - y0)[..., :3])
+
+
+def _mirror(coordinate: tf.Tensor, length: int) -> tf.Tensor:
+    """Folds texel-centre coordinates into [0, length - 1] by mirroring."""
+    period = 2.0 * (length - 1)
+    folded = tf.math.floormod(coordinate, period)
+    return (length - 1) - tf.abs(folded - (length - 1))

@@ -1,0 +1,81 @@
+"""Each photometric effect, switched on alone, changes the image the way it should."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from augment_tf import photometric
+from augment_tf.config import Effect
+
+from synthesis_helpers import PHOTOMETRIC_OFF
+
+SIZE = 64
+SEED = tf.constant([1, 2])
+
+
+def _only(name: str, low: float, high: float) -> photometric.PhotometricConfig:
+    return dataclasses.replace(PHOTOMETRIC_OFF, **{name: Effect(1.0, low, high)})
+
+
+def _scene(batch=4):
+    """A mid-grey image with a bright card-like square in the middle and fine detail."""
+    image = np.full((batch, SIZE, SIZE, 3), 0.45, np.float32)
+    image[:, 20:44, 24:40] = [0.8, 0.6, 0.3]
+    image[:, ::2, ::2] += 0.1
+    cover = np.zeros((batch, SIZE, SIZE), np.float32)
+    cover[:, 20:44, 24:40] = 1.0
+    return tf.constant(image), tf.constant(np.tile([[0.5, 0.5]], (batch, 1)).astype(np.float32)), tf.constant(cover)
+
+
+def _apply(config):
+    image, centre, cover = _scene()
+    return image.numpy(), photometric.apply(SEED, image, centre, cover, config).numpy()
+
+
+def test_all_off_changes_almost_nothing():
+    before, after = _apply(PHOTOMETRIC_OFF)
+    assert np.abs(after - before).max() < 0.02          # only the quality-100 JPEG rounding remains
+
+
+@pytest.mark.parametrize("name, low, high, check", [
+    ("brightness", 0.2, 0.2, lambda b, a: a.mean() > b.mean() + 0.15),
+    ("contrast", 0.5, 0.5, lambda b, a: a.std() < 0.6 * b.std()),
+    ("saturation", 0.0, 0.0, lambda b, a: np.abs(a - a.mean(-1, keepdims=True)).max() < 0.02),
+    ("gamma", 1.5, 1.5, lambda b, a: a.mean() < b.mean() - 0.05),
+    ("white_balance", 0.2, 0.2, lambda b, a: a[..., 0].mean() - a[..., 2].mean() > b[..., 0].mean() - b[..., 2].mean() + 0.1),
+    ("hue", 0.3, 0.3, lambda b, a: np.abs(a[:, 32, 32] - b[:, 32, 32]).max() > 0.1),
+    ("noise", 0.05, 0.05, lambda b, a: (a - b).std() > 0.03),
+    ("defocus", 0.02, 0.02, lambda b, a: np.abs(np.diff(a, axis=2)).mean() < 0.5 * np.abs(np.diff(b, axis=2)).mean()),
+    ("motion_blur", 0.05, 0.05, lambda b, a: np.abs(np.diff(a, axis=1)).mean() + np.abs(np.diff(a, axis=2)).mean()
+                                          < 0.8 * (np.abs(np.diff(b, axis=1)).mean() + np.abs(np.diff(b, axis=2)).mean())),
+    ("vignette", 0.45, 0.45, lambda b, a: a[:, :4, :4].mean() < b[:, :4, :4].mean() - 0.1),
+    ("shadow", 0.6, 0.6, lambda b, a: a.mean() < b.mean() - 0.02),
+    ("glare", 1.0, 1.0, lambda b, a: a[:, 20:44, 24:40].mean() > b[:, 20:44, 24:40].mean() + 0.05),
+    ("jpeg", 5.0, 5.0, lambda b, a: np.abs(a - b).mean() > 0.01),
+])
+def test_effect_changes_the_image_as_expected(name, low, high, check):
+    before, after = _apply(_only(name, low, high))
+    assert check(before, after)
+    assert after.min() >= 0 and after.max() <= 1
+
+
+def test_jpeg_like_error_lives_in_8x8_blocks():
+    """Quantisation error is largest at coefficients, so flat blocks differ block by block."""
+    rng = np.random.default_rng(0)
+    image = tf.constant(rng.uniform(0.3, 0.7, (2, SIZE, SIZE, 3)).astype(np.float32))
+    out = photometric.jpeg_like(SEED, image, _only("jpeg", 5.0, 5.0)).numpy()
+    luma = out.mean(-1)
+    inside = np.abs(np.diff(luma, axis=2))[:, :, [i for i in range(SIZE - 1) if i % 8 != 7]].mean()
+    across = np.abs(np.diff(luma, axis=2))[:, :, 7::8].mean()
+    assert across > inside          # block edges are where low-quality JPEG shows steps
+
+
+def test_probability_zero_means_neutral_and_one_means_always():
+    image, centre, cover = _scene(batch=16)
+    off = dataclasses.replace(PHOTOMETRIC_OFF, brightness=Effect(0.0, 0.3, 0.3))
+    on = dataclasses.replace(PHOTOMETRIC_OFF, brightness=Effect(1.0, 0.3, 0.3))
+    base = image.numpy().mean(axis=(1, 2, 3))
+    assert np.allclose(photometric.apply(SEED, image, centre, cover, off).numpy().mean(axis=(1, 2, 3)), base, atol=0.01)
+    assert (photometric.apply(SEED, image, centre, cover, on).numpy().mean(axis=(1, 2, 3)) > base + 0.2).all()

@@ -1,0 +1,101 @@
+"""End-to-end synthesis: labels match pixels, scene rules hold, seeds repeat, XLA compiles."""
+
+import dataclasses
+
+import numpy as np
+import tensorflow as tf
+
+from augment_tf import neighbors, synthesize
+from augment_tf.config import Effect, GeometryConfig, SceneConfig
+
+from synthesis_helpers import MARKS, PHOTOMETRIC_OFF, SCENE_OFF, marked_card, small_config, textures
+
+
+def test_corner_marks_are_under_the_corner_labels():
+    """Each printed corner's colour mark must sit at its labelled corner after the warp."""
+    config = small_config(size=128, scene=SCENE_OFF, photometric=PHOTOMETRIC_OFF,
+                          geometry=GeometryConfig(scale=(0.6, 0.85)))
+    cards, backgrounds = textures(config, [marked_card()] * 16)
+    out = synthesize.synthesize(cards, backgrounds, tf.constant([3, 4]), config)
+    images, corners = out["image"].numpy(), out["corners"].numpy()
+    for image, quad in zip(images, corners):
+        centre = quad.mean(axis=0)
+        for mark, corner in zip(MARKS, quad):
+            inside = corner + 0.12 * (centre - corner)                   # a few pixels into the card
+            pixel = image[int(inside[1]), int(inside[0])] * 255
+            assert np.abs(pixel - mark).max() < 60, (corner, pixel, mark)
+
+
+def test_outside_the_card_is_background():
+    config = small_config(size=128, scene=SCENE_OFF, photometric=PHOTOMETRIC_OFF,
+                          geometry=GeometryConfig(scale=(0.2, 0.3)))
+    cards, backgrounds = textures(config, [marked_card()] * 4, background_rgb=(0, 200, 200))
+    out = synthesize.synthesize(cards, backgrounds, tf.constant([1, 1]), config)
+    for image, quad in zip(out["image"].numpy(), out["corners"].numpy()):
+        far = np.array([x for x in [(2, 2), (125, 2), (2, 125), (125, 125)]
+                        if np.linalg.norm(quad - x, axis=1).min() > 40])
+        assert len(far)
+        np.testing.assert_allclose(image[far[:, 1], far[:, 0]] * 255, [[0, 200, 200]] * len(far), atol=2)
+
+
+def test_same_seed_same_batch_and_xla_matches_eager():
+    config = small_config()
+    cards, backgrounds = textures(config, [marked_card()] * 4)
+    first = synthesize.synthesize(cards, backgrounds, tf.constant([7, 8]), config)
+    again = synthesize.synthesize(cards, backgrounds, tf.constant([7, 8]), config)
+    other = synthesize.synthesize(cards, backgrounds, tf.constant([7, 9]), config)
+    np.testing.assert_array_equal(first["image"].numpy(), again["image"].numpy())
+    assert np.abs(first["image"].numpy() - other["image"].numpy()).mean() > 0.01
+    compiled = synthesize.compile_synthesis(config, jit_compile=True)(cards, backgrounds, tf.constant([7, 8]))
+    np.testing.assert_allclose(compiled["corners"].numpy(), first["corners"].numpy(), atol=1e-2)
+    assert np.abs(compiled["image"].numpy() - first["image"].numpy()).mean() < 0.01
+
+
+def test_occluders_hide_at_most_one_corner():
+    scene = dataclasses.replace(SCENE_OFF, occluder=Effect(1.0, 0.3, 0.6))
+    config = small_config(size=96, scene=scene, photometric=PHOTOMETRIC_OFF)
+    cards, backgrounds = textures(config, [marked_card()] * 32)
+    hidden = synthesize.synthesize(cards, backgrounds, tf.constant([5, 5]), config)["occluded"].numpy()
+    assert hidden.sum(axis=1).max() <= 1
+    assert hidden.any()
+
+
+def test_neighbours_are_never_fully_visible_nor_larger():
+    """Present neighbours keep the labelled card the one fully in frame and the largest."""
+    config = small_config(size=128)
+    scene = SceneConfig(neighbors=3, neighbor=Effect(1.0, -0.04, 0.25))
+    from augment_tf import geometry
+    geo = geometry.sample_card_geometry(tf.constant([2, 3]), 256, 128, (config.card_width, config.card_height),
+                                        config.geometry)
+    slots = neighbors.sample_neighbors(tf.constant([4, 5]), geo["homography"],
+                                       (config.card_width, config.card_height), 128, scene)
+    assert slots.present.numpy().any()
+    w, h = config.card_width, config.card_height
+    corners = np.array([[0, 0, 1], [w, 0, 1], [w, h, 1], [0, h, 1]], np.float64)
+    target_area = _area(geo["corners"].numpy())
+    for to_neighbor, present in zip(slots.to_neighbor.numpy(), slots.present.numpy()):
+        for b in np.flatnonzero(present):
+            to_target = np.linalg.inv(to_neighbor[b])
+            on_target = (corners @ to_target.T)[:, :2]
+            projected = corners @ (geo["homography"].numpy()[b] @ to_target).T
+            in_front = (projected[:, 2] > 0).all()
+            points = projected[:, :2] / projected[:, 2:]
+            in_frame = in_front and ((points >= 0) & (points <= 128)).all()
+            under = ((on_target >= 0) & (on_target <= [w, h])).all(-1).any()
+            assert not in_frame or under
+            assert not in_front or _area(points[None])[0] <= target_area[b] * 1.001
+
+
+def _area(quads):
+    x, y = quads[..., 0], quads[..., 1]
+    return 0.5 * np.abs((x * np.roll(y, -1, -1) - np.roll(x, -1, -1) * y).sum(-1))
+
+
+def test_full_synthesis_output_is_a_valid_photo_batch():
+    config = small_config()
+    cards, backgrounds = textures(config, [marked_card()] * 8)
+    out = synthesize.synthesize(cards, backgrounds, tf.constant([0, 0]), config)
+    image = out["image"].numpy()
+    assert image.shape == (8, 64, 64, 3) and image.dtype == np.float32
+    assert image.min() >= 0 and image.max() <= 1 and np.isfinite(image).all()
+    assert out["visible"].numpy().all()

@@ -1,0 +1,60 @@
+"""Packed textures, the mip atlas layout and the samplers."""
+
+import numpy as np
+import tensorflow as tf
+
+from augment_tf import texture
+
+
+def test_pack_unpack_round_trip():
+    rgba = np.random.default_rng(0).integers(0, 256, (5, 7, 4)).astype(np.uint8)
+    unpacked = texture.unpack_rgba(texture.pack_rgba(tf.constant(rgba))).numpy()
+    np.testing.assert_allclose(unpacked * 255, rgba, atol=1e-3)
+
+
+def test_atlas_layout_matches_the_built_pyramid():
+    layout = texture.AtlasLayout(64, 48, 4)
+    atlas = texture.card_atlas(np.zeros((88, 63, 4), np.uint8), 64, 48, 4)
+    assert atlas.shape == (layout.texels,)
+    sizes = [(64 // 2 ** l + 2) * (48 // 2 ** l + 2) for l in range(4)]
+    assert [layout.level_start(l) for l in range(4)] == [sum(sizes[:l]) for l in range(4)]
+
+
+def test_atlas_premultiplies_and_pads_with_transparent_texels():
+    card = np.zeros((32, 32, 4), np.uint8)
+    card[..., 0], card[..., 3] = 200, 128
+    texels = texture.unpack_rgba(texture.card_atlas(card, 32, 32, 2)).numpy()
+    first_row = texels[:34]                                  # the padding ring of level 0
+    np.testing.assert_array_equal(first_row, 0)
+    inner = texels[34 + 1]                                   # level 0, texel (0, 0)
+    np.testing.assert_allclose(inner[0], 200 / 255 * 128 / 255, atol=2 / 255)
+    np.testing.assert_allclose(inner[3], 128 / 255, atol=1 / 255)
+
+
+def test_sample_atlas_reads_the_colour_inside_and_fades_at_the_edge():
+    card = np.zeros((64, 48, 4), np.uint8)
+    card[...] = [10, 120, 250, 255]
+    layout = texture.AtlasLayout(64, 48, 3)
+    atlas = texture.card_atlas(card, 64, 48, 3)[None]
+    u = tf.constant([[24.0, 0.0, -5.0, 24.0]])
+    v = tf.constant([[32.0, 32.0, 32.0, 32.0]])
+    lod = tf.constant([[0.0, 0.0, 0.0, 2.0]])
+    rgba = texture.sample_atlas(atlas, layout, tf.zeros([1, 1], tf.int32), u, v, lod).numpy()[0]
+    np.testing.assert_allclose(rgba[0] * 255, [10, 120, 250, 255], atol=1)
+    np.testing.assert_allclose(rgba[1, 3], 0.5, atol=0.02)     # on the edge: half covered
+    assert rgba[2, 3] == 0                                       # outside: transparent
+    np.testing.assert_allclose(rgba[3] * 255, [10, 120, 250, 255], atol=1)   # coarser level, same colour
+
+
+def test_sample_mirrored_folds_coordinates_back_into_the_image():
+    image = np.zeros((8, 8, 3), np.uint8)
+    image[:, 0] = 255                                            # a white first column
+    packed = texture.background_texels(image, 8)[None]
+    x = tf.constant([[0.5, -0.5, 1.5, 8.5, 6.5]])
+    y = tf.constant([[4.0] * 5])
+    rgb = texture.sample_mirrored(packed, x, y).numpy()[0]
+    np.testing.assert_allclose(rgb[0], 1.0, atol=1e-3)          # column 0
+    np.testing.assert_allclose(rgb[1], rgb[2], atol=1e-6)       # mirrored about column 0's centre
+    np.testing.assert_allclose(rgb[3], rgb[4], atol=1e-6)       # mirrored about column 7's centre
+    x = tf.constant([[-6.5]])                                    # far left folds onto column 7... and back
+    assert np.isfinite(texture.sample_mirrored(packed, x, y[:, :1]).numpy()).all()
