@@ -164,8 +164,8 @@ def sensor_noise(seed: tf.Tensor, image: tf.Tensor, config: PhotometricConfig) -
     """Signal-dependent (shot) plus constant (read) noise, partly shared across channels."""
     batch_size, size = tf.shape(image)[0], image.shape[1]
     sigma = strength(seed, "noise", batch_size, config.noise, 0.0)[:, None, None, None]
-    noise = (0.7 * seeds.hash_noise(seed, "luma", [batch_size, size, size, 1])
-             + 0.5 * seeds.hash_noise(seed, "chroma", [batch_size, size, size, 3]))
+    draws = seeds.pixel_noise(seed, "pixels", [batch_size, size, size])            # [B, S, S, 4]
+    noise = 0.7 * draws[..., :1] + 0.5 * draws[..., 1:]                             # shared luma + chroma
     level = sigma * tf.sqrt(0.3 + 1.4 * tf.clip_by_value(image, 0.0, 1.0))     # equals sigma at mid grey
     return image + noise * level
 
@@ -238,6 +238,6 @@ def apply(seed: tf.Tensor, image: tf.Tensor, card_centre: tf.Tensor, card_cover:
     image = blur(seeds.child(seed, "blur"), image, config)
     image = fusion.materialize(vignette(seeds.child(seed, "vignette"), image, config))
     image = colour(seeds.child(seed, "colour"), image, config)
-    image = sensor_noise(seeds.child(seed, "noise"), image, config)
+    image = fusion.materialize(sensor_noise(seeds.child(seed, "noise"), image, config))  # JPEG reads it thrice
     image = jpeg_like(seeds.child(seed, "jpeg"), image, config)
     return tf.clip_by_value(image, 0.0, 1.0)

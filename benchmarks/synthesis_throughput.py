@@ -1,0 +1,171 @@
+"""Synthesis throughput against a seed-style OpenCV pipeline measured in the same run.
+
+    python benchmarks/synthesis_throughput.py [--sizes 256 1024] [--seconds 8]
+
+The seed project made each sample on the CPU, one at a time: warp a card onto
+a 1024 x 1024 background with OpenCV, alpha-composite, write a JPEG, read it
+back, resize to the training size. `augment_tf` makes a whole batch in
+TensorFlow graph ops. Each measurement runs in its own process pinned to the
+stated number of cores, so "per core" compares like with like; the ratio
+column is samples/s per core over the seed-style samples/s per core at the
+same output size. With a GPU present, the GPU rows are added, and the
+synthesis time is compared with a ResNet-50 (to conv4) train step.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+_BATCH = {256: 32, 512: 16, 1024: 4}
+
+
+def _pin(cores: int) -> None:
+    os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:cores])
+
+
+def _cards_and_backgrounds(count: int):
+    """Procedural cards (745 x 1040 RGBA) and bundled backgrounds, as uint8 arrays."""
+    import pathlib
+
+    from mtg_tfds import backgrounds, procedural_cards
+    folder = pathlib.Path(__file__).resolve().parent.parent / "backgrounds"
+    cards = [rgba for _, rgba in procedural_cards.generate_cards(count, seed=0)]
+    photos = [b.image for _, b in zip(range(count), backgrounds.iter_backgrounds(folder))]
+    return cards, photos
+
+
+def seed_style(size: int, seconds: float) -> dict:
+    """One core, per sample: OpenCV warp + composite at 1024, JPEG write and read, resize."""
+    import cv2
+    import numpy as np
+    cv2.setNumThreads(1)
+    cards, photos = _cards_and_backgrounds(8)
+    photos = [cv2.resize(p, (1024, 1024)) for p in photos]
+    rng = np.random.default_rng(0)
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        card, background = cards[count % len(cards)], photos[count % len(photos)]
+        h, w = card.shape[:2]
+        src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+        dst = np.float32([[300, 250], [700, 280], [720, 800], [280, 760]]) + rng.normal(0, 40, (4, 2)).astype(np.float32)
+        warped = cv2.warpPerspective(card, cv2.getPerspectiveTransform(src, dst), (1024, 1024))
+        alpha = warped[..., 3:] / 255.0
+        composite = (warped[..., :3] * alpha + background * (1 - alpha)).astype(np.uint8)
+        ok, jpeg = cv2.imencode(".jpg", composite, [cv2.IMWRITE_JPEG_QUALITY, 95])
+        decoded = cv2.imdecode(jpeg, cv2.IMREAD_COLOR)
+        if size != 1024:
+            decoded = cv2.resize(decoded, (size, size), interpolation=cv2.INTER_AREA)
+        count += 1
+    return {"samples_per_s": count / (time.perf_counter() - start)}
+
+
+def synthesis(size: int, seconds: float, xla: bool, device: str) -> dict:
+    """`augment_tf.synthesize` on a fixed batch, timed after compilation."""
+    import tensorflow as tf
+
+    from augment_tf import synthesize, texture
+    from augment_tf.config import SynthesisConfig
+    config = SynthesisConfig.for_size(size)
+    batch = _BATCH.get(size, 8)
+    cards, photos = _cards_and_backgrounds(batch)
+    with tf.device(device):
+        atlases = tf.stack([texture.card_atlas(c, config.card_height, config.card_width, config.mip_levels)
+                            for c in cards])
+        grounds = tf.stack([texture.background_texels(photos[i % len(photos)], size) for i in range(batch)])
+        run = synthesize.compile_synthesis(config, jit_compile=xla)
+        started = time.perf_counter()
+        run(atlases, grounds, tf.constant([0, 0]))["image"].numpy()
+        compile_s = time.perf_counter() - started
+        steps, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds or steps < 3:
+            run(atlases, grounds, tf.constant([1, steps]))["image"].numpy()
+            steps += 1
+        elapsed = time.perf_counter() - start
+    return {"samples_per_s": steps * batch / elapsed, "step_ms": 1000 * elapsed / steps, "batch": batch,
+            "compile_s": compile_s}
+
+
+def resnet_step(size: int, batch: int, device: str) -> dict:
+    """Median train step of ResNet-50 to conv4 with a 4-channel heatmap head (the design card's model)."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+    with tf.device(device):
+        base = keras.applications.ResNet50(include_top=False, weights=None, input_shape=(size, size, 3))
+        features = base.get_layer("conv4_block6_out").output
+        model = keras.Model(base.input, keras.layers.Conv2D(4, 1)(features))
+        model.compile(optimizer="adam", loss="mse", jit_compile=True)
+        x = np.random.rand(batch, size, size, 3).astype(np.float32)
+        y = np.random.rand(batch, *model.output_shape[1:]).astype(np.float32)
+        model.train_on_batch(x, y)
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            model.train_on_batch(x, y)
+            times.append(time.perf_counter() - start)
+    return {"step_ms": 1000 * float(np.median(times))}
+
+
+def _worker(args) -> None:
+    _pin(args.cores)
+    import tensorflow as tf
+    tf.config.threading.set_intra_op_parallelism_threads(args.cores)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    if args.worker == "seed":
+        result = seed_style(args.size, args.seconds)
+    elif args.worker == "resnet":
+        result = resnet_step(args.size, _BATCH.get(args.size, 8), args.device)
+    else:
+        result = synthesis(args.size, args.seconds, args.xla == "on", args.device)
+    print(json.dumps(result))
+
+
+def _measure(worker: str, size: int, cores: int, seconds: float, xla: str = "off", device: str = "/CPU:0") -> dict:
+    command = [sys.executable, __file__, "--worker", worker, "--size", str(size), "--cores", str(cores),
+               "--seconds", str(seconds), "--xla", xla, "--device", device]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    if device.startswith("/CPU"):
+        env["CUDA_VISIBLE_DEVICES"] = ""
+    output = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[256, 1024], help="output sizes to measure")
+    parser.add_argument("--seconds", type=float, default=8.0, help="timed seconds per measurement")
+    parser.add_argument("--cores", type=int, nargs="+", default=[1, 2], help="CPU core counts for the synthesis rows")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--xla", default="off", help=argparse.SUPPRESS)
+    parser.add_argument("--device", default="/CPU:0", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        args.cores = args.cores[0] if isinstance(args.cores, list) else args.cores
+        return _worker(args)
+    import tensorflow as tf
+    gpus = tf.config.list_physical_devices("GPU")
+    print(f"| pipeline | device | size | cores | XLA | batch | samples/s | per core | x seed-style per core |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for size in args.sizes:
+        seed = _measure("seed", size, 1, args.seconds)["samples_per_s"]
+        print(f"| seed-style OpenCV | CPU | {size} | 1 | - | 1 | {seed:.1f} | {seed:.1f} | 1.0 |")
+        rows = [(cores, "on") for cores in args.cores] + [(1, "off")]
+        for cores, xla in rows:
+            ours = _measure("synth", size, cores, args.seconds, xla)
+            per_core = ours["samples_per_s"] / cores
+            print(f"| augment_tf | CPU | {size} | {cores} | {xla} | {ours['batch']} | {ours['samples_per_s']:.1f} "
+                  f"| {per_core:.1f} | {per_core / seed:.1f} |", flush=True)
+        if gpus:
+            ours = _measure("synth", size, os.cpu_count(), args.seconds, "on", "/GPU:0")
+            step = _measure("resnet", size, os.cpu_count(), args.seconds, "on", "/GPU:0")["step_ms"]
+            print(f"| augment_tf | GPU | {size} | - | on | {ours['batch']} | {ours['samples_per_s']:.1f} | - | - |"
+                  f" synthesis {ours['step_ms']:.1f} ms = {100 * ours['step_ms'] / step:.1f}% of a ResNet-50 step "
+                  f"({step:.0f} ms)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
