@@ -1,0 +1,42 @@
+"""SynthesisConfig: validation and the JSON round trip a training run will save."""
+
+import dataclasses
+import json
+
+import pytest
+
+from augment_tf.config import Effect, GeometryConfig, SceneConfig, SynthesisConfig
+
+
+def test_config_round_trips_through_json():
+    config = SynthesisConfig(size=128, card_height=256, geometry=GeometryConfig(scale=(0.2, 0.5), allow_outside=True),
+                             scene=SceneConfig(neighbors=1, occluder=Effect(0.9, 0.1, 0.2)))
+    assert SynthesisConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+
+
+def test_unknown_keys_are_refused():
+    values = SynthesisConfig().to_dict()
+    values["geometry"]["tilt"] = 10
+    with pytest.raises(ValueError, match="Unknown GeometryConfig keys: \\['tilt'\\]"):
+        SynthesisConfig.from_dict(values)
+
+
+@pytest.mark.parametrize("kwargs", [{"size": 100}, {"size": 8}, {"card_height": 100}])
+def test_bad_sizes_are_refused(kwargs):
+    with pytest.raises(ValueError, match="SynthesisConfig needs"):
+        SynthesisConfig(**kwargs)
+
+
+def test_bad_effects_are_refused():
+    with pytest.raises(ValueError, match="Effect needs"):
+        Effect(1.5, 0.0, 1.0)
+    with pytest.raises(ValueError, match="Effect needs"):
+        Effect(0.5, 2.0, 1.0)
+
+
+def test_for_size_gives_textures_about_twice_the_output():
+    assert SynthesisConfig.for_size(256).card_height == 512
+    assert SynthesisConfig.for_size(1024).card_height == 1024
+    config = SynthesisConfig.for_size(64)
+    assert config.card_width % 16 == 0 and abs(config.card_width / config.card_height - 63 / 88) < 0.05
+    assert dataclasses.replace(config, size=128).size == 128
