@@ -92,16 +92,17 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
         config = self.builder_config
         folder = pathlib.Path(config.backgrounds_dir) if config.backgrounds_dir else backgrounds.default_folder()
+        photos = list(backgrounds.iter_backgrounds(folder))      # read once: a split of their own, and card art
         if config.source == "scryfall":
             client = scryfall.ScryfallClient(cache_dir=pathlib.Path(dl_manager.download_dir) / "scryfall")
             usable = [card for card in client.bulk_cards() if scryfall.is_usable(card)]
             chosen = scryfall.parity_sample(usable, config.cycles, tuple(config.border_colors), config.seed)
             cards = _scryfall_examples(client, chosen)
         elif config.source == "procedural":
-            cards = _procedural_examples(config, folder)
+            cards = _procedural_examples(config, [photo.image for photo in photos])
         else:
             raise ValueError(f"MtgConfig.source must be 'procedural' or 'scryfall'. Received: {config.source!r}")
-        return {"cards": self._generate_examples(cards), "backgrounds": self._generate_examples(_backgrounds(folder))}
+        return {"cards": self._generate_examples(cards), "backgrounds": self._generate_examples(_backgrounds(photos))}
 
     def _generate_examples(self, examples: Iterator[tuple[str, dict]]):
         """Yields (stable key, example); the feature types encode the arrays."""
@@ -114,9 +115,8 @@ def _card_example(meta: dict, rgba: np.ndarray, source: str, license_: str) -> d
             "source": source, "license": license_}
 
 
-def _procedural_examples(config: MtgConfig, folder: pathlib.Path) -> Iterator[tuple[str, dict]]:
+def _procedural_examples(config: MtgConfig, photos: list[np.ndarray]) -> Iterator[tuple[str, dict]]:
     """Procedural cards; some art boxes are cut from the background photos."""
-    photos = [background.image for background in backgrounds.iter_backgrounds(folder)]
     for meta, rgba in procedural_cards.generate_cards(config.num_cards, config.seed, photos):
         yield meta["id"], _card_example(meta, rgba, f"procedural (seed {config.seed})", _PROCEDURAL_LICENSE)
 
@@ -136,9 +136,9 @@ def _scryfall_examples(client: scryfall.ScryfallClient, cards: list[dict]) -> It
                      ", ".join(f"{name} ({card_id})" for card_id, name, _ in client.skipped))
 
 
-def _backgrounds(folder: pathlib.Path) -> Iterator[tuple[str, dict]]:
+def _backgrounds(photos: list[backgrounds.Background]) -> Iterator[tuple[str, dict]]:
     """Background images as opaque RGBA examples with empty card metadata."""
-    for background in backgrounds.iter_backgrounds(folder):
+    for background in photos:
         height, width = background.image.shape[:2]
         rgba = np.concatenate([background.image, np.full((height, width, 1), 255, np.uint8)], axis=-1)
         yield background.filename, {
