@@ -40,7 +40,7 @@ def child(seed: tf.Tensor, name: str) -> tf.Tensor:
 
 
 def _bits(seed: tf.Tensor, name: str, shape) -> tf.Tensor:
-    """uint32 random bits of `shape` (a list or a shape tensor)."""
+    """uint32 random bits of `shape` (a list or a shape tensor): a hash of each element's index."""
     keys = fusion.materialize(_as_uint32(child(seed, name)))    # hashed once, not once per element
     index = tf.cast(tf.reshape(tf.range(tf.reduce_prod(shape)), shape), tf.uint32)
     return _hash32(_hash32(index ^ keys[0]) + keys[1])
@@ -76,16 +76,14 @@ def bernoulli(seed: tf.Tensor, name: str, shape, p) -> tf.Tensor:
 def pixel_noise(seed: tf.Tensor, name: str, shape) -> tf.Tensor:
     """Cheap zero-mean, unit-variance noise with 4 channels per element of `shape`.
 
-    Two hashes per element give four 16-bit uniforms, scaled to unit
+    Two hashed words per element give four 16-bit uniforms, scaled to unit
     variance: a quarter of the work of one Gaussian per channel, which matters
     because this runs for every pixel of every image.
 
     Returns:
       float32 [*shape, 4].
     """
-    keys = fusion.materialize(_as_uint32(child(seed, name)))
-    index = tf.cast(tf.reshape(tf.range(tf.reduce_prod(shape)), shape), tf.uint32)
-    words = [_hash32(index ^ keys[0]), _hash32(index ^ keys[1])]
-    halves = [part for word in words for part in (word & 0xFFFF, tf.bitwise.right_shift(word, 16))]
+    words = [_bits(seed, f"{name}/{part}", shape) for part in range(2)]
+    halves = [half for word in words for half in (word & 0xFFFF, tf.bitwise.right_shift(word, 16))]
     uniform = tf.cast(tf.stack(halves, -1), tf.float32) * (1.0 / 65536.0)
     return (uniform - 0.5) * math.sqrt(12.0)
