@@ -54,7 +54,7 @@ def seed_style(size: int, seconds: float) -> dict:
         warped = cv2.warpPerspective(card, cv2.getPerspectiveTransform(src, dst), (1024, 1024))
         alpha = warped[..., 3:] / 255.0
         composite = (warped[..., :3] * alpha + background * (1 - alpha)).astype(np.uint8)
-        ok, jpeg = cv2.imencode(".jpg", composite, [cv2.IMWRITE_JPEG_QUALITY, 95])
+        _, jpeg = cv2.imencode(".jpg", composite, [cv2.IMWRITE_JPEG_QUALITY, 95])
         decoded = cv2.imdecode(jpeg, cv2.IMREAD_COLOR)
         if size != 1024:
             decoded = cv2.resize(decoded, (size, size), interpolation=cv2.INTER_AREA)
@@ -148,7 +148,7 @@ def main() -> None:
         return _worker(args)
     import tensorflow as tf
     gpus = tf.config.list_physical_devices("GPU")
-    print(f"| pipeline | device | size | cores | XLA | batch | samples/s | per core | x seed-style per core |")
+    print("| pipeline | device | size | cores | XLA | batch | samples/s | per core | x seed-style per core |")
     print("|---|---|---|---|---|---|---|---|---|")
     for size in args.sizes:
         seed = _measure("seed", size, 1, args.seconds)["samples_per_s"]
