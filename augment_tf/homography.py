@@ -27,11 +27,35 @@ def _normalizing_transform(points: tf.Tensor) -> tf.Tensor:
     return tf.stack(rows, axis=1)
 
 
-def homography_from_points(src: tf.Tensor, dst: tf.Tensor) -> tf.Tensor:
-    """Solves the homography that maps 4 source points onto 4 target points (batched DLT).
+def _square_to_quad(points: tf.Tensor) -> tf.Tensor:
+    """Homographies taking the unit square's corners (0,0), (1,0), (1,1), (0,1) to `points`.
 
-    Both point sets are Hartley-normalised first, which keeps the 8x8 system well
-    conditioned in float32; the normalised solution fixes h33 = 1.
+    Heckbert's closed form ("Fundamentals of Texture Mapping", 1989): no linear
+    solve, so no QR loop or library call in the compiled program.
+
+    Args:
+      points: [B, 4, 2] quadrilaterals, no three corners collinear.
+
+    Returns:
+      [B, 3, 3] homographies with H[:, 2, 2] == 1.
+    """
+    x, y = points[..., 0], points[..., 1]                                     # [B, 4]
+    dx1, dx2, dy1, dy2 = x[:, 1] - x[:, 2], x[:, 3] - x[:, 2], y[:, 1] - y[:, 2], y[:, 3] - y[:, 2]
+    sx, sy = x[:, 0] - x[:, 1] + x[:, 2] - x[:, 3], y[:, 0] - y[:, 1] + y[:, 2] - y[:, 3]
+    denominator = dx1 * dy2 - dx2 * dy1
+    g, h = (sx * dy2 - dx2 * sy) / denominator, (dx1 * sy - sx * dy1) / denominator
+    rows = [tf.stack([x[:, 1] - x[:, 0] + g * x[:, 1], x[:, 3] - x[:, 0] + h * x[:, 3], x[:, 0]], -1),
+            tf.stack([y[:, 1] - y[:, 0] + g * y[:, 1], y[:, 3] - y[:, 0] + h * y[:, 3], y[:, 0]], -1),
+            tf.stack([g, h, tf.ones_like(g)], -1)]
+    return tf.stack(rows, axis=1)
+
+
+def homography_from_points(src: tf.Tensor, dst: tf.Tensor) -> tf.Tensor:
+    """Solves the homography that maps 4 source points onto 4 target points.
+
+    Both point sets are Hartley-normalised first, which keeps float32 well
+    conditioned; the map is then square -> dst after src -> square, each in
+    closed form.
 
     Args:
       src: [B, 4, 2] source points.
@@ -47,15 +71,8 @@ def homography_from_points(src: tf.Tensor, dst: tf.Tensor) -> tf.Tensor:
     array([[[4., 4.]]], dtype=float32)
     """
     t_src, t_dst = _normalizing_transform(src), _normalizing_transform(dst)
-    s, d = apply_homography(t_src, src), apply_homography(t_dst, dst)  # [B, 4, 2]
-    x, y, u, v = s[..., 0], s[..., 1], d[..., 0], d[..., 1]           # [B, 4]
-    zero, one = tf.zeros_like(x), tf.ones_like(x)
-    rows_u = tf.stack([x, y, one, zero, zero, zero, -u * x, -u * y], -1)  # [B, 4, 8]
-    rows_v = tf.stack([zero, zero, zero, x, y, one, -v * x, -v * y], -1)
-    a = tf.concat([rows_u, rows_v], axis=1)                               # [B, 8, 8]
-    b = tf.concat([u, v], axis=1)[..., None]                              # [B, 8, 1]
-    h = tf.linalg.solve(a, b)[..., 0]                                     # [B, 8]
-    h_norm = tf.reshape(tf.concat([h, tf.ones_like(h[:, :1])], -1), [-1, 3, 3])
+    s, d = apply_homography(t_src, src), apply_homography(t_dst, dst)  # [B, 4, 2] each
+    h_norm = compose(_square_to_quad(d), invert(_square_to_quad(s)))
     return normalize(compose(invert(t_dst), h_norm, t_src))
 
 

@@ -233,11 +233,14 @@ def apply(seed: tf.Tensor, image: tf.Tensor, card_centre: tf.Tensor, card_cover:
     Returns:
       [B, S, S, 3] float32 photo in 0..1.
     """
-    image = cast_shadow(seeds.child(seed, "shadow"), image, config)
-    image = glare(seeds.child(seed, "glare"), image, card_centre, card_cover, config)
-    image = blur(seeds.child(seed, "blur"), image, config)
-    image = fusion.materialize(vignette(seeds.child(seed, "vignette"), image, config))
-    image = colour(seeds.child(seed, "colour"), image, config)
-    image = fusion.materialize(sensor_noise(seeds.child(seed, "noise"), image, config))  # JPEG reads it thrice
-    image = jpeg_like(seeds.child(seed, "jpeg"), image, config)
+    stages = [("shadow", lambda s, im: cast_shadow(s, im, config)),
+              ("glare", lambda s, im: glare(s, im, card_centre, card_cover, config)),
+              ("blur", lambda s, im: blur(s, im, config)),
+              ("vignette", lambda s, im: fusion.materialize(vignette(s, im, config))),
+              ("colour", lambda s, im: colour(s, im, config)),
+              ("noise", lambda s, im: fusion.materialize(sensor_noise(s, im, config))),  # JPEG reads it thrice
+              ("jpeg", lambda s, im: jpeg_like(s, im, config))]
+    for name, stage in stages:
+        with tf.name_scope(name):
+            image = stage(seeds.child(seed, name), image)
     return tf.clip_by_value(image, 0.0, 1.0)

@@ -39,9 +39,15 @@ def child(seed: tf.Tensor, name: str) -> tf.Tensor:
     return tf.bitcast(tf.stack([first, second]), tf.int32)
 
 
-def _bits(seed: tf.Tensor, name: str, shape) -> tf.Tensor:
-    """uint32 random bits of `shape` (a list or a shape tensor): a hash of each element's index."""
-    keys = fusion.materialize(_as_uint32(child(seed, name)))    # hashed once, not once per element
+def _bits(seed: tf.Tensor, name: str, shape, per_pixel: bool = False) -> tf.Tensor:
+    """uint32 random bits of `shape` (a list or a shape tensor): a hash of each element's index.
+
+    `per_pixel` stores the draw's key first, so XLA hashes it once rather than
+    once per pixel; small per-image draws skip that extra barrier (on a GPU each
+    barrier is a kernel launch).
+    """
+    keys = _as_uint32(child(seed, name))
+    keys = fusion.materialize(keys) if per_pixel else keys
     index = tf.cast(tf.reshape(tf.range(tf.reduce_prod(shape)), shape), tf.uint32)
     return _hash32(_hash32(index ^ keys[0]) + keys[1])
 
@@ -83,7 +89,7 @@ def pixel_noise(seed: tf.Tensor, name: str, shape) -> tf.Tensor:
     Returns:
       float32 [*shape, 4].
     """
-    words = [_bits(seed, f"{name}/{part}", shape) for part in range(2)]
+    words = [_bits(seed, f"{name}/{part}", shape, per_pixel=True) for part in range(2)]
     halves = [half for word in words for half in (word & 0xFFFF, tf.bitwise.right_shift(word, 16))]
     uniform = tf.cast(tf.stack(halves, -1), tf.float32) * (1.0 / 65536.0)
     return (uniform - 0.5) * math.sqrt(12.0)

@@ -36,31 +36,38 @@ def synthesize(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor,
     size, width, height = config.size, config.card_width, config.card_height
     batch_size = tf.shape(cards)[0]
     layout = texture.AtlasLayout(height, width, config.mip_levels)
-    geo = fusion.materialize_all(geometry.sample_card_geometry(
-        seeds.child(seed, "geometry"), batch_size, size, (width, height), config.geometry))
-    x, y = composite.pixel_centres(size)                                            # [1, P]
-    plane = composite.plane_coords(geo["homography"], x, y)
+    # Each stage has its own name scope, so profiles and XLA dumps say where time goes.
+    with tf.name_scope("geometry"):
+        geo = fusion.materialize_all(geometry.sample_card_geometry(
+            seeds.child(seed, "geometry"), batch_size, size, (width, height), config.geometry))
+        x, y = composite.pixel_centres(size)                                        # [1, P]
+        plane = composite.plane_coords(geo["homography"], x, y)
+    with tf.name_scope("background"):
+        image = background.render_background(seeds.child(seed, "background"), backgrounds, x, y, size,
+                                             config.scene)                          # [B, P, 3]
+    with tf.name_scope("neighbors"):
+        slots = neighbors.sample_neighbors(seeds.child(seed, "neighbors"), geo["homography"], (width, height),
+                                           size, config.scene)
+        image = composite.over(neighbors.render_neighbors(cards, layout, slots, plane), image)
+    with tf.name_scope("sleeves"):
+        sleeve = fusion.materialize_all(sleeves.sample_sleeves(seeds.child(seed, "sleeve"), batch_size, width,
+                                                               config.scene))
+        sleeve_back, sleeve_front = sleeves.render_sleeves(sleeve, plane, width, height)
+        image = composite.over(sleeve_back, image)
+    with tf.name_scope("card"):
+        card = texture.sample_atlas(cards, layout, tf.range(batch_size)[:, None], plane.u, plane.v, plane.lod)
+        image = composite.over(sleeve_front, composite.over(card, image))
+    with tf.name_scope("occluders"):
+        occluder = fusion.materialize_all(occluders.sample_occluders(seeds.child(seed, "occluder"),
+                                                                     geo["corners"], size, config.scene))
+        layer, shadow = occluders.render_occluders(occluder, x, y)
+        image = composite.over(layer, image * (1.0 - shadow[..., None]))
+        image = fusion.materialize(tf.reshape(image, [batch_size, size, size, 3]))
 
-    image = background.render_background(seeds.child(seed, "background"), backgrounds, x, y, size,
-                                         config.scene)                              # [B, P, 3]
-    slots = neighbors.sample_neighbors(seeds.child(seed, "neighbors"), geo["homography"], (width, height),
-                                       size, config.scene)
-    image = composite.over(neighbors.render_neighbors(cards, layout, slots, plane), image)
-    sleeve = fusion.materialize_all(sleeves.sample_sleeves(seeds.child(seed, "sleeve"), batch_size, width,
-                                                           config.scene))
-    sleeve_back, sleeve_front = sleeves.render_sleeves(sleeve, plane, width, height)
-    image = composite.over(sleeve_back, image)
-    card = texture.sample_atlas(cards, layout, tf.range(batch_size)[:, None], plane.u, plane.v, plane.lod)
-    image = composite.over(sleeve_front, composite.over(card, image))
-    occluder = fusion.materialize_all(occluders.sample_occluders(seeds.child(seed, "occluder"), geo["corners"],
-                                                                 size, config.scene))
-    layer, shadow = occluders.render_occluders(occluder, x, y)
-    image = composite.over(layer, image * (1.0 - shadow[..., None]))
-
-    image = fusion.materialize(tf.reshape(image, [batch_size, size, size, 3]))
-    cover = tf.reshape(tf.maximum(card[..., 3], sleeve_back[..., 3]), [batch_size, size, size])
-    centre = tf.reduce_mean(geo["corners"], axis=1) / size
-    image = photometric.apply(seeds.child(seed, "photometric"), image, centre, cover, config.photometric)
+    with tf.name_scope("photometric"):
+        cover = tf.reshape(tf.maximum(card[..., 3], sleeve_back[..., 3]), [batch_size, size, size])
+        centre = tf.reduce_mean(geo["corners"], axis=1) / size
+        image = photometric.apply(seeds.child(seed, "photometric"), image, centre, cover, config.photometric)
     return {"image": image, "corners": geo["corners"], "visible": geo["visible"],
             "occluded": occluders.occluded_corners(occluder, geo["corners"])}
 

@@ -9,7 +9,8 @@ TensorFlow graph ops. Each measurement runs in its own process pinned to the
 stated number of cores, so "per core" compares like with like; the ratio
 column is samples/s per core over the seed-style samples/s per core at the
 same output size. With a GPU present, the GPU rows are added, and the
-synthesis time is compared with a ResNet-50 (to conv4) train step.
+synthesis time is compared with a ResNet-50 (to conv4) train step;
+`xla_programs.py` does that comparison where a GPU machine lacks TensorFlow.
 """
 
 import argparse
@@ -62,19 +63,29 @@ def seed_style(size: int, seconds: float) -> dict:
     return {"samples_per_s": count / (time.perf_counter() - start)}
 
 
+def synthesis_inputs(size: int, batch: int):
+    """The default `SynthesisConfig` at `size`, with `batch` card atlases and background texels."""
+    import tensorflow as tf
+
+    from augment_tf import texture
+    from augment_tf.config import SynthesisConfig
+    config = SynthesisConfig.for_size(size)
+    cards, photos = _cards_and_backgrounds(batch)
+    atlases = tf.stack([texture.card_atlas(c, config.card_height, config.card_width, config.mip_levels)
+                        for c in cards])                                       # [B, N] int32
+    grounds = tf.stack([texture.background_texels(photos[i % len(photos)], size)
+                        for i in range(batch)])                                # [B, size, size] int32
+    return config, atlases, grounds
+
+
 def synthesis(size: int, seconds: float, xla: bool, device: str) -> dict:
     """`augment_tf.synthesize` on a fixed batch, timed after compilation."""
     import tensorflow as tf
 
-    from augment_tf import synthesize, texture
-    from augment_tf.config import SynthesisConfig
-    config = SynthesisConfig.for_size(size)
+    from augment_tf import synthesize
     batch = _BATCH.get(size, 8)
-    cards, photos = _cards_and_backgrounds(batch)
     with tf.device(device):
-        atlases = tf.stack([texture.card_atlas(c, config.card_height, config.card_width, config.mip_levels)
-                            for c in cards])
-        grounds = tf.stack([texture.background_texels(photos[i % len(photos)], size) for i in range(batch)])
+        config, atlases, grounds = synthesis_inputs(size, batch)
         run = synthesize.compile_synthesis(config, jit_compile=xla)
         started = time.perf_counter()
         run(atlases, grounds, tf.constant([0, 0]))["image"].numpy()
@@ -88,23 +99,40 @@ def synthesis(size: int, seconds: float, xla: bool, device: str) -> dict:
             "compile_s": compile_s}
 
 
-def resnet_step(size: int, batch: int, device: str) -> dict:
-    """Median train step of ResNet-50 to conv4 with a 4-channel heatmap head (the design card's model)."""
+def resnet_train_step(size: int):
+    """ResNet-50 to conv4 with a 4-channel heatmap head (the design card's model) and its
+    Adam train step as one XLA-compiled `tf.function` (x, y) -> loss."""
     import keras
+    import tensorflow as tf
+    base = keras.applications.ResNet50(include_top=False, weights=None, input_shape=(size, size, 3))
+    features = base.get_layer("conv4_block6_out").output
+    model = keras.Model(base.input, keras.layers.Conv2D(4, 1)(features))
+    optimizer = keras.optimizers.Adam()
+    optimizer.build(model.trainable_variables)
+
+    @tf.function(jit_compile=True)
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(model(x, training=True) - y))
+        optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+        return loss
+
+    return step, model.output_shape[1:]
+
+
+def resnet_step(size: int, batch: int, device: str) -> dict:
+    """Median time of the ResNet-50 train step on random data."""
     import numpy as np
     import tensorflow as tf
     with tf.device(device):
-        base = keras.applications.ResNet50(include_top=False, weights=None, input_shape=(size, size, 3))
-        features = base.get_layer("conv4_block6_out").output
-        model = keras.Model(base.input, keras.layers.Conv2D(4, 1)(features))
-        model.compile(optimizer="adam", loss="mse", jit_compile=True)
-        x = np.random.rand(batch, size, size, 3).astype(np.float32)
-        y = np.random.rand(batch, *model.output_shape[1:]).astype(np.float32)
-        model.train_on_batch(x, y)
+        step, heatmap_shape = resnet_train_step(size)
+        x = tf.random.uniform([batch, size, size, 3])
+        y = tf.random.uniform([batch, *heatmap_shape])
+        step(x, y).numpy()
         times = []
         for _ in range(5):
             start = time.perf_counter()
-            model.train_on_batch(x, y)
+            step(x, y).numpy()
             times.append(time.perf_counter() - start)
     return {"step_ms": 1000 * float(np.median(times))}
 

@@ -1,0 +1,45 @@
+"""`benchmarks/xla_programs.py` writes XLA modules that another XLA can run without TensorFlow."""
+
+import gzip
+import importlib.util
+import pathlib
+import subprocess
+import sys
+
+import pytest
+import tensorflow as tf
+from tensorflow.compiler.xla.service import hlo_pb2
+
+_SCRIPT = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "xla_programs.py"
+
+
+@pytest.fixture(scope="module")
+def xla_programs():
+    spec = importlib.util.spec_from_file_location("xla_programs", _SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_module_lists_parameters_and_has_no_copies(xla_programs, tmp_path):
+    variable = tf.Variable(tf.ones([3, 4]))
+
+    @tf.function(jit_compile=True)
+    def step(x, seed):
+        variable.assign(variable * x + tf.cast(seed[0], tf.float32))
+        return tf.reduce_sum(variable)
+
+    args = (tf.fill([3, 4], 2.0), tf.constant([1, 2]))
+    parameters = xla_programs._write_module(tmp_path, "step", step, args)
+    assert {"dtype": "s32", "shape": [2]} in parameters
+    assert parameters.count({"dtype": "f32", "shape": [3, 4]}) == 2             # x and the variable
+    module = hlo_pb2.HloModuleProto.FromString(gzip.decompress((tmp_path / "step.hlo.pb.gz").read_bytes()))
+    opcodes = {instruction.opcode for computation in module.computations for instruction in computation.instructions}
+    assert "parameter" in opcodes and "copy" not in opcodes
+
+
+def test_time_without_an_export_names_the_folder(tmp_path):
+    result = subprocess.run([sys.executable, str(_SCRIPT), "time", str(tmp_path / "missing")],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "missing: no programs.json" in result.stderr and "Traceback" not in result.stderr
