@@ -4,7 +4,7 @@ import math
 
 import tensorflow as tf
 
-from augment_tf import seeds, texture
+from augment_tf import fusion, seeds, texture
 from augment_tf.config import SceneConfig
 
 
@@ -30,9 +30,10 @@ def render_background(seed: tf.Tensor, backgrounds: tf.Tensor, x: tf.Tensor, y: 
     angle = seeds.uniform(seed, "angle", b, -math.pi, math.pi)
     flip = tf.where(seeds.bernoulli(seed, "flip", b, 0.5), -1.0, 1.0)
     centre = seeds.uniform(seed, "centre", [batch_size, 2]) * tf.constant([width, height], tf.float32)
-    scale = (min(height, width) / size / zoom)[:, None]                     # background px per output px
-    dx, dy = (x - size / 2) * flip[:, None] * scale, (y - size / 2) * scale  # [B, P]
-    cos, sin = tf.cos(angle)[:, None], tf.sin(angle)[:, None]
-    bx = centre[:, :1] + cos * dx - sin * dy
-    by = centre[:, 1:] + sin * dx + cos * dy
+    p = fusion.materialize_all({"scale": (min(height, width) / size / zoom)[:, None],  # background px per output px
+                                "flip": flip[:, None], "cos": tf.cos(angle)[:, None], "sin": tf.sin(angle)[:, None],
+                                "centre": centre})                                  # [B, 1] or [B, 2] each
+    dx, dy = (x - size / 2) * p["flip"] * p["scale"], (y - size / 2) * p["scale"]   # [B, P]
+    bx = p["centre"][:, :1] + p["cos"] * dx - p["sin"] * dy
+    by = p["centre"][:, 1:] + p["sin"] * dx + p["cos"] * dy
     return texture.sample_mirrored(backgrounds, bx, by)

@@ -30,6 +30,11 @@ def strength(seed: tf.Tensor, name: str, batch_size, effect: Effect, neutral: fl
     return tf.where(seeds.bernoulli(seed, name + "_on", [batch_size], effect.p), value, neutral)
 
 
+def _per_image(parameters: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+    """[B] parameters, stored once (`fusion.materialize_all`) and shaped [B, 1, 1] to meet [1, S, S] grids."""
+    return {name: value[:, None, None] for name, value in fusion.materialize_all(parameters).items()}
+
+
 def _grid(size: int) -> tuple[tf.Tensor, tf.Tensor]:
     """Pixel-centre coordinates in frame sides, [1, S, S] each."""
     c = (tf.range(size, dtype=tf.float32) + 0.5) / size
@@ -40,16 +45,18 @@ def _grid(size: int) -> tuple[tf.Tensor, tf.Tensor]:
 def cast_shadow(seed: tf.Tensor, image: tf.Tensor, config: PhotometricConfig) -> tf.Tensor:
     """Darkens the part of the frame behind a soft, wavy edge, as a hand or phone shadow does."""
     batch_size, size = tf.shape(image)[0], image.shape[1]
-    amount = strength(seed, "shadow", batch_size, config.shadow, 0.0)[:, None, None]
+    angle = seeds.uniform(seed, "shadow_angle", [batch_size], 0.0, 2 * math.pi)
+    p = _per_image({"amount": strength(seed, "shadow", batch_size, config.shadow, 0.0),
+                    "cos": tf.cos(angle), "sin": tf.sin(angle),
+                    "offset": seeds.uniform(seed, "shadow_offset", [batch_size], -0.5, 0.5),
+                    "softness": seeds.uniform(seed, "shadow_softness", [batch_size], 0.01, 0.15),
+                    "wave": seeds.uniform(seed, "shadow_wave", [batch_size], 2.0, 12.0)})   # [B, 1, 1] each
     x, y = _grid(size)
-    angle = seeds.uniform(seed, "shadow_angle", [batch_size], 0.0, 2 * math.pi)[:, None, None]
-    offset = seeds.uniform(seed, "shadow_offset", [batch_size], -0.5, 0.5)[:, None, None]
-    softness = seeds.uniform(seed, "shadow_softness", [batch_size], 0.01, 0.15)[:, None, None]
-    along = (x - 0.5) * tf.cos(angle) + (y - 0.5) * tf.sin(angle)
-    across = -(x - 0.5) * tf.sin(angle) + (y - 0.5) * tf.cos(angle)
-    edge = offset + 0.04 * tf.sin(across * seeds.uniform(seed, "shadow_wave", [batch_size], 2.0, 12.0)[:, None, None])
-    inside = tf.sigmoid((along - edge) / softness)
-    return image * (1.0 - amount * inside)[..., None]
+    along = (x - 0.5) * p["cos"] + (y - 0.5) * p["sin"]
+    across = -(x - 0.5) * p["sin"] + (y - 0.5) * p["cos"]
+    edge = p["offset"] + 0.04 * tf.sin(across * p["wave"])
+    inside = tf.sigmoid((along - edge) / p["softness"])
+    return image * (1.0 - p["amount"] * inside)[..., None]
 
 
 def glare(seed: tf.Tensor, image: tf.Tensor, card_centre: tf.Tensor, card_cover: tf.Tensor,
@@ -67,18 +74,20 @@ def glare(seed: tf.Tensor, image: tf.Tensor, card_centre: tf.Tensor, card_cover:
       [B, S, S, 3].
     """
     batch_size, size = tf.shape(image)[0], image.shape[1]
-    peak = strength(seed, "glare", batch_size, config.glare, 0.0)[:, None, None]
-    x, y = _grid(size)
     centre = card_centre + seeds.normal(seed, "glare_centre", [batch_size, 2]) * 0.12
-    cx, cy = centre[:, 0, None, None], centre[:, 1, None, None]
-    angle = seeds.uniform(seed, "glare_angle", [batch_size], 0.0, math.pi)[:, None, None]
-    long_axis = seeds.uniform(seed, "glare_long", [batch_size], 0.03, 0.3)[:, None, None]
-    short_axis = long_axis * seeds.uniform(seed, "glare_ratio", [batch_size], 0.15, 1.0)[:, None, None]
-    along = (x - cx) * tf.cos(angle) + (y - cy) * tf.sin(angle)
-    across = -(x - cx) * tf.sin(angle) + (y - cy) * tf.cos(angle)
-    spot = tf.exp(-0.5 * ((along / long_axis) ** 2 + (across / short_axis) ** 2))
+    angle = seeds.uniform(seed, "glare_angle", [batch_size], 0.0, math.pi)
+    long_axis = seeds.uniform(seed, "glare_long", [batch_size], 0.03, 0.3)
+    short_axis = long_axis * seeds.uniform(seed, "glare_ratio", [batch_size], 0.15, 1.0)
+    p = _per_image({"peak": strength(seed, "glare", batch_size, config.glare, 0.0),
+                    "cx": centre[:, 0], "cy": centre[:, 1],
+                    "cos_long": tf.cos(angle) / long_axis, "sin_long": tf.sin(angle) / long_axis,
+                    "cos_short": tf.cos(angle) / short_axis, "sin_short": tf.sin(angle) / short_axis})
+    x, y = _grid(size)
+    along = (x - p["cx"]) * p["cos_long"] + (y - p["cy"]) * p["sin_long"]      # in long axes
+    across = -(x - p["cx"]) * p["sin_short"] + (y - p["cy"]) * p["cos_short"]   # in short axes
+    spot = tf.exp(-0.5 * (along ** 2 + across ** 2))
     gloss = 0.25 + 0.75 * card_cover
-    light = (peak * spot * gloss)[..., None]
+    light = (p["peak"] * spot * gloss)[..., None]
     return 1.0 - (1.0 - image) * (1.0 - tf.minimum(light, 1.0))          # screen blend
 
 
@@ -117,18 +126,20 @@ def blur(seed: tf.Tensor, image: tf.Tensor, config: PhotometricConfig) -> tf.Ten
     sigma_x = tf.sqrt(defocus ** 2 + (motion * mix) ** 2)
     sigma_y = tf.sqrt(defocus ** 2 + (motion * (1.0 - mix)) ** 2)
     radius = max(1, int(math.ceil(2.5 * size * max(config.defocus.high, config.motion_blur.high / 2.0))))
-    image = _blur_axis(image, _gaussian_taps(sigma_x, radius), axis=2)
-    return _blur_axis(image, _gaussian_taps(sigma_y, radius), axis=1)
+    taps = fusion.materialize_all({"x": _gaussian_taps(sigma_x, radius), "y": _gaussian_taps(sigma_y, radius)})
+    image = _blur_axis(image, taps["x"], axis=2)
+    return _blur_axis(image, taps["y"], axis=1)
 
 
 def vignette(seed: tf.Tensor, image: tf.Tensor, config: PhotometricConfig) -> tf.Tensor:
     """Darkens towards the corners around a slightly off-centre optical axis."""
     batch_size, size = tf.shape(image)[0], image.shape[1]
-    amount = strength(seed, "vignette", batch_size, config.vignette, 0.0)[:, None, None]
     centre = 0.5 + seeds.normal(seed, "vignette_centre", [batch_size, 2]) * 0.08
+    p = _per_image({"amount": strength(seed, "vignette", batch_size, config.vignette, 0.0),
+                    "cx": centre[:, 0], "cy": centre[:, 1]})
     x, y = _grid(size)
-    radius2 = ((x - centre[:, 0, None, None]) ** 2 + (y - centre[:, 1, None, None]) ** 2) / 0.5
-    return image * (1.0 - amount * radius2)[..., None]
+    radius2 = ((x - p["cx"]) ** 2 + (y - p["cy"]) ** 2) / 0.5
+    return image * (1.0 - p["amount"] * radius2)[..., None]
 
 
 def _colour_matrix(saturation: tf.Tensor, hue: tf.Tensor) -> tf.Tensor:
@@ -151,19 +162,24 @@ def colour(seed: tf.Tensor, image: tf.Tensor, config: PhotometricConfig) -> tf.T
     gains = tf.exp(tf.stack([warmth, tint, -warmth], axis=-1))                      # [B, 3]
     matrix = tf.linalg.diag(gains) @ _colour_matrix(per("saturation", config.saturation, 1.0),
                                                    per("hue", config.hue, 0.0))     # [B, 3, 3]
-    contrast = per("contrast", config.contrast, 1.0)[:, None, None, None]
-    mean = tf.reduce_mean(image[:, ::4, ::4], axis=[1, 2, 3], keepdims=True)      # a 1/16 subsample is plenty
-    shift = per("brightness", config.brightness, 0.0)[:, None, None, None] + mean * (1.0 - contrast)
-    rows = [matrix[:, c, None, None, :] for c in range(3)]                         # [B, 1, 1, 3] each
-    mixed = image[..., 0:1] * rows[0] + image[..., 1:2] * rows[1] + image[..., 2:3] * rows[2]  # fuses, unlike einsum
-    image = mixed * contrast + shift
-    return tf.clip_by_value(image, 0.0, 1.0) ** per("gamma", config.gamma, 1.0)[:, None, None, None]
+    contrast = per("contrast", config.contrast, 1.0)
+    mean = tf.reduce_mean(image[:, ::4, ::4], axis=[1, 2, 3])                     # a 1/16 subsample is plenty
+    p = fusion.materialize_all({
+        "matrix": matrix * contrast[:, None, None],                                  # [B, 3, 3]
+        "shift": per("brightness", config.brightness, 0.0) + mean * (1.0 - contrast),  # [B]
+        "gamma": per("gamma", config.gamma, 1.0)})                                  # [B]
+    m = p["matrix"][:, :, :, None, None]                                             # [B, 3, 3, 1, 1]
+    shift, gamma = p["shift"][:, None, None], p["gamma"][:, None, None]              # [B, 1, 1]
+    planes = tf.unstack(image, axis=-1)                                              # 3 x [B, S, S]
+    # One plane per output channel: XLA's CPU loops then vectorise along rows, not along 3 channels.
+    mixed = [planes[0] * m[:, 0, c] + planes[1] * m[:, 1, c] + planes[2] * m[:, 2, c] for c in range(3)]
+    return tf.stack([tf.clip_by_value(plane + shift, 0.0, 1.0) ** gamma for plane in mixed], axis=-1)
 
 
 def sensor_noise(seed: tf.Tensor, image: tf.Tensor, config: PhotometricConfig) -> tf.Tensor:
     """Signal-dependent (shot) plus constant (read) noise, partly shared across channels."""
     batch_size, size = tf.shape(image)[0], image.shape[1]
-    sigma = strength(seed, "noise", batch_size, config.noise, 0.0)[:, None, None, None]
+    sigma = _per_image({"sigma": strength(seed, "noise", batch_size, config.noise, 0.0)})["sigma"][..., None]
     draws = seeds.pixel_noise(seed, "pixels", [batch_size, size, size])            # [B, S, S, 4]
     noise = 0.7 * draws[..., :1] + 0.5 * draws[..., 1:]                             # shared luma + chroma
     level = sigma * tf.sqrt(0.3 + 1.4 * tf.clip_by_value(image, 0.0, 1.0))     # equals sigma at mid grey
@@ -205,8 +221,10 @@ def jpeg_like(seed: tf.Tensor, image: tf.Tensor, config: PhotometricConfig) -> t
     quality = strength(seed, "jpeg", batch_size, config.jpeg, 100.0)
     scale = tf.where(quality < 50, 5000.0 / quality, 200.0 - 2.0 * quality)[:, None, None] / 100.0
     scale = scale[:, 0]                                                            # [B, 1]
-    luma_table = tf.clip_by_value(tf.floor(tf.constant([_LUMA_TABLE], tf.float32) * scale + 0.5), 1, 255)
-    chroma_table = tf.clip_by_value(tf.floor(tf.constant([_CHROMA_TABLE], tf.float32) * scale + 0.5), 1, 255)
+    tables = fusion.materialize_all({
+        "luma": tf.clip_by_value(tf.floor(tf.constant([_LUMA_TABLE], tf.float32) * scale + 0.5), 1, 255),
+        "chroma": tf.clip_by_value(tf.floor(tf.constant([_CHROMA_TABLE], tf.float32) * scale + 0.5), 1, 255)})
+    luma_table, chroma_table = tables["luma"], tables["chroma"]                   # [B, 64] each
     rgb = tf.clip_by_value(image, 0.0, 1.0) * 255.0
     to_ycbcr = tf.constant([[0.299, -0.168736, 0.5], [0.587, -0.331264, -0.418688], [0.114, 0.5, -0.081312]])
     ycbcr = rgb @ to_ycbcr + [0.0, 128.0, 128.0]

@@ -55,11 +55,12 @@ def _bits(seed: tf.Tensor, name: str, shape, per_pixel: bool = False) -> tf.Tens
 def uniform(seed: tf.Tensor, name: str, shape, low=0.0, high=1.0) -> tf.Tensor:
     """Float32 uniform in [low, high) (bounds may be tensors that broadcast).
 
-    Meant for per-image parameters: the draws are materialised so XLA does
-    not re-hash them inside every per-pixel loop that reads them.
+    Meant for per-image parameters. Code that reads them per pixel packs them
+    first with `fusion.materialize_all`, so XLA hashes each draw once, not
+    once per pixel.
     """
     u = tf.cast(tf.bitwise.right_shift(_bits(seed, name, shape), 8), tf.float32) * (1.0 / 16777216.0)
-    return low + (high - low) * fusion.materialize(u)
+    return low + (high - low) * u
 
 
 def integers(seed: tf.Tensor, name: str, shape, low: int, high: int) -> tf.Tensor:

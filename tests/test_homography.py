@@ -25,6 +25,19 @@ def test_homography_from_points_matches_opencv():
         np.testing.assert_allclose(mine / mine[2, 2], theirs / theirs[2, 2], rtol=1e-4, atol=1e-6)
 
 
+def test_strong_perspective_far_from_the_origin_matches_opencv():
+    """Trapezoids as a 60-degree tilt makes them, placed where 1024-px frames put them."""
+    src = np.tile(np.array([[0, 0], [745, 0], [745, 1040], [0, 1040]], np.float32), (3, 1, 1))
+    dst = np.array([[[900, 100], [960, 100], [1020, 400], [840, 400]],      # far edge 1/3 of the near one
+                    [[10, 10], [1010, 30], [600, 80], [400, 70]],           # a thin sliver
+                    [[500, 500], [520, 480], [700, 900], [480, 1000]]], np.float32)
+    ours = homography.homography_from_points(tf.constant(src), tf.constant(dst))
+    for mine, s, d in zip(ours.numpy(), src, dst):
+        theirs = cv2.getPerspectiveTransform(s, d)
+        np.testing.assert_allclose(mine / mine[2, 2], theirs / theirs[2, 2], rtol=1e-3, atol=1e-6)
+    np.testing.assert_allclose(homography.apply_homography(ours, tf.constant(src)).numpy(), dst, atol=2e-3)
+
+
 def test_apply_homography_matches_opencv():
     rng = np.random.default_rng(1)
     h = homography.homography_from_points(tf.constant(_random_quads(rng, 8)), tf.constant(_random_quads(rng, 8)))
@@ -61,7 +74,7 @@ def test_translation_and_rotation_helpers():
     np.testing.assert_allclose(turned.numpy(), [[[0.0, 1.0]]], atol=1e-6)
 
 
-def test_dlt_compiles_with_xla():
+def test_solve_compiles_with_xla():
     rng = np.random.default_rng(4)
     src, dst = tf.constant(_random_quads(rng, 4)), tf.constant(_random_quads(rng, 4))
     compiled = tf.function(homography.homography_from_points, jit_compile=True)(src, dst)
