@@ -17,6 +17,7 @@ compiler is a newer XLA than TensorFlow 2.19's.
 
 import argparse
 import gzip
+import importlib.util
 import json
 import pathlib
 import re
@@ -60,7 +61,15 @@ def _write_module(out: pathlib.Path, name: str, function, args) -> list[dict]:
     return _parameters(compiler_ir(stage="hlo"))
 
 
-def export(out: pathlib.Path, programs: list[str]) -> None:
+def program_spec(text: str) -> tuple[str, int, int]:
+    """Parses KIND:SIZE:BATCH (the `--programs` items) into (kind, size, batch)."""
+    found = re.fullmatch(r"(synthesis|resnet):(\d+):(\d+)", text)
+    if not found:
+        raise argparse.ArgumentTypeError(f"{text!r} is not KIND:SIZE:BATCH with KIND synthesis or resnet")
+    return found.group(1), int(found.group(2)), int(found.group(3))
+
+
+def export(out: pathlib.Path, programs: list[tuple[str, int, int]]) -> None:
     """Writes every program's module, `programs.json`, and the real-card check batch."""
     import numpy as np
     import tensorflow as tf
@@ -71,9 +80,7 @@ def export(out: pathlib.Path, programs: list[str]) -> None:
     from augment_tf import synthesize
     out.mkdir(parents=True, exist_ok=True)
     listing = []
-    for spec in programs:
-        kind, size, batch = spec.split(":")
-        size, batch = int(size), int(batch)
+    for kind, size, batch in programs:
         name = f"{kind}_{size}_b{batch}"
         print(f"exporting {name}", flush=True)
         if kind == "synthesis":
@@ -262,8 +269,10 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     exporter = commands.add_parser("export", help="write the XLA modules (needs TensorFlow)")
     exporter.add_argument("--out", type=pathlib.Path, required=True, help="folder for the modules")
-    exporter.add_argument("--programs", nargs="+", default=_DEFAULT_PROGRAMS,
-                          help="KIND:SIZE:BATCH with KIND synthesis or resnet (default: %(default)s)")
+    exporter.add_argument("--programs", nargs="+", type=program_spec,
+                          default=[program_spec(text) for text in _DEFAULT_PROGRAMS],
+                          help="KIND:SIZE:BATCH with KIND synthesis or resnet "
+                               f"(default: {' '.join(_DEFAULT_PROGRAMS)})")
     timer = commands.add_parser("time", help="compile and time the modules with JAX (no TensorFlow)")
     timer.add_argument("folder", type=pathlib.Path, help="a folder written by `export`")
     timer.add_argument("--seconds", type=float, default=5.0, help="timed seconds per program (at least 10 steps)")
@@ -275,6 +284,8 @@ def main() -> None:
         export(args.out, args.programs)
     elif not (args.folder / "programs.json").is_file():
         parser.error(f"{args.folder}: no programs.json; run `export --out {args.folder}` first")
+    elif importlib.util.find_spec("jax") is None:
+        parser.error("`time` needs JAX (pip install jax, or jax[cuda13] for a GPU)")
     else:
         time_programs(args.folder, args.seconds, args.profile)
 

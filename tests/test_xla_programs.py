@@ -43,3 +43,15 @@ def test_time_without_an_export_names_the_folder(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 2
     assert "missing: no programs.json" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_bad_program_spec_is_a_one_line_usage_error(tmp_path):
+    result = subprocess.run([sys.executable, str(_SCRIPT), "export", "--out", str(tmp_path), "--programs", "resnet:256"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "'resnet:256' is not KIND:SIZE:BATCH" in result.stderr and "Traceback" not in result.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_program_spec_parses_kind_size_and_batch(xla_programs):
+    assert xla_programs.program_spec("synthesis:256:32") == ("synthesis", 256, 32)
