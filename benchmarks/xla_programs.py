@@ -126,15 +126,20 @@ def _compile(path: pathlib.Path):
     return executable, device, time.perf_counter() - start
 
 
+def _is_seed(parameter: dict) -> bool:
+    """The synthesis takes its seed as an int32 [2] parameter."""
+    return parameter == {"dtype": "s32", "shape": [2]}
+
+
 def _random_inputs(parameters: list[dict], rng) -> list:
-    """Random arrays of each parameter's shape; int32 [2] parameters are seeds."""
+    """Random arrays of each parameter's shape; seeds start at zero."""
     import numpy as np
     arrays = []
     for parameter in parameters:
         dtype, shape = np.dtype(_DTYPES[parameter["dtype"]]), parameter["shape"]
         if dtype == np.float32:
             arrays.append((0.05 * rng.standard_normal(shape)).astype(np.float32))
-        elif dtype in (np.int32, np.uint32) and shape != [2]:
+        elif dtype in (np.int32, np.uint32) and not _is_seed(parameter):
             arrays.append(rng.integers(0, 2**32, shape, dtype=np.uint32).view(dtype))
         else:
             arrays.append(np.zeros(shape, dtype))
@@ -144,7 +149,6 @@ def _random_inputs(parameters: list[dict], rng) -> list:
 def _put(device, arrays: list) -> list:
     """Copies numpy arrays to the device once, as a training loop keeps textures there."""
     import jax
-    jax.config.update("jax_enable_x64", True)  # keep int64 parameters (Adam's step count) 64-bit
     return [jax.device_put(a, device) for a in arrays]
 
 
@@ -224,7 +228,9 @@ def profile(executable, device, buffers: list, steps: int = 5, keep: pathlib.Pat
 
 def time_programs(folder: pathlib.Path, seconds: float, profile_dir: pathlib.Path | None = None) -> None:
     """Prints a table of median step times, then the synthesis/train-step ratio at equal size and batch."""
+    import jax
     import numpy as np
+    jax.config.update("jax_enable_x64", True)  # keep int64 parameters (Adam's step count) 64-bit
     rng = np.random.default_rng(0)
     print(check(folder))
     listing = json.loads((folder / "programs.json").read_text())
@@ -240,7 +246,7 @@ def time_programs(folder: pathlib.Path, seconds: float, profile_dir: pathlib.Pat
             continue
         arrays = _random_inputs(program["parameters"], rng)
         buffers = _put(device, arrays)
-        seed_index = [i for i, p in enumerate(program["parameters"]) if p["shape"] == [2]]
+        seed_index = [i for i, parameter in enumerate(program["parameters"]) if _is_seed(parameter)]
         times = []
         while sum(times) < seconds or len(times) < 10:
             for i in seed_index:  # a fresh seed per step: the one input that changes
