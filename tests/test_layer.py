@@ -10,7 +10,7 @@ from augment_tf import layer as layer_module
 from augment_tf import synthesize
 from augment_tf.config import SynthesisConfig
 from augment_tf.layer import Synthesis
-from tests.synthesis_helpers import marked_card, small_config, textures
+from synthesis_helpers import marked_card, small_config, textures
 
 
 def _inputs(config: SynthesisConfig):
