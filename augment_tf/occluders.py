@@ -28,13 +28,18 @@ def _distance_to_skeleton(occluder: dict[str, tf.Tensor], px: tf.Tensor, py: tf.
     return tf.sqrt((px - cx - t * dx) ** 2 + (py - cy - t * dy) ** 2)
 
 
+def _die_frame(occluder: dict[str, tf.Tensor], px: tf.Tensor, py: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Points [B, N] in the die's own axes (pixels, origin at its centre)."""
+    cos, sin = occluder["turn"][:, 0:1], occluder["turn"][:, 1:2]
+    dx, dy = px - occluder["centre"][:, 0:1], py - occluder["centre"][:, 1:2]
+    return dx * cos + dy * sin, -dx * sin + dy * cos
+
+
 def signed_distance(occluder: dict[str, tf.Tensor], px: tf.Tensor, py: tf.Tensor) -> tf.Tensor:
     """[B, N] signed distance in pixels from points [B, N] to each image's occluder."""
     radius = occluder["radius"][:, None]
     round_shapes = _distance_to_skeleton(occluder, px, py) - radius
-    cos, sin = tf.cos(occluder["angle"])[:, None], tf.sin(occluder["angle"])[:, None]
-    lx = (px - occluder["centre"][:, 0:1]) * cos + (py - occluder["centre"][:, 1:2]) * sin
-    ly = -(px - occluder["centre"][:, 0:1]) * sin + (py - occluder["centre"][:, 1:2]) * cos
+    lx, ly = _die_frame(occluder, px, py)
     corner = 0.25 * radius
     qx, qy = tf.abs(lx) - (0.75 * radius - corner), tf.abs(ly) - (0.75 * radius - corner)
     box = tf.sqrt(tf.maximum(qx, 0.0) ** 2 + tf.maximum(qy, 0.0) ** 2) + tf.minimum(tf.maximum(qx, qy), 0.0) - corner
@@ -64,12 +69,13 @@ def sample_occluders(seed: tf.Tensor, corners: tf.Tensor, size: int, config: Sce
     inward = seeds.uniform(seed, "inward", b, -0.1, 0.25)[:, None]
     centre = target + inward * (centre_of_card - target) + seeds.normal(seed, "jitter", [batch_size, 2]) * 0.3 * radius[:, None]
     outward = centre - centre_of_card
+    angle = seeds.uniform(seed, "angle", b, 0.0, math.pi / 2)                           # a die's turn
     heading = tf.atan2(outward[:, 1], outward[:, 0]) + seeds.uniform(seed, "heading", b, -0.6, 0.6)
     occluder = {
         "present": seeds.bernoulli(seed, "present", b, config.occluder.p),
         "kind": seeds.integers(seed, "kind", b, 0, len(KINDS)),
         "centre": centre, "direction": tf.stack([tf.cos(heading), tf.sin(heading)], -1),
-        "length": tf.fill(b, 3.0 * size), "angle": seeds.uniform(seed, "angle", b, 0.0, math.pi / 2),
+        "length": tf.fill(b, 3.0 * size), "turn": tf.stack([tf.cos(angle), tf.sin(angle)], -1),
         "radius": radius, "pips": seeds.integers(seed, "pips", b, 1, 7),
         "colour": _colours(seed, batch_size),
     }
@@ -90,9 +96,8 @@ def _colours(seed: tf.Tensor, batch_size) -> tf.Tensor:
 def _pip_mask(occluder: dict[str, tf.Tensor], px: tf.Tensor, py: tf.Tensor) -> tf.Tensor:
     """[B, P] 1 on a die's pips (a 3x3 grid of dots, as many as its face shows)."""
     radius = occluder["radius"][:, None]
-    cos, sin = tf.cos(occluder["angle"])[:, None], tf.sin(occluder["angle"])[:, None]
-    lx = ((px - occluder["centre"][:, 0:1]) * cos + (py - occluder["centre"][:, 1:2]) * sin) / radius
-    ly = (-(px - occluder["centre"][:, 0:1]) * sin + (py - occluder["centre"][:, 1:2]) * cos) / radius
+    lx, ly = _die_frame(occluder, px, py)
+    lx, ly = lx / radius, ly / radius
     cell_x, cell_y = tf.round(lx / 0.4), tf.round(ly / 0.4)
     near = tf.sqrt((lx - 0.4 * cell_x) ** 2 + (ly - 0.4 * cell_y) ** 2) < 0.11
     in_grid = (tf.abs(cell_x) <= 1) & (tf.abs(cell_y) <= 1)

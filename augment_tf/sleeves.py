@@ -30,13 +30,14 @@ def sample_sleeves(seed: tf.Tensor, batch_size, card_width: int, config: SceneCo
       config: `sleeve` sets presence and the margin in mm.
 
     Returns:
-      dict of [B] or [B, 3] tensors; margins and radius in texels.
+      dict of [B], [B, 2] or [B, 3] tensors; margins and radius in texels.
     """
     b = [batch_size]
     mm = card_width / _MM_PER_CARD_WIDTH
     coloured = seeds.bernoulli(seed, "coloured", b, 0.5)
     colour = tf.gather(tf.constant(_BACK_COLOURS, tf.float32),
                        seeds.integers(seed, "colour", b, 0, len(_BACK_COLOURS)))
+    sheen_angle = seeds.uniform(seed, "sheen_angle", b, 0.0, math.pi)
     return {
         "present": seeds.bernoulli(seed, "present", b, config.sleeve.p),
         "margin": seeds.uniform(seed, "margin", b, config.sleeve.low, config.sleeve.high) * mm,
@@ -46,7 +47,7 @@ def sample_sleeves(seed: tf.Tensor, batch_size, card_width: int, config: SceneCo
         "back_alpha": tf.where(coloured, 1.0, seeds.uniform(seed, "clear_alpha", b, 0.05, 0.25)),
         "haze": seeds.uniform(seed, "haze", b, 0.0, 0.1),
         "sheen": seeds.uniform(seed, "sheen", b, 0.0, 0.45),
-        "sheen_angle": seeds.uniform(seed, "sheen_angle", b, 0.0, math.pi),
+        "sheen_direction": tf.stack([tf.cos(sheen_angle), tf.sin(sheen_angle)], -1),       # [B, 2]
         "sheen_offset": seeds.uniform(seed, "sheen_offset", b, -0.6, 0.6),
         "sheen_width": seeds.uniform(seed, "sheen_width", b, 0.03, 0.25),
     }
@@ -83,8 +84,8 @@ def render_sleeves(sleeve: dict[str, tf.Tensor], plane: PlaneCoords, width: int,
     cover *= tf.cast(plane.in_front & sleeve["present"][:, None], tf.float32)          # [B, P]
     back_alpha = cover * sleeve["back_alpha"][:, None]
     back = tf.concat([sleeve["back_colour"][:, None] * back_alpha[..., None], back_alpha[..., None]], -1)
-    angle = sleeve["sheen_angle"][:, None]
-    across = ((plane.u - width / 2) * tf.cos(angle) + (plane.v - height / 2) * tf.sin(angle)) / height
+    cos, sin = sleeve["sheen_direction"][:, 0:1], sleeve["sheen_direction"][:, 1:2]
+    across = ((plane.u - width / 2) * cos + (plane.v - height / 2) * sin) / height
     band = tf.exp(-((across - sleeve["sheen_offset"][:, None]) / sleeve["sheen_width"][:, None]) ** 2)
     rim = tf.clip_by_value(1.0 - tf.abs(distance) / (1.5 * pixel), 0.0, 1.0) * 0.35
     front_alpha = cover * tf.clip_by_value(sleeve["haze"][:, None] + sleeve["sheen"][:, None] * band + rim, 0.0, 1.0)

@@ -13,7 +13,7 @@ import tensorflow as tf
 
 from augment_tf import (background, composite, fusion, geometry, neighbors, occluders, photometric, seeds,
                         sleeves, texture)
-from augment_tf.config import SynthesisConfig
+from augment_tf.config import SceneConfig, SynthesisConfig
 
 
 def synthesize(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor,
@@ -33,43 +33,77 @@ def synthesize(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor,
       [B, 4] bool, corner inside the frame; `occluded` [B, 4] bool, corner
       under an occluder.
     """
-    size, width, height = config.size, config.card_width, config.card_height
-    batch_size = tf.shape(cards)[0]
-    layout = texture.AtlasLayout(height, width, config.mip_levels)
+    size, batch_size = config.size, tf.shape(cards)[0]
     # Each stage has its own name scope, so profiles and XLA dumps say where time goes.
     with tf.name_scope("geometry"):
         geo = fusion.materialize_all(geometry.sample_card_geometry(
-            seeds.child(seed, "geometry"), batch_size, size, (width, height), config.geometry))
+            seeds.child(seed, "geometry"), batch_size, size, (config.card_width, config.card_height),
+            config.geometry))
+    image, cover, occluded = _scene(cards, backgrounds, seed, geo, config)      # [B, P, 3], [B, P], [B, 4]
+    image = fusion.materialize(tf.reshape(image, [batch_size, size, size, 3]))
+    with tf.name_scope("photometric"):
+        cover = tf.reshape(cover, [batch_size, size, size])
+        centre = tf.reduce_mean(geo["corners"], axis=1) / size
+        image = photometric.apply(seeds.child(seed, "photometric"), image, centre, cover, config.photometric)
+    return {"image": image, "corners": geo["corners"], "visible": geo["visible"], "occluded": occluded}
+
+
+def _scene(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor, geo: dict[str, tf.Tensor],
+           config: SynthesisConfig) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """Renders the scene's layers, bottom to top, at every output pixel.
+
+    A layer nobody gets (p == 0) is left out of the graph, so it costs nothing.
+
+    Returns:
+      (image [B, P, 3] RGB in 0..1; cover [B, P], where the labelled card or its
+      sleeve is; occluded [B, 4] bool, corner under an occluder).
+    """
+    size, width, height, scene = config.size, config.card_width, config.card_height, config.scene
+    layout = texture.AtlasLayout(height, width, config.mip_levels)
+    with tf.name_scope("geometry"):
         x, y = composite.pixel_centres(size)                                        # [1, P]
         plane = composite.plane_coords(geo["homography"], x, y)
     with tf.name_scope("background"):
         image = background.render_background(seeds.child(seed, "background"), backgrounds, x, y, size,
-                                             config.scene)                          # [B, P, 3]
-    with tf.name_scope("neighbors"):
-        slots = neighbors.sample_neighbors(seeds.child(seed, "neighbors"), geo["homography"], (width, height),
-                                           size, config.scene)
-        image = composite.over(neighbors.render_neighbors(cards, layout, slots, plane), image)
-    with tf.name_scope("sleeves"):
-        sleeve = fusion.materialize_all(sleeves.sample_sleeves(seeds.child(seed, "sleeve"), batch_size, width,
-                                                               config.scene))
-        sleeve_back, sleeve_front = sleeves.render_sleeves(sleeve, plane, width, height)
-        image = composite.over(sleeve_back, image)
+                                             scene)                                  # [B, P, 3]
+    if scene.neighbors and scene.neighbor.p:
+        with tf.name_scope("neighbors"):
+            slots = neighbors.sample_neighbors(seeds.child(seed, "neighbors"), geo["homography"],
+                                               (width, height), size, scene)
+            image = composite.over(neighbors.render_neighbors(cards, layout, slots, plane), image)
+    image, cover = _card_in_sleeve(cards, layout, seed, plane, image, scene)
+    occluded = tf.zeros([tf.shape(cards)[0], 4], tf.bool)
+    if scene.occluder.p:
+        with tf.name_scope("occluders"):
+            occluder = fusion.materialize_all(occluders.sample_occluders(seeds.child(seed, "occluder"),
+                                                                         geo["corners"], size, scene))
+            layer, shadow = occluders.render_occluders(occluder, x, y)
+            image = composite.over(layer, image * (1.0 - shadow[..., None]))
+            occluded = occluders.occluded_corners(occluder, geo["corners"])
+    return image, cover, occluded
+
+
+def _card_in_sleeve(cards: tf.Tensor, layout: texture.AtlasLayout, seed: tf.Tensor, plane: composite.PlaneCoords,
+                    image: tf.Tensor, scene: SceneConfig) -> tuple[tf.Tensor, tf.Tensor]:
+    """Composites the labelled card over `image` [B, P, 3], between its sleeve's back and front film.
+
+    Returns:
+      (image [B, P, 3], cover [B, P]: the card's or its sleeve's coverage).
+    """
+    batch_size = tf.shape(cards)[0]
+    back = front = None
+    if scene.sleeve.p:
+        with tf.name_scope("sleeves"):
+            sleeve = fusion.materialize_all(sleeves.sample_sleeves(seeds.child(seed, "sleeve"), batch_size,
+                                                                   layout.width, scene))
+            back, front = sleeves.render_sleeves(sleeve, plane, layout.width, layout.height)  # [B, P, 4] each
+            image = composite.over(back, image)
     with tf.name_scope("card"):
         card = texture.sample_atlas(cards, layout, tf.range(batch_size)[:, None], plane.u, plane.v, plane.lod)
-        image = composite.over(sleeve_front, composite.over(card, image))
-    with tf.name_scope("occluders"):
-        occluder = fusion.materialize_all(occluders.sample_occluders(seeds.child(seed, "occluder"),
-                                                                     geo["corners"], size, config.scene))
-        layer, shadow = occluders.render_occluders(occluder, x, y)
-        image = composite.over(layer, image * (1.0 - shadow[..., None]))
-        image = fusion.materialize(tf.reshape(image, [batch_size, size, size, 3]))
-
-    with tf.name_scope("photometric"):
-        cover = tf.reshape(tf.maximum(card[..., 3], sleeve_back[..., 3]), [batch_size, size, size])
-        centre = tf.reduce_mean(geo["corners"], axis=1) / size
-        image = photometric.apply(seeds.child(seed, "photometric"), image, centre, cover, config.photometric)
-    return {"image": image, "corners": geo["corners"], "visible": geo["visible"],
-            "occluded": occluders.occluded_corners(occluder, geo["corners"])}
+        image, cover = composite.over(card, image), card[..., 3]
+        if front is not None:
+            image, cover = composite.over(front, image), tf.maximum(cover, back[..., 3])
+    return image, cover
 
 
 def compile_synthesis(config: SynthesisConfig, jit_compile: bool):

@@ -48,13 +48,27 @@ class AtlasLayout:
         Sum over k < level of (h / 2**k + 2) * (w / 2**k + 2), in closed form.
         """
         h, w = self.height, self.width
-        half, quarter = 0.5 ** level, 0.25 ** level
+        half = half_power(level)
+        quarter = half * half
         return h * w * (1.0 - quarter) * 4.0 / 3.0 + 4.0 * (h + w) * (1.0 - half) + 4.0 * level
 
     @property
     def texels(self) -> int:
         """N, the length of one card's buffer."""
         return round(self.level_start(self.levels))
+
+
+def half_power(level):
+    """Exactly 0.5 ** level for whole-number `level` (a float tensor or a Python number).
+
+    Built from the float's exponent bits: XLA's CPU backend evaluates `pow`
+    with a scalar library call per element, 10x the cost of a multiply, and
+    the sampler needs this for every pixel of every texture read.
+    """
+    if not isinstance(level, tf.Tensor):
+        return 0.5 ** level
+    exponent = tf.bitwise.left_shift(127 - tf.cast(level, tf.int32), 23)      # IEEE-754 float32 of 2**-level
+    return tf.bitcast(exponent, tf.float32)
 
 
 def pack_rgba(rgba: tf.Tensor) -> tf.Tensor:
@@ -118,22 +132,43 @@ def gather_bilinear(texels: tf.Tensor, index: tf.Tensor, step_x, step_y, fx: tf.
                     fy: tf.Tensor) -> tf.Tensor:
     """Bilinear interpolation of 4 packed taps read from a flat texel buffer.
 
+    The blend runs on the packed words, two 8-bit channels per 16-bit lane
+    (as GPU texture units do, with 8-bit sub-texel weights): 6 integer
+    multiplies per pixel instead of unpacking 16 channels to floats, 2x
+    faster on XLA's CPU backend. The result stays packed, 4x smaller to store.
+
     Args:
       texels: [M] int32 packed RGBA.
       index: [B, P] int32 flat index of the top-left tap.
-      step_x: int32 index step to the right-hand tap (scalar or [B, P]).
-      step_y: int32 index step to the tap below (scalar or [B, P]).
-      fx: [B, P] float32 weight of the right-hand taps.
-      fy: [B, P] float32 weight of the lower taps.
+      step_x: index step to the right-hand tap (a number or [B, P] int32).
+      step_y: index step to the tap below (a number or [B, P] int32).
+      fx: [B, P] float32 weight of the right-hand taps, in 0..1.
+      fy: [B, P] float32 weight of the lower taps, in 0..1.
 
     Returns:
-      [B, P, 4] interpolated RGBA in 0..1.
+      [B, P] int32 packed RGBA (`unpack_rgba` turns it into floats).
     """
-    gx, gy = 1.0 - fx, 1.0 - fy
-    taps = [(index, gx * gy), (index + step_x, fx * gy), (index + step_y, gx * fy),
-            (index + step_x + step_y, fx * fy)]
-    # Four scalar gathers, each unpacked and weighted at once: XLA fuses this into one loop.
-    return tf.add_n([unpack_rgba(tf.gather(texels, tap)) * weight[..., None] for tap, weight in taps])
+    words = tf.bitcast(texels, tf.uint32)
+    tap = lambda offset: tf.gather(words, index + offset)                    # noqa: E731
+    wx = tf.cast(tf.round(fx * 256.0), tf.uint32)
+    wy = tf.cast(tf.round(fy * 256.0), tf.uint32)
+    top = _lerp_packed(tap(0), tap(step_x), wx)
+    bottom = _lerp_packed(tap(step_y), tap(step_x + step_y), wx)
+    return tf.bitcast(_lerp_packed(top, bottom, wy), tf.int32)
+
+
+def _lerp_packed(a: tf.Tensor, b: tf.Tensor, weight: tf.Tensor) -> tf.Tensor:
+    """(a * (256 - weight) + b * weight) / 256 per 8-bit channel of uint32 RGBA8 words, rounded.
+
+    R and B (and, shifted down by 8, G and A) sit in 16-bit lanes, where the
+    weighted sum (at most 255 * 256 + 128) cannot carry into the next lane.
+    """
+    low = tf.constant(0x00FF00FF, tf.uint32)
+    half = tf.constant(0x00800080, tf.uint32)
+    rest = 256 - weight
+    red_blue = (a & low) * rest + (b & low) * weight + half
+    green_alpha = (tf.bitwise.right_shift(a, 8) & low) * rest + (tf.bitwise.right_shift(b, 8) & low) * weight + half
+    return (tf.bitwise.right_shift(red_blue, 8) & low) | (green_alpha & ~low)
 
 
 def sample_atlas(atlases: tf.Tensor, layout: AtlasLayout, card: tf.Tensor, u: tf.Tensor, v: tf.Tensor,
@@ -155,7 +190,7 @@ def sample_atlas(atlases: tf.Tensor, layout: AtlasLayout, card: tf.Tensor, u: tf
       [B, P, 4] premultiplied RGBA in 0..1; 0 outside the card.
     """
     level = tf.round(tf.clip_by_value(lod, 0.0, layout.levels - 1.0))          # [B, P]
-    scale = tf.pow(0.5, level)
+    scale = half_power(level)
     width, height = layout.width * scale, layout.height * scale
     x = u * scale + 0.5                  # texel centres sit at +0.5; the padding ring shifts by +1
     y = v * scale + 0.5
@@ -164,8 +199,9 @@ def sample_atlas(atlases: tf.Tensor, layout: AtlasLayout, card: tf.Tensor, u: tf
     stride = width + 2.0
     base = card * layout.texels                                                 # [B, 1] or [B, P]
     index = base + tf.cast(layout.level_start(level) + x0 + y0 * stride, tf.int32)
-    return fusion.materialize(gather_bilinear(tf.reshape(atlases, [-1]), index, 1, tf.cast(stride, tf.int32),
-                                              tf.clip_by_value(x - x0, 0.0, 1.0), tf.clip_by_value(y - y0, 0.0, 1.0)))
+    packed = gather_bilinear(tf.reshape(atlases, [-1]), index, 1, tf.cast(stride, tf.int32),
+                             tf.clip_by_value(x - x0, 0.0, 1.0), tf.clip_by_value(y - y0, 0.0, 1.0))
+    return unpack_rgba(fusion.materialize(packed))
 
 
 def sample_mirrored(images: tf.Tensor, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
@@ -181,16 +217,17 @@ def sample_mirrored(images: tf.Tensor, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
     """
     batch_size, height, width = tf.shape(images)[0], images.shape[1], images.shape[2]
     x, y = _mirror(x - 0.5, width), _mirror(y - 0.5, height)
-    x0, y0 = tf.floor(x), tf.floor(y)
-    step_x = tf.cast(tf.minimum(x0 + 1.0, width - 1.0) - x0, tf.int32)
-    step_y = tf.cast(tf.minimum(y0 + 1.0, height - 1.0) - y0, tf.int32) * width
+    # The top-left tap stops one short of the last texel (whose weight is then 1), so the
+    # other taps are a constant step away: XLA then reads all four in one loop.
+    x0, y0 = tf.minimum(tf.floor(x), width - 2.0), tf.minimum(tf.floor(y), height - 2.0)
     base = (tf.range(batch_size) * height * width)[:, None]
     index = base + tf.cast(x0, tf.int32) + tf.cast(y0, tf.int32) * width
-    return fusion.materialize(gather_bilinear(tf.reshape(images, [-1]), index, step_x, step_y, x - x0, y - y0)[..., :3])
+    packed = gather_bilinear(tf.reshape(images, [-1]), index, 1, width, x - x0, y - y0)
+    return unpack_rgba(fusion.materialize(packed))[..., :3]
 
 
 def _mirror(coordinate: tf.Tensor, length: int) -> tf.Tensor:
     """Folds texel-centre coordinates into [0, length - 1] by mirroring."""
     period = 2.0 * (length - 1)
-    folded = tf.math.floormod(coordinate, period)
-    return (length - 1) - tf.abs(folded - (length - 1))
+    folded = coordinate - tf.floor(coordinate * (1.0 / period)) * period   # floormod, without its slow XLA CPU loop
+    return tf.clip_by_value((length - 1) - tf.abs(folded - (length - 1)), 0.0, length - 1.0)  # rounding stays inside

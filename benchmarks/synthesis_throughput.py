@@ -11,9 +11,16 @@ column is samples/s per core over the seed-style samples/s per core at the
 same output size. With a GPU present, the GPU rows are added, and the
 synthesis time is compared with a ResNet-50 (to conv4) train step;
 `xla_programs.py` does that comparison where a GPU machine lacks TensorFlow.
+
+    python benchmarks/synthesis_throughput.py --costs [--sizes 256] [--seconds 4]
+
+prices each part of the synthesis on one core instead: the default config,
+then the same with one scene layer or photometric stage switched off (p = 0,
+which leaves it out of the graph), and with all of them off.
 """
 
 import argparse
+import dataclasses
 import json
 import os
 import subprocess
@@ -21,6 +28,9 @@ import sys
 import time
 
 _BATCH = {256: 32, 512: 16, 1024: 4}
+# What `--costs` switches off, one at a time: scene layers, then the photometric stages.
+_SCENE_PARTS = ("neighbor", "sleeve", "occluder")
+_PHOTOMETRIC_PARTS = ("shadow", "glare", "blur", "vignette", "colour", "noise", "jpeg")
 
 
 def _pin(cores: int) -> None:
@@ -63,13 +73,27 @@ def seed_style(size: int, seconds: float) -> dict:
     return {"samples_per_s": count / (time.perf_counter() - start)}
 
 
-def synthesis_inputs(size: int, batch: int):
-    """The default `SynthesisConfig` at `size`, with `batch` card atlases and background texels."""
+def config_without(size: int, parts: list[str]):
+    """The default `SynthesisConfig` at `size` with the named scene layers and
+    photometric stages switched off (p = 0)."""
+    from augment_tf.config import SynthesisConfig
+    from augment_tf.photometric import STAGE_EFFECTS
+    config = SynthesisConfig.for_size(size)
+    off = lambda effect: dataclasses.replace(effect, p=0.0)  # noqa: E731
+    scene = {part: off(getattr(config.scene, part)) for part in parts if part in _SCENE_PARTS}
+    photometric = {effect: off(getattr(config.photometric, effect))
+                   for part in parts if part in STAGE_EFFECTS for effect in STAGE_EFFECTS[part]}
+    return dataclasses.replace(config, scene=dataclasses.replace(config.scene, **scene),
+                               photometric=dataclasses.replace(config.photometric, **photometric))
+
+
+def synthesis_inputs(size: int, batch: int, without: tuple[str, ...] = ()):
+    """The default `SynthesisConfig` at `size` (less the parts in `without`), with `batch`
+    card atlases and background texels."""
     import tensorflow as tf
 
     from augment_tf import texture
-    from augment_tf.config import SynthesisConfig
-    config = SynthesisConfig.for_size(size)
+    config = config_without(size, list(without))
     cards, photos = _cards_and_backgrounds(batch)
     atlases = tf.stack([texture.card_atlas(c, config.card_height, config.card_width, config.mip_levels)
                         for c in cards])                                       # [B, N] int32
@@ -78,14 +102,14 @@ def synthesis_inputs(size: int, batch: int):
     return config, atlases, grounds
 
 
-def synthesis(size: int, seconds: float, xla: bool, device: str) -> dict:
+def synthesis(size: int, seconds: float, xla: bool, device: str, without: tuple[str, ...] = ()) -> dict:
     """`augment_tf.synthesize` on a fixed batch, timed after compilation."""
     import tensorflow as tf
 
     from augment_tf import synthesize
     batch = _BATCH.get(size, 8)
     with tf.device(device):
-        config, atlases, grounds = synthesis_inputs(size, batch)
+        config, atlases, grounds = synthesis_inputs(size, batch, without)
         run = synthesize.compile_synthesis(config, jit_compile=xla)
         started = time.perf_counter()
         run(atlases, grounds, tf.constant([0, 0]))["image"].numpy()
@@ -147,18 +171,37 @@ def _worker(args) -> None:
     elif args.worker == "resnet":
         result = resnet_step(args.size, _BATCH.get(args.size, 8), args.device)
     else:
-        result = synthesis(args.size, args.seconds, args.xla == "on", args.device)
+        without = tuple(args.without.split(",")) if args.without else ()
+        result = synthesis(args.size, args.seconds, args.xla == "on", args.device, without)
     print(json.dumps(result))
 
 
-def _measure(worker: str, size: int, cores: int, seconds: float, xla: str = "off", device: str = "/CPU:0") -> dict:
+def _measure(worker: str, size: int, cores: int, seconds: float, xla: str = "off", device: str = "/CPU:0",
+             without: tuple[str, ...] = ()) -> dict:
     command = [sys.executable, __file__, "--worker", worker, "--size", str(size), "--cores", str(cores),
-               "--seconds", str(seconds), "--xla", xla, "--device", device]
+               "--seconds", str(seconds), "--xla", xla, "--device", device, "--without", ",".join(without)]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     if device.startswith("/CPU"):
         env["CUDA_VISIBLE_DEVICES"] = ""
-    output = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise SystemExit(f"the {worker} worker at size {size} failed: {last}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def costs(sizes: list[int], seconds: float) -> None:
+    """Prints what each scene layer and photometric stage costs per sample on one core (XLA on)."""
+    parts = _SCENE_PARTS + _PHOTOMETRIC_PARTS
+    print("| size | switched off | ms/sample | saved ms/sample | share of the full config |")
+    print("|---|---|---|---|---|")
+    for size in sizes:
+        full = 1000 / _measure("synth", size, 1, seconds, "on")["samples_per_s"]
+        print(f"| {size} | nothing (full default config) | {full:.2f} | - | - |", flush=True)
+        for without in [(part,) for part in parts] + [parts]:
+            ms = 1000 / _measure("synth", size, 1, seconds, "on", without=without)["samples_per_s"]
+            name = without[0] if len(without) == 1 else "all of the above"
+            print(f"| {size} | {name} | {ms:.2f} | {full - ms:.2f} | {100 * (full - ms) / full:.0f}% |", flush=True)
 
 
 def main() -> None:
@@ -166,7 +209,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 1024], help="output sizes to measure")
     parser.add_argument("--seconds", type=float, default=8.0, help="timed seconds per measurement")
     parser.add_argument("--cores", type=int, nargs="+", default=[1, 2], help="CPU core counts for the synthesis rows")
+    parser.add_argument("--costs", action="store_true",
+                        help="instead of the throughput table, price each scene layer and photometric stage "
+                             "on one core by switching it off")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--without", default="", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--xla", default="off", help=argparse.SUPPRESS)
     parser.add_argument("--device", default="/CPU:0", help=argparse.SUPPRESS)
@@ -174,6 +221,8 @@ def main() -> None:
     if args.worker:
         args.cores = args.cores[0] if isinstance(args.cores, list) else args.cores
         return _worker(args)
+    if args.costs:
+        return costs(args.sizes, args.seconds)
     import tensorflow as tf
     gpus = tf.config.list_physical_devices("GPU")
     print("| pipeline | device | size | cores | XLA | batch | samples/s | per core | x seed-style per core |")

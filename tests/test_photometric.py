@@ -79,3 +79,10 @@ def test_probability_zero_means_neutral_and_one_means_always():
     base = image.numpy().mean(axis=(1, 2, 3))
     assert np.allclose(photometric.apply(SEED, image, centre, cover, off).numpy().mean(axis=(1, 2, 3)), base, atol=0.01)
     assert (photometric.apply(SEED, image, centre, cover, on).numpy().mean(axis=(1, 2, 3)) > base + 0.2).all()
+
+
+def test_fast_power_and_wave_follow_the_exact_functions():
+    base = tf.constant([0.0, 1e-4, 0.2, 0.5, 1.0])
+    np.testing.assert_allclose(photometric._power(base, 1.4).numpy(), base.numpy() ** 1.4, atol=1e-5)
+    turns = np.linspace(-3.0, 3.0, 1001, dtype=np.float32)
+    np.testing.assert_allclose(photometric._wave(tf.constant(turns)).numpy(), np.sin(2 * np.pi * turns), atol=0.06)

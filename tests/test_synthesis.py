@@ -99,3 +99,19 @@ def test_full_synthesis_output_is_a_valid_photo_batch():
     assert image.shape == (8, 64, 64, 3) and image.dtype == np.float32
     assert image.min() >= 0 and image.max() <= 1 and np.isfinite(image).all()
     assert out["visible"].numpy().all()
+
+
+def test_a_layer_or_effect_nobody_gets_is_left_out_of_the_graph():
+    """p == 0 must make synthesis cheaper, not just neutral: its ops are not traced at all."""
+    def scopes(config):
+        cards, backgrounds = textures(config, [marked_card()] * 2)
+        graph = synthesize.compile_synthesis(config, jit_compile=False).get_concrete_function(
+            cards, backgrounds, tf.constant([0, 0])).graph
+        return {op.name.split("/")[0] for op in graph.get_operations()} | {
+            "/".join(op.name.split("/")[:2]) for op in graph.get_operations()}
+
+    full = scopes(small_config())
+    assert {"neighbors", "sleeves", "occluders", "photometric/jpeg", "photometric/blur"} <= full
+    bare = scopes(small_config(scene=SCENE_OFF, photometric=PHOTOMETRIC_OFF))
+    assert not {"neighbors", "sleeves", "occluders", "photometric/jpeg", "photometric/blur"} & bare
+    assert {"geometry", "background", "card"} <= bare

@@ -58,3 +58,9 @@ def test_sample_mirrored_folds_coordinates_back_into_the_image():
     np.testing.assert_allclose(rgb[3], rgb[4], atol=1e-6)       # mirrored about column 7's centre
     x = tf.constant([[-6.5]])                                    # far left folds onto column 7... and back
     assert np.isfinite(texture.sample_mirrored(packed, x, y[:, :1]).numpy()).all()
+
+
+def test_half_power_is_exact_for_tensors_and_numbers():
+    levels = tf.constant([0.0, 1.0, 2.0, 4.0, 9.0])
+    np.testing.assert_array_equal(texture.half_power(levels).numpy(), 0.5 ** levels.numpy())
+    assert texture.half_power(3) == 0.125
