@@ -1,39 +1,103 @@
-"""The photo behind the cards: a random crop of a background, zoomed, turned and maybe flipped."""
+"""The photo behind the cards: a random crop of a background, zoomed, turned and maybe flipped.
+
+Most cards are photographed lying on something. Then (`SceneConfig.table_p`)
+the background is that surface: it lies in the card's plane and recedes with
+the card's perspective, read through the card-plane coordinates every pixel
+already has. Otherwise it is a flat crop facing the camera, as behind a card
+held up. A flat-facing background under a steeply tilted card is a scene no
+camera takes of a card on a table, and a detector could learn to find the one
+foreshortened thing in the frame.
+"""
 
 import math
 
 import tensorflow as tf
 
-from augment_tf import fusion, seeds, texture
+from augment_tf import composite, fusion, homography, seeds, texture
 from augment_tf.config import SceneConfig
+from augment_tf.geometry import quad_area
+
+# The table's far side may be at most this much further away (in the inverse homography's
+# depth term) than the card's centre: its texels then shrink at most ~2-4x more, which the
+# unfiltered background texture shows without visible aliasing.
+_MIN_DEPTH_RATIO = 0.5
 
 
-def render_background(seed: tf.Tensor, backgrounds: tf.Tensor, x: tf.Tensor, y: tf.Tensor, size: int,
-                      config: SceneConfig) -> tf.Tensor:
+def render_background(seed: tf.Tensor, backgrounds: tf.Tensor, card: dict[str, tf.Tensor], plane: composite.PlaneCoords,
+                      size: int, texture_size: tuple[int, int], config: SceneConfig) -> tf.Tensor:
     """Samples each output pixel from its own crop of the background image.
 
     Args:
       seed: [2] int seed.
       backgrounds: [B, Hb, Wb] int32 packed texels (`texture.background_texels`).
-      x: [1, P] output pixel centres x.
-      y: [1, P] output pixel centres y.
+      card: the labelled card's `homography` [B, 3, 3] (texels to output pixels)
+        and `corners` [B, 4, 2], from `geometry.sample_card_geometry`.
+      plane: the card plane's coordinates of every output pixel.
       size: output side in pixels.
-      config: `background_zoom` sets the magnification range.
+      texture_size: (width, height) of the card textures in texels.
+      config: `background_zoom` and `table_p`.
 
     Returns:
       [B, P, 3] float32 RGB in 0..1.
     """
-    batch_size, height, width = tf.shape(backgrounds)[0], backgrounds.shape[1], backgrounds.shape[2]
+    bx, by, _ = background_coordinates(seed, backgrounds.shape[1:], card, plane, size, texture_size, config)
+    return texture.sample_mirrored(backgrounds, bx, by)
+
+
+def background_coordinates(seed: tf.Tensor, background_shape, card: dict[str, tf.Tensor], plane: composite.PlaneCoords,
+                           size: int, texture_size: tuple[int, int],
+                           config: SceneConfig) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """Where each output pixel reads the background: a similarity of its card-plane
+    coordinates (on a table) or of its own coordinates (facing the camera).
+
+    Args:
+      background_shape: (Hb, Wb) of the background textures.
+      The others as for `render_background`.
+
+    Returns:
+      (bx, by) [B, P] background texel coordinates (pixel-edge convention, not
+      yet mirrored into the texture) and on_table [B] bool.
+    """
+    height, width = background_shape
+    batch_size = tf.shape(card["corners"])[0]
     b = [batch_size]
     low, high = config.background_zoom
     zoom = tf.exp(seeds.uniform(seed, "zoom", b, math.log(low), math.log(high)))
     angle = seeds.uniform(seed, "angle", b, -math.pi, math.pi)
     flip = tf.where(seeds.bernoulli(seed, "flip", b, 0.5), -1.0, 1.0)
     centre = seeds.uniform(seed, "centre", [batch_size, 2]) * tf.constant([width, height], tf.float32)
-    p = fusion.materialize_all({"scale": (min(height, width) / size / zoom)[:, None],  # background px per output px
-                                "flip": flip[:, None], "cos": tf.cos(angle)[:, None], "sin": tf.sin(angle)[:, None],
-                                "centre": centre})                                  # [B, 1] or [B, 2] each
-    dx, dy = (x - size / 2) * p["flip"] * p["scale"], (y - size / 2) * p["scale"]   # [B, P]
+    per_pixel = min(height, width) / size / zoom                          # background texels per output pixel
+    on_table = seeds.bernoulli(seed, "table", b, config.table_p) & _recedes_gently(card, size)
+    card_width, card_height = texture_size
+    card_per_pixel = tf.sqrt(card_width * card_height / quad_area(card["corners"]))  # card texels per pixel
+    p = fusion.materialize_all({
+        # Background texels per unit of what is mapped: card texels on a table, output pixels otherwise.
+        "scale": tf.where(on_table, per_pixel / card_per_pixel, per_pixel)[:, None],
+        "origin": tf.where(on_table[:, None], [[card_width / 2, card_height / 2]], [[size / 2, size / 2]]),
+        "table": tf.cast(on_table, tf.float32)[:, None],
+        "flip": flip[:, None], "cos": tf.cos(angle)[:, None], "sin": tf.sin(angle)[:, None],
+        "centre": centre})                                                  # [B, 1] or [B, 2] each
+    x, y = composite.pixel_centres(size)                                    # [1, P]
+    table = p["table"] > 0.5                                                # [B, 1]
+    dx = (tf.where(table, plane.u, x) - p["origin"][:, :1]) * p["flip"] * p["scale"]   # [B, P]
+    dy = (tf.where(table, plane.v, y) - p["origin"][:, 1:]) * p["scale"]
     bx = p["centre"][:, :1] + p["cos"] * dx - p["sin"] * dy
     by = p["centre"][:, 1:] + p["sin"] * dx + p["cos"] * dy
-    return texture.sample_mirrored(backgrounds, bx, by)
+    return bx, by, on_table
+
+
+def _recedes_gently(card: dict[str, tf.Tensor], size: int) -> tf.Tensor:
+    """[B] bool: the card's plane lies in front of the camera across the whole frame, and
+    no frame corner is much further away than the card's centre.
+
+    The inverse homography's third row gives w, proportional to 1 / depth on the
+    plane and affine in pixel coordinates, so its values at the frame's corners
+    bound it over the whole frame.
+    """
+    batch_size = tf.shape(card["corners"])[0]
+    frame = tf.constant([[0.0, 0.0], [size, 0.0], [size, size], [0.0, size]])
+    points = tf.concat([tf.reduce_mean(card["corners"], axis=1, keepdims=True),
+                        tf.tile(frame[None], [batch_size, 1, 1])], axis=1)           # [B, 5, 2]: centre, frame
+    depth_row = homography.invert(card["homography"])[:, 2]                           # [B, 3]
+    w = tf.einsum("bnk,bk->bn", tf.concat([points, tf.ones_like(points[..., :1])], -1), depth_row)  # [B, 5]
+    return tf.reduce_all(w[:, 1:] / w[:, :1] > _MIN_DEPTH_RATIO, axis=-1)

@@ -53,7 +53,11 @@ class SceneConfig:
         than laid in a binder/table grid.
       occluder: presence probability, and size as a fraction of the card's shorter side.
       sleeve: presence probability, and the margin around the card in mm.
-      background_zoom: how much the background crop is magnified.
+      background_zoom: how much the background crop is magnified (at the card's centre).
+      table_p: share of samples where the background is the surface the card lies
+        on, in the card's plane and perspective; the rest face the camera, as
+        behind a card held up. Frames whose far side recedes too steeply for the
+        unfiltered background texture always face the camera.
     """
     neighbors: int = 2
     neighbor: Effect = Effect(0.45, -0.04, 0.25)
@@ -61,6 +65,7 @@ class SceneConfig:
     occluder: Effect = Effect(0.35, 0.12, 0.35)
     sleeve: Effect = Effect(0.35, 0.6, 2.0)
     background_zoom: tuple[float, float] = (1.0, 3.0)
+    table_p: float = 0.7
 
 
 @dataclasses.dataclass(frozen=True)

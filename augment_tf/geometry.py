@@ -23,6 +23,12 @@ def texture_corners(width: int, height: int, batch_size: int) -> tf.Tensor:
     return tf.tile(corners[None], [batch_size, 1, 1])
 
 
+def quad_area(quad: tf.Tensor) -> tf.Tensor:
+    """[B] shoelace areas of [B, 4, 2] quads."""
+    x, y = quad[..., 0], quad[..., 1]
+    return 0.5 * tf.abs(tf.reduce_sum(x * tf.roll(y, -1, 1) - tf.roll(x, -1, 1) * y, axis=-1))
+
+
 def _tilt_matrix(axis_angle: tf.Tensor, tilt: tf.Tensor) -> tf.Tensor:
     """Rodrigues rotation [B, 3, 3] by `tilt` about the in-plane axis at `axis_angle`."""
     kx, ky = tf.cos(axis_angle), tf.sin(axis_angle)

@@ -16,7 +16,7 @@ import tensorflow as tf
 from augment_tf import fusion, homography, seeds, texture
 from augment_tf.composite import PlaneCoords
 from augment_tf.config import SceneConfig
-from augment_tf.geometry import texture_corners
+from augment_tf.geometry import quad_area, texture_corners
 
 # Binder/table grid directions: right, left, below, above, then the diagonals.
 _DIRECTIONS = [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [1, -1], [-1, 1], [-1, -1]]
@@ -69,14 +69,8 @@ def _allowed(card_to_image: tf.Tensor, to_target: tf.Tensor, width: int, height:
     on_target = homography.apply_homography(to_target, corners)
     under_target = tf.reduce_any(tf.reduce_all((on_target >= 0) & (on_target <= [width, height]), -1), -1)
     target = homography.apply_homography(card_to_image, corners)
-    larger = in_front & (_area(points) > _area(target))
+    larger = in_front & (quad_area(points) > quad_area(target))
     return ~(in_front & in_frame & ~under_target) & ~larger
-
-
-def _area(quad: tf.Tensor) -> tf.Tensor:
-    """Shoelace area of [B, 4, 2] quads."""
-    x, y = quad[..., 0], quad[..., 1]
-    return 0.5 * tf.abs(tf.reduce_sum(x * tf.roll(y, -1, 1) - tf.roll(x, -1, 1) * y, axis=-1))
 
 
 def sample_neighbors(seed: tf.Tensor, card_to_image: tf.Tensor, texture_size: tuple[int, int], size: int,

@@ -64,8 +64,8 @@ def _scene(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor, geo: dict[
         x, y = composite.pixel_centres(size)                                        # [1, P]
         plane = composite.plane_coords(geo["homography"], x, y)
     with tf.name_scope("background"):
-        image = background.render_background(seeds.child(seed, "background"), backgrounds, x, y, size,
-                                             scene)                                  # [B, P, 3]
+        image = background.render_background(seeds.child(seed, "background"), backgrounds, geo, plane, size,
+                                             (width, height), scene)                 # [B, P, 3]
     if scene.neighbors and scene.neighbor.p:
         with tf.name_scope("neighbors"):
             slots = neighbors.sample_neighbors(seeds.child(seed, "neighbors"), geo["homography"],
