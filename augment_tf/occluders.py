@@ -15,17 +15,31 @@ from augment_tf.config import SceneConfig
 
 KINDS = ("counter", "die", "finger")
 _SKIN = [[1.0, 0.86, 0.75], [0.92, 0.72, 0.55], [0.78, 0.55, 0.38], [0.55, 0.36, 0.22], [0.36, 0.23, 0.16]]
+_NAIL = [1.0, 0.9, 0.88]        # a nail is the skin's colour lightened towards this
+_FINGER_WIDTH = (0.25, 0.34)    # a fingertip's width as a fraction of the card's shorter side (16-21 mm of 63)
+_FINGER_TAPER = 0.5             # a finger is this much wider four tip radii back
 _SHADOW = [0.35, 0.5]  # shadow offset as a fraction of the occluder's radius (x, y)
+# Which cells of a die's 3x3 pip grid (row-major, bit i = cell i) each face of 1..6 uses.
+_FACES = [0b000010000, 0b100000001, 0b100010001, 0b101000101, 0b101010101, 0b101101101]
 
 
-def _distance_to_skeleton(occluder: dict[str, tf.Tensor], px: tf.Tensor, py: tf.Tensor) -> tf.Tensor:
-    """Distance from points to the shape's centre point (counter, die) or centre segment (finger)."""
+def _skeleton(occluder: dict[str, tf.Tensor], px: tf.Tensor, py: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Distance from points to the shape's centre point (counter, die) or centre segment
+    (finger, from the tip outwards), and how far along the segment the nearest point is."""
     cx, cy = occluder["centre"][:, 0:1], occluder["centre"][:, 1:2]
     dx, dy = occluder["direction"][:, 0:1], occluder["direction"][:, 1:2]
     along = (px - cx) * dx + (py - cy) * dy
     length = tf.where(occluder["kind"] == 2, occluder["length"], 0.0)[:, None]
     t = tf.clip_by_value(along, 0.0, length)
-    return tf.sqrt((px - cx - t * dx) ** 2 + (py - cy - t * dy) ** 2)
+    return tf.sqrt((px - cx - t * dx) ** 2 + (py - cy - t * dy) ** 2), t
+
+
+def _round_distance(occluder: dict[str, tf.Tensor], px: tf.Tensor, py: tf.Tensor) -> tf.Tensor:
+    """Signed distance from points to a counter's disc or a finger, which widens from its
+    tip towards the hand (to 1 + _FINGER_TAPER times the tip's width)."""
+    radius = occluder["radius"][:, None]
+    distance, t = _skeleton(occluder, px, py)
+    return distance - radius * (1.0 + _FINGER_TAPER * tf.minimum(t / (4.0 * radius), 1.0))
 
 
 def _die_frame(occluder: dict[str, tf.Tensor], px: tf.Tensor, py: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -38,7 +52,7 @@ def _die_frame(occluder: dict[str, tf.Tensor], px: tf.Tensor, py: tf.Tensor) -> 
 def signed_distance(occluder: dict[str, tf.Tensor], px: tf.Tensor, py: tf.Tensor) -> tf.Tensor:
     """[B, N] signed distance in pixels from points [B, N] to each image's occluder."""
     radius = occluder["radius"][:, None]
-    round_shapes = _distance_to_skeleton(occluder, px, py) - radius
+    round_shapes = _round_distance(occluder, px, py)
     lx, ly = _die_frame(occluder, px, py)
     corner = 0.25 * radius
     qx, qy = tf.abs(lx) - (0.75 * radius - corner), tf.abs(ly) - (0.75 * radius - corner)
@@ -65,7 +79,10 @@ def sample_occluders(seed: tf.Tensor, corners: tf.Tensor, size: int, config: Sce
     centre_of_card = tf.reduce_mean(corners, axis=1)
     edges = tf.norm(corners - tf.roll(corners, -1, axis=1), axis=-1)                     # [B, 4]
     short_side = tf.reduce_min(edges, axis=-1)
-    radius = 0.5 * short_side * seeds.uniform(seed, "size", b, config.occluder.low, config.occluder.high)
+    kind = seeds.integers(seed, "kind", b, 0, len(KINDS))
+    diameter = tf.where(kind == 2, seeds.uniform(seed, "finger_width", b, *_FINGER_WIDTH),
+                        seeds.uniform(seed, "size", b, config.occluder.low, config.occluder.high))
+    radius = 0.5 * short_side * diameter
     inward = seeds.uniform(seed, "inward", b, -0.1, 0.25)[:, None]
     centre = target + inward * (centre_of_card - target) + seeds.normal(seed, "jitter", [batch_size, 2]) * 0.3 * radius[:, None]
     outward = centre - centre_of_card
@@ -73,17 +90,19 @@ def sample_occluders(seed: tf.Tensor, corners: tf.Tensor, size: int, config: Sce
     heading = tf.atan2(outward[:, 1], outward[:, 0]) + seeds.uniform(seed, "heading", b, -0.6, 0.6)
     occluder = {
         "present": seeds.bernoulli(seed, "present", b, config.occluder.p),
-        "kind": seeds.integers(seed, "kind", b, 0, len(KINDS)),
+        "kind": kind,
         "centre": centre, "direction": tf.stack([tf.cos(heading), tf.sin(heading)], -1),
         "length": tf.fill(b, 3.0 * size), "turn": tf.stack([tf.cos(angle), tf.sin(angle)], -1),
-        "radius": radius, "pips": seeds.integers(seed, "pips", b, 1, 7),
+        "radius": radius,
+        "pip_cells": tf.gather(tf.constant(_FACES), seeds.integers(seed, "pips", b, 0, len(_FACES))),
         "colour": _colours(seed, batch_size),
     }
     # Keep the three other corners clear: shrink the radius below their distance to the skeleton.
     others = tf.not_equal(tf.range(4)[None], which[:, None])                             # [B, 4]
-    clearance = _distance_to_skeleton(occluder, corners[..., 0], corners[..., 1])         # [B, 4]
+    clearance, _ = _skeleton(occluder, corners[..., 0], corners[..., 1])                  # [B, 4]
     nearest = tf.reduce_min(tf.where(others, clearance, 1e9), axis=-1)
-    occluder["radius"] = tf.minimum(radius, 0.7 * nearest)                                # box reach is 0.75 * sqrt(2) < 1.07
+    reach = tf.where(kind == 2, 1.0 + _FINGER_TAPER, 1.0)           # box reach is 0.75 * sqrt(2) < 1.07
+    occluder["radius"] = tf.minimum(radius, 0.7 * nearest / reach)
     return occluder
 
 
@@ -101,13 +120,19 @@ def _pip_mask(occluder: dict[str, tf.Tensor], px: tf.Tensor, py: tf.Tensor) -> t
     cell_x, cell_y = tf.round(lx / 0.4), tf.round(ly / 0.4)
     near = tf.sqrt((lx - 0.4 * cell_x) ** 2 + (ly - 0.4 * cell_y) ** 2) < 0.11
     in_grid = (tf.abs(cell_x) <= 1) & (tf.abs(cell_y) <= 1)
-    # Which of the 9 cells a face of 1..6 pips uses (row-major, centre = 4).
-    faces = tf.constant([[0, 0, 0, 0, 1, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0, 1], [1, 0, 0, 0, 1, 0, 0, 0, 1],
-                         [1, 0, 1, 0, 0, 0, 1, 0, 1], [1, 0, 1, 0, 1, 0, 1, 0, 1], [1, 0, 1, 1, 0, 1, 1, 0, 1]],
-                        tf.float32)
     cell = tf.cast(tf.clip_by_value(cell_y + 1, 0, 2) * 3 + tf.clip_by_value(cell_x + 1, 0, 2), tf.int32)
-    used = tf.gather(tf.gather(faces, occluder["pips"] - 1), cell, batch_dims=1)       # [B, P]
+    used = tf.cast(tf.bitwise.right_shift(occluder["pip_cells"][:, None], cell) & 1, tf.float32)   # [B, P]
     return tf.cast(near & in_grid, tf.float32) * used
+
+
+def _nail_mask(occluder: dict[str, tf.Tensor], px: tf.Tensor, py: tf.Tensor) -> tf.Tensor:
+    """[B, P] coverage of a fingertip's nail: an ellipse from the tip back along the finger."""
+    radius = occluder["radius"][:, None]
+    dx, dy = px - occluder["centre"][:, 0:1], py - occluder["centre"][:, 1:2]
+    along = dx * occluder["direction"][:, 0:1] + dy * occluder["direction"][:, 1:2]    # towards the hand
+    across = dx * occluder["direction"][:, 1:2] - dy * occluder["direction"][:, 0:1]
+    inside = ((along - 0.1 * radius) / (0.62 * radius)) ** 2 + (across / (0.55 * radius)) ** 2
+    return tf.clip_by_value((1.0 - inside) * 0.3 * radius, 0.0, 1.0)                  # ~1 px soft edge
 
 
 def render_occluders(occluder: dict[str, tf.Tensor], x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -126,15 +151,19 @@ def render_occluders(occluder: dict[str, tf.Tensor], x: tf.Tensor, y: tf.Tensor)
     distance = signed_distance(occluder, x, y)
     alpha = tf.clip_by_value(0.5 - distance, 0.0, 1.0) * present                        # [B, P]
     # The shadow is the round outline (cheaper than the die's box, and soft anyway).
-    shadow_distance = _distance_to_skeleton(occluder, x - _SHADOW[0] * radius, y - _SHADOW[1] * radius) - radius
+    shadow_distance = _round_distance(occluder, x - _SHADOW[0] * radius, y - _SHADOW[1] * radius)
     shadow = tf.clip_by_value(0.5 - shadow_distance / (0.35 * radius), 0.0, 1.0) * 0.45 * present
     depth = tf.sqrt(tf.clip_by_value(-distance / radius, 0.0, 1.0))                    # rounded, lit from above
     is_finger = (occluder["kind"] == 2)[:, None, None]
     colour = tf.where(is_finger, occluder["colour"][:, 0][:, None], occluder["colour"][:, 1][:, None])  # [B, 1, 3]
     shade = (0.55 + 0.45 * depth)[..., None]
-    pips = tf.where((occluder["kind"] == 1)[:, None], _pip_mask(occluder, x, y), 0.0)[..., None]
+    # Marks on the shape: a die's pips (dark on light dice, light on dark) or a fingertip's nail.
+    pips = _pip_mask(occluder, x, y)[..., None]
+    nail = _nail_mask(occluder, x, y)[..., None]
+    mark = tf.where((occluder["kind"] == 1)[:, None, None], pips, tf.where(is_finger, nail, 0.0))
     pip_colour = tf.where(tf.reduce_mean(colour, -1, keepdims=True) > 0.5, 0.05, 0.95)
-    rgb = (colour * shade) * (1.0 - pips) + pip_colour * pips
+    mark_colour = tf.where(is_finger, (0.45 * colour + 0.55 * tf.constant(_NAIL)) * shade, pip_colour)
+    rgb = (colour * shade) * (1.0 - mark) + mark_colour * mark
     return tf.concat([rgb * alpha[..., None], alpha[..., None]], -1), shadow
 
 
