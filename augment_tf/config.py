@@ -56,8 +56,9 @@ class SceneConfig:
       background_zoom: how much the background crop is magnified (at the card's centre).
       table_p: share of samples where the background is the surface the card lies
         on, in the card's plane and perspective; the rest face the camera, as
-        behind a card held up. Frames whose far side recedes too steeply for the
-        unfiltered background texture always face the camera.
+        behind a card held up. Frames that see the plane's horizon always face the camera.
+      depth_of_field: how far out of focus (in mip levels, each a 2x blur) a
+        background behind a held card is, uniform in this range.
     """
     neighbors: int = 2
     neighbor: Effect = Effect(0.45, -0.04, 0.25)
@@ -66,6 +67,7 @@ class SceneConfig:
     sleeve: Effect = Effect(0.35, 0.6, 2.0)
     background_zoom: tuple[float, float] = (1.0, 3.0)
     table_p: float = 0.7
+    depth_of_field: tuple[float, float] = (0.0, 3.0)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -31,7 +31,7 @@ class Synthesis(keras.layers.Layer):
     >>> config = SynthesisConfig(size=32, card_height=64)
     >>> card = np.full((88, 63, 4), 200, np.uint8)
     >>> cards = texture.card_atlas(card, config.card_height, config.card_width, config.mip_levels)[None]
-    >>> backgrounds = texture.background_texels(np.zeros((32, 32, 3), np.uint8), 32)[None]
+    >>> backgrounds = texture.background_atlas(np.zeros((32, 32, 3), np.uint8), 32)[None]
     >>> batch = Synthesis(config)(cards, backgrounds, tf.constant([0, 1]))
     >>> batch["image"].shape, batch["corners"].shape
     (TensorShape([1, 32, 32, 3]), TensorShape([1, 4, 2]))
@@ -49,7 +49,7 @@ class Synthesis(keras.layers.Layer):
 
         Args:
           cards: [B, N] int32 card atlases (`texture.card_atlas`).
-          backgrounds: [B, Hb, Wb] int32 packed backgrounds (`texture.background_texels`).
+          backgrounds: [B, M] int32 background pyramids (`texture.background_atlas` at the output size).
           seed: [2] int seed; a new one every step for fresh samples.
 
         Returns:

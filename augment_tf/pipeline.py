@@ -1,7 +1,7 @@
 """`tf.data` streams of cards and backgrounds from the `mtg_tfds` dataset.
 
 Cards and backgrounds are decoded once, turned into textures at the
-synthesis's working resolution (`texture.card_atlas`, `texture.background_texels`),
+synthesis's working resolution (`texture.card_atlas`, `texture.background_atlas`),
 cached in memory and repeated forever. Batches carry textures only: the
 synthesis itself runs on the accelerator, in the train step or the dump loop.
 """
@@ -55,9 +55,9 @@ def card_textures(builder: tfds.core.DatasetBuilder, config: SynthesisConfig, sp
 
 def background_textures(builder: tfds.core.DatasetBuilder, config: SynthesisConfig,
                         split: str = "backgrounds") -> tf.data.Dataset:
-    """Cached square background textures: [size, size] int32."""
+    """Cached background pyramids: [N] int32 (`texture.background_atlas`)."""
     return (builder.as_dataset(split=split, shuffle_files=False)
-            .map(lambda example: texture.background_texels(example["image"][..., :3], config.size),
+            .map(lambda example: texture.background_atlas(example["image"][..., :3], config.size),
                  num_parallel_calls=tf.data.AUTOTUNE).cache())
 
 

@@ -23,7 +23,7 @@ def synthesize(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor,
     Args:
       cards: [B, N] int32 card pyramids (`texture.card_atlas` of
         card_height x card_width RGBA textures).
-      backgrounds: [B, Hb, Wb] int32 packed backgrounds (`texture.background_texels`).
+      backgrounds: [B, M] int32 background pyramids (`texture.background_atlas` at the output size).
       seed: [2] int seed; the output is a pure function of inputs and seed.
       config: the synthesis recipe.
 

@@ -8,8 +8,11 @@ transparent texels, which gives the card soft, anti-aliased edges for free.
 Card colours are premultiplied by alpha so filtering never bleeds the colour of
 transparent corners into the card.
 
-Pyramids are built once per card (`card_atlas`, in the input pipeline) and
-only sampled per step (`sample_atlas`, on the accelerator).
+Backgrounds are pyramids too (`background_atlas`), sampled with mirrored
+addressing (`sample_mirrored`) so any crop, turn and zoom stays inside them.
+
+Pyramids are built once per card or background (in the input pipeline) and
+only sampled per step (on the accelerator).
 """
 
 import dataclasses
@@ -17,6 +20,9 @@ import dataclasses
 import tensorflow as tf
 
 from augment_tf import fusion
+
+
+BACKGROUND_LEVELS = 4   # background pyramid depth: 256 px down to 32 px
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,21 +117,30 @@ def card_atlas(card: tf.Tensor, height: int, width: int, levels: int) -> tf.Tens
     return tf.concat(flat, axis=0)
 
 
-def background_texels(image: tf.Tensor, size: int) -> tf.Tensor:
-    """Turns one background photo into opaque packed texels.
+def background_layout(size: int) -> AtlasLayout:
+    """The pyramid layout of size x size background textures (size a multiple of 16, as
+    `SynthesisConfig.size` is, so the coarsest level still has 2 x 2 texels to blend)."""
+    return AtlasLayout(size, size, BACKGROUND_LEVELS)
+
+
+def background_atlas(image: tf.Tensor, size: int) -> tf.Tensor:
+    """Turns one background photo into an opaque packed mip pyramid.
+
+    Levels let a table that recedes far into the frame stay anti-aliased, and
+    a background behind a held card go out of focus (a coarser level).
 
     Args:
       image: [H, W, 3] uint8 RGB of any size.
-      size: the texture is size x size: the photo's centre square, resized.
+      size: level 0 is size x size: the photo's centre square, resized.
 
     Returns:
-      [size, size] int32 packed texels.
+      [N] int32 texels laid out as `background_layout(size)`.
     """
     shape = tf.shape(image)
     side = tf.minimum(shape[0], shape[1])
     square = tf.image.crop_to_bounding_box(image, (shape[0] - side) // 2, (shape[1] - side) // 2, side, side)
-    rgb = tf.cast(tf.round(tf.image.resize(square, [size, size], "bilinear", antialias=True)), tf.uint8)
-    return pack_rgba(tf.concat([rgb, tf.fill([size, size, 1], tf.constant(255, tf.uint8))], -1))
+    opaque = tf.concat([square, tf.fill([side, side, 1], tf.constant(255, tf.uint8))], -1)
+    return card_atlas(opaque, size, size, BACKGROUND_LEVELS)
 
 
 def gather_bilinear(texels: tf.Tensor, index: tf.Tensor, step_x, step_y, fx: tf.Tensor,
@@ -204,29 +219,35 @@ def sample_atlas(atlases: tf.Tensor, layout: AtlasLayout, card: tf.Tensor, u: tf
     return unpack_rgba(fusion.materialize(packed))
 
 
-def sample_mirrored(images: tf.Tensor, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
-    """Bilinear sample of packed images, mirrored outside their bounds.
+def sample_mirrored(atlases: tf.Tensor, layout: AtlasLayout, x: tf.Tensor, y: tf.Tensor,
+                    lod: tf.Tensor) -> tf.Tensor:
+    """Bilinear sample of opaque pyramids at the nearest mip level, mirrored outside their bounds.
 
     Args:
-      images: [B, H, W] int32 packed texels (`background_texels`).
-      x: [B, P] x coordinates in pixels (pixel-edge convention).
-      y: [B, P] y coordinates.
+      atlases: [B, N] int32, one `background_atlas` per image.
+      layout: their layout (`background_layout`).
+      x: [B, P] level-0 x coordinates in texels (pixel-edge convention).
+      y: [B, P] level-0 y coordinates.
+      lod: [B, P] or [B, 1] level of detail (log2 of texels per pixel, plus any defocus).
 
     Returns:
       [B, P, 3] RGB in 0..1.
     """
-    batch_size, height, width = tf.shape(images)[0], images.shape[1], images.shape[2]
-    x, y = _mirror(x - 0.5, width), _mirror(y - 0.5, height)
+    level = tf.round(tf.clip_by_value(lod, 0.0, layout.levels - 1.0))
+    scale = half_power(level)
+    width, height = layout.width * scale, layout.height * scale
+    x, y = _mirror(x * scale - 0.5, width), _mirror(y * scale - 0.5, height)
     # The top-left tap stops one short of the last texel (whose weight is then 1), so the
-    # other taps are a constant step away: XLA then reads all four in one loop.
+    # right-hand tap is always one step away.
     x0, y0 = tf.minimum(tf.floor(x), width - 2.0), tf.minimum(tf.floor(y), height - 2.0)
-    base = (tf.range(batch_size) * height * width)[:, None]
-    index = base + tf.cast(x0, tf.int32) + tf.cast(y0, tf.int32) * width
-    packed = gather_bilinear(tf.reshape(images, [-1]), index, 1, width, x - x0, y - y0)
+    stride = width + 2.0                                         # each level has a one-texel ring
+    base = (tf.range(tf.shape(atlases)[0]) * layout.texels)[:, None]
+    index = base + tf.cast(layout.level_start(level) + (x0 + 1.0) + (y0 + 1.0) * stride, tf.int32)
+    packed = gather_bilinear(tf.reshape(atlases, [-1]), index, 1, tf.cast(stride, tf.int32), x - x0, y - y0)
     return unpack_rgba(fusion.materialize(packed))[..., :3]
 
 
-def _mirror(coordinate: tf.Tensor, length: int) -> tf.Tensor:
+def _mirror(coordinate: tf.Tensor, length) -> tf.Tensor:
     """Folds texel-centre coordinates into [0, length - 1] by mirroring."""
     period = 2.0 * (length - 1)
     folded = coordinate - tf.floor(coordinate * (1.0 / period)) * period   # floormod, without its slow XLA CPU loop

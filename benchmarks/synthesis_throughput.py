@@ -97,8 +97,8 @@ def synthesis_inputs(size: int, batch: int, without: tuple[str, ...] = ()):
     cards, photos = _cards_and_backgrounds(batch)
     atlases = tf.stack([texture.card_atlas(c, config.card_height, config.card_width, config.mip_levels)
                         for c in cards])                                       # [B, N] int32
-    grounds = tf.stack([texture.background_texels(photos[i % len(photos)], size)
-                        for i in range(batch)])                                # [B, size, size] int32
+    grounds = tf.stack([texture.background_atlas(photos[i % len(photos)], size)
+                        for i in range(batch)])                                # [B, M] int32
     return config, atlases, grounds
 
 

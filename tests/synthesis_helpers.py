@@ -36,5 +36,5 @@ def textures(config: SynthesisConfig, cards: list[np.ndarray], background_rgb=(2
     atlases = tf.stack([texture.card_atlas(c, config.card_height, config.card_width, config.mip_levels)
                         for c in cards])
     flat = np.full((config.size, config.size, 3), background_rgb, np.uint8)
-    backgrounds = tf.stack([texture.background_texels(flat, config.size)] * len(cards))
+    backgrounds = tf.stack([texture.background_atlas(flat, config.size)] * len(cards))
     return atlases, backgrounds

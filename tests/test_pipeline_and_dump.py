@@ -22,7 +22,7 @@ def test_training_batches_have_static_shapes_and_repeat_by_seed(tiny_dataset):
     assert first == again
     batch = next(iter(batches))
     assert batch["cards"].shape == (4, texture.AtlasLayout(CONFIG.card_height, CONFIG.card_width, CONFIG.mip_levels).texels)
-    assert batch["backgrounds"].shape == (4, 64, 64)
+    assert batch["backgrounds"].shape == (4, texture.background_layout(64).texels)
 
 
 def test_missing_dataset_gives_a_one_line_error(tmp_path):

@@ -47,17 +47,27 @@ def test_sample_atlas_reads_the_colour_inside_and_fades_at_the_edge():
 
 
 def test_sample_mirrored_folds_coordinates_back_into_the_image():
-    image = np.zeros((8, 8, 3), np.uint8)
+    image = np.zeros((16, 16, 3), np.uint8)
     image[:, 0] = 255                                            # a white first column
-    packed = texture.background_texels(image, 8)[None]
-    x = tf.constant([[0.5, -0.5, 1.5, 8.5, 6.5]])
+    atlas, layout = texture.background_atlas(image, 16)[None], texture.background_layout(16)
+    sample = lambda x, y: texture.sample_mirrored(atlas, layout, x, y, tf.zeros_like(x)).numpy()[0]  # noqa: E731
+    x = tf.constant([[0.5, -0.5, 1.5, 16.5, 14.5]])
     y = tf.constant([[4.0] * 5])
-    rgb = texture.sample_mirrored(packed, x, y).numpy()[0]
+    rgb = sample(x, y)
     np.testing.assert_allclose(rgb[0], 1.0, atol=1e-3)          # column 0
     np.testing.assert_allclose(rgb[1], rgb[2], atol=1e-6)       # mirrored about column 0's centre
-    np.testing.assert_allclose(rgb[3], rgb[4], atol=1e-6)       # mirrored about column 7's centre
-    x = tf.constant([[-6.5]])                                    # far left folds onto column 7... and back
-    assert np.isfinite(texture.sample_mirrored(packed, x, y[:, :1]).numpy()).all()
+    np.testing.assert_allclose(rgb[3], rgb[4], atol=1e-6)       # mirrored about column 15's centre
+    assert np.isfinite(sample(tf.constant([[-38.5]]), y[:, :1])).all()   # far left folds back and forth
+
+
+def test_sample_mirrored_reads_the_level_its_lod_asks_for():
+    checks = (np.indices((16, 16)).sum(0) % 2 * 255).astype(np.uint8)   # 1-texel checkerboard
+    atlas = texture.background_atlas(np.repeat(checks[..., None], 3, -1), 16)[None]
+    x, y = tf.constant([[4.5, 5.5, 4.5, 5.5]]), tf.constant([[4.5, 4.5, 4.5, 4.5]])
+    lod = tf.constant([[0.0, 0.0, 3.0, 3.0]])
+    grey = texture.sample_mirrored(atlas, texture.background_layout(16), x, y, lod).numpy()[0, :, 0]
+    assert abs(grey[0] - grey[1]) > 0.9                          # level 0: neighbouring texels alternate
+    np.testing.assert_allclose(grey[2:], 0.5, atol=0.01)         # level 3 (2 x 2): averaged to grey
 
 
 def test_half_power_is_exact_for_tensors_and_numbers():
