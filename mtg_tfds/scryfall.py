@@ -270,8 +270,10 @@ def is_usable(card: dict) -> bool:
     """Says whether a card makes a good training image.
 
     Drops joke sets (`set_type == "funny"`), tokens, emblems, art-series cards,
-    every card with `card_faces`, cards without a `png` or `large` image or
-    whose image is missing or a placeholder, and cards legal in no format.
+    cards without a `png` or `large` image or whose image is missing or a
+    placeholder, and cards legal in no format. Double-faced cards have images
+    per face and none of their own, so they go too; split, flip and adventure
+    cards (`card_faces` and one image of the whole card) stay.
 
     Args:
       card: a Scryfall card object.
@@ -281,7 +283,6 @@ def is_usable(card: dict) -> bool:
     """
     return (card.get("set_type") != "funny"
             and card.get("layout") not in _EXCLUDED_LAYOUTS
-            and "card_faces" not in card
             and _has_image(card)
             and any(value in _PLAYABLE for value in (card.get("legalities") or {}).values()))
 

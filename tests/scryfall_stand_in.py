@@ -59,6 +59,7 @@ CARDS_PER_PAIR = 2
 PNG_SIZE = (75, 104)    # Scryfall's png is 745 x 1040.
 JPEG_SIZE = (67, 93)    # Scryfall's large is 672 x 936.
 TRUNCATED_PNG = "Fault: truncated png"        # png cut short, large fine.
+SPLIT_CARD = "Kept: split card"               # two halves on one card: `card_faces` and one image
 CORRUPT_IMAGES = "Fault: corrupt png and large"
 # Cards `is_usable` must drop, each a good card with the changes shown;
 # "card_faces" is filled in with two faces.
@@ -71,7 +72,6 @@ DROPPED = {
                                     "image_uris": None},
     "Dropped: modal double-faced": {"layout": "modal_dfc", "card_faces": True,
                                     "image_uris": None},
-    "Dropped: split with card_faces": {"layout": "split", "card_faces": True},
     "Dropped: image missing": {"image_status": "missing"},
     "Dropped: image placeholder": {"image_status": "placeholder"},
     "Dropped: only small images": {"image_uris": "small"},
@@ -259,14 +259,16 @@ def make_cards(base_url: str) -> list[dict]:
       base_url: where the images are served.
 
     Returns:
-      `CARDS_PER_PAIR` usable cards per (border colour, colour group), then the
-      `DROPPED` cards, then the `TRUNCATED_PNG` and `CORRUPT_IMAGES` cards.
+      `CARDS_PER_PAIR` usable cards per (border colour, colour group), a usable
+      `SPLIT_CARD`, the `DROPPED` cards, then the `TRUNCATED_PNG` and
+      `CORRUPT_IMAGES` cards.
     """
     cards = []
     for border, group in itertools.product(BORDER_COLORS, GROUP_COLORS):
         for number in range(1, CARDS_PER_PAIR + 1):
             name = f"{border.title()} {group} {number}"
             cards.append(_card(base_url, name, border_color=border, colors=GROUP_COLORS[group]))
+    cards.append(_card(base_url, SPLIT_CARD, colors=["U", "R"], layout="split", card_faces=True))
     for name, changes in DROPPED.items():
         cards.append(_card(base_url, name, **changes))
     cards.append(_card(base_url, TRUNCATED_PNG, colors=["W"]))

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from mtg_tfds import scryfall
-from scryfall_stand_in import (BORDER_COLORS, BULK_INDEX_PATH, CORRUPT_IMAGES, DROPPED, JPEG_SIZE,
+from scryfall_stand_in import (BORDER_COLORS, BULK_INDEX_PATH, CORRUPT_IMAGES, DROPPED, JPEG_SIZE, SPLIT_CARD,
                                TRUNCATED_PNG, ScryfallStandIn, make_cards, png_bytes)
 
 ALL_PAIRS = [(border, group) for border in scryfall.DEFAULT_BORDER_COLORS
@@ -263,6 +263,11 @@ def test_is_usable_keeps_good_cards():
             if scryfall.is_usable(card)]
     assert len(kept) == len(make_cards("http://stand-in.invalid")) - len(DROPPED)
     assert not set(kept) & set(DROPPED)
+
+
+def test_is_usable_keeps_a_split_card_whose_one_image_shows_both_halves():
+    card = next(card for card in make_cards("http://stand-in.invalid") if card["name"] == SPLIT_CARD)
+    assert "card_faces" in card and scryfall.is_usable(card)
 
 
 def test_is_usable_counts_restricted_as_legal():
