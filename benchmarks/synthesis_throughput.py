@@ -8,9 +8,12 @@ back, resize to the training size. `augment_tf` makes a whole batch in
 TensorFlow graph ops. Each measurement runs in its own process pinned to the
 stated number of cores, so "per core" compares like with like; the ratio
 column is samples/s per core over the seed-style samples/s per core at the
-same output size. With a GPU present, the GPU rows are added, and the
-synthesis time is compared with a ResNet-50 (to conv4) train step;
-`xla_programs.py` does that comparison where a GPU machine lacks TensorFlow.
+same output size. Up to 512 px, a row for the CPU train step the synthesis
+feeds (ResNet-50 to conv4 with a heatmap head, batch 8, XLA off) says what
+share of the step's time per sample the synthesis takes. With a GPU present,
+the GPU rows are added, and the synthesis time is compared with the same train
+step there; `xla_programs.py` does that comparison where a GPU machine lacks
+TensorFlow.
 
     python benchmarks/synthesis_throughput.py --costs [--sizes 256] [--seconds 4]
 
@@ -28,6 +31,8 @@ import sys
 import time
 
 _BATCH = {256: 32, 512: 16, 1024: 4}
+_CPU_MODEL_BATCH = 8           # the CPU train step the synthesis is compared with (XLA off: faster on CPU)
+_CPU_MODEL_MAX_SIZE = 512      # no CPU model row beyond this: ResNet-50 at 1024 is minutes per step there
 # What `--costs` switches off, one at a time: scene layers, then the photometric stages.
 _SCENE_PARTS = ("neighbor", "sleeve", "occluder")
 _PHOTOMETRIC_PARTS = ("shadow", "glare", "blur", "vignette", "colour", "noise", "jpeg")
@@ -123,9 +128,9 @@ def synthesis(size: int, seconds: float, xla: bool, device: str, without: tuple[
             "compile_s": compile_s}
 
 
-def resnet_train_step(size: int):
+def resnet_train_step(size: int, jit_compile: bool = True):
     """ResNet-50 to conv4 with a 4-channel heatmap head (the design card's model) and its
-    Adam train step as one XLA-compiled `tf.function` (x, y) -> loss."""
+    Adam train step as one `tf.function` (x, y) -> loss, XLA-compiled unless told not to."""
     import keras
     import tensorflow as tf
     base = keras.applications.ResNet50(include_top=False, weights=None, input_shape=(size, size, 3))
@@ -134,7 +139,7 @@ def resnet_train_step(size: int):
     optimizer = keras.optimizers.Adam()
     optimizer.build(model.trainable_variables)
 
-    @tf.function(jit_compile=True)
+    @tf.function(jit_compile=jit_compile)
     def step(x, y):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(model(x, training=True) - y))
@@ -144,12 +149,12 @@ def resnet_train_step(size: int):
     return step, model.output_shape[1:]
 
 
-def resnet_step(size: int, batch: int, device: str) -> dict:
+def resnet_step(size: int, batch: int, device: str, xla: bool) -> dict:
     """Median time of the ResNet-50 train step on random data."""
     import numpy as np
     import tensorflow as tf
     with tf.device(device):
-        step, heatmap_shape = resnet_train_step(size)
+        step, heatmap_shape = resnet_train_step(size, xla)
         x = tf.random.uniform([batch, size, size, 3])
         y = tf.random.uniform([batch, *heatmap_shape])
         step(x, y).numpy()
@@ -158,7 +163,8 @@ def resnet_step(size: int, batch: int, device: str) -> dict:
             start = time.perf_counter()
             step(x, y).numpy()
             times.append(time.perf_counter() - start)
-    return {"step_ms": 1000 * float(np.median(times))}
+    step_ms = 1000 * float(np.median(times))
+    return {"step_ms": step_ms, "samples_per_s": 1000 * batch / step_ms, "batch": batch}
 
 
 def _worker(args) -> None:
@@ -169,7 +175,8 @@ def _worker(args) -> None:
     if args.worker == "seed":
         result = seed_style(args.size, args.seconds)
     elif args.worker == "resnet":
-        result = resnet_step(args.size, _BATCH.get(args.size, 8), args.device)
+        batch = _BATCH.get(args.size, 8) if args.device.startswith("/GPU") else _CPU_MODEL_BATCH
+        result = resnet_step(args.size, batch, args.device, args.xla == "on")
     else:
         without = tuple(args.without.split(",")) if args.without else ()
         result = synthesis(args.size, args.seconds, args.xla == "on", args.device, without)
@@ -227,21 +234,33 @@ def main() -> None:
     gpus = tf.config.list_physical_devices("GPU")
     print("| pipeline | device | size | cores | XLA | batch | samples/s | per core | x seed-style per core |")
     print("|---|---|---|---|---|---|---|---|---|")
+    notes = []                   # comparisons with the train step, printed under the table
     for size in args.sizes:
         seed = _measure("seed", size, 1, args.seconds)["samples_per_s"]
         print(f"| seed-style OpenCV | CPU | {size} | 1 | - | 1 | {seed:.1f} | {seed:.1f} | 1.0 |")
-        rows = [(cores, "on") for cores in args.cores] + [(1, "off")]
+        rows, measured = [(cores, "on") for cores in args.cores] + [(1, "off")], {}
         for cores, xla in rows:
-            ours = _measure("synth", size, cores, args.seconds, xla)
+            ours = measured[cores, xla] = _measure("synth", size, cores, args.seconds, xla)
             per_core = ours["samples_per_s"] / cores
             print(f"| augment_tf | CPU | {size} | {cores} | {xla} | {ours['batch']} | {ours['samples_per_s']:.1f} "
                   f"| {per_core:.1f} | {per_core / seed:.1f} |", flush=True)
+        if size <= _CPU_MODEL_MAX_SIZE:
+            cores = max(args.cores)
+            model = _measure("resnet", size, cores, args.seconds)
+            synthesis_ms = 1000 / measured[cores, "on"]["samples_per_s"]
+            print(f"| ResNet-50 train step | CPU | {size} | {cores} | off | {model['batch']} | "
+                  f"{model['samples_per_s']:.1f} | {model['samples_per_s'] / cores:.1f} | - |", flush=True)
+            notes.append(f"- CPU, {size} px, {cores} cores: synthesis {synthesis_ms:.1f} ms/sample = "
+                         f"{100 * synthesis_ms * model['samples_per_s'] / 1000:.1f}% of the ResNet-50 train "
+                         f"step's {1000 / model['samples_per_s']:.0f} ms/sample")
         if gpus:
             ours = _measure("synth", size, os.cpu_count(), args.seconds, "on", "/GPU:0")
             step = _measure("resnet", size, os.cpu_count(), args.seconds, "on", "/GPU:0")["step_ms"]
-            print(f"| augment_tf | GPU | {size} | - | on | {ours['batch']} | {ours['samples_per_s']:.1f} | - | - |"
-                  f" synthesis {ours['step_ms']:.1f} ms = {100 * ours['step_ms'] / step:.1f}% of a ResNet-50 step "
-                  f"({step:.0f} ms)", flush=True)
+            print(f"| augment_tf | GPU | {size} | - | on | {ours['batch']} | {ours['samples_per_s']:.1f} | - | - |",
+                  flush=True)
+            notes.append(f"- GPU, {size} px: synthesis {ours['step_ms']:.1f} ms = "
+                         f"{100 * ours['step_ms'] / step:.1f}% of a ResNet-50 train step ({step:.0f} ms)")
+    print("\n" + "\n".join(notes))
 
 
 if __name__ == "__main__":
