@@ -95,6 +95,7 @@ def background_coordinates(seed: tf.Tensor, card: dict[str, tf.Tensor], plane: c
 
 
 def _log2(value: tf.Tensor) -> tf.Tensor:
+    """log2, for mip levels of detail."""
     return tf.math.log(value) / math.log(2.0)
 
 
