@@ -28,7 +28,8 @@ _MIN_DEPTH_RATIO = 0.25
 
 
 def render_background(seed: tf.Tensor, backgrounds: tf.Tensor, card: dict[str, tf.Tensor], plane: composite.PlaneCoords,
-                      size: int, texture_size: tuple[int, int], config: SceneConfig) -> tf.Tensor:
+                      x: tf.Tensor, y: tf.Tensor, size: int, texture_size: tuple[int, int],
+                      config: SceneConfig) -> tf.Tensor:
     """Samples each output pixel from its own crop of the background image.
 
     Args:
@@ -37,6 +38,9 @@ def render_background(seed: tf.Tensor, backgrounds: tf.Tensor, card: dict[str, t
       card: the labelled card's `homography` [B, 3, 3] (texels to output pixels)
         and `corners` [B, 4, 2], from `geometry.sample_card_geometry`.
       plane: the card plane's coordinates of every output pixel.
+      x: [1, P] or [B, P] the scene x each output pixel shows (`composite.pixel_centres`,
+        through `lens.scene_points` if the lens distorts).
+      y: same shape, scene y.
       size: output side in pixels.
       texture_size: (width, height) of the card textures in texels.
       config: `background_zoom`, `table_p` and `depth_of_field`.
@@ -44,12 +48,12 @@ def render_background(seed: tf.Tensor, backgrounds: tf.Tensor, card: dict[str, t
     Returns:
       [B, P, 3] float32 RGB in 0..1.
     """
-    bx, by, lod, _ = background_coordinates(seed, card, plane, size, texture_size, config)
+    bx, by, lod, _ = background_coordinates(seed, card, plane, x, y, size, texture_size, config)
     return texture.sample_mirrored(backgrounds, texture.background_layout(size), bx, by, lod)
 
 
-def background_coordinates(seed: tf.Tensor, card: dict[str, tf.Tensor], plane: composite.PlaneCoords, size: int,
-                           texture_size: tuple[int, int],
+def background_coordinates(seed: tf.Tensor, card: dict[str, tf.Tensor], plane: composite.PlaneCoords,
+                           x: tf.Tensor, y: tf.Tensor, size: int, texture_size: tuple[int, int],
                            config: SceneConfig) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
     """Where each output pixel reads the background: a similarity of its card-plane
     coordinates (on a table) or of its own coordinates (facing the camera).
@@ -84,7 +88,6 @@ def background_coordinates(seed: tf.Tensor, card: dict[str, tf.Tensor], plane: c
         "lod": tf.where(on_table, _log2(per_card_texel), _log2(per_pixel) + defocus)[:, None],
         "flip": flip[:, None], "cos": tf.cos(angle)[:, None], "sin": tf.sin(angle)[:, None],
         "centre": centre})                                              # [B, 1] or [B, 2] each
-    x, y = composite.pixel_centres(size)                                # [1, P]
     table = p["table"] > 0.5                                            # [B, 1]
     dx = (tf.where(table, plane.u, x) - p["origin"][:, :1]) * p["flip"] * p["scale"]   # [B, P]
     dy = (tf.where(table, plane.v, y) - p["origin"][:, 1:]) * p["scale"]

@@ -32,6 +32,8 @@ class GeometryConfig:
       focal: focal length in frame sides (0.7 is a phone's wide lens, 2.5 a zoom).
       max_shear: image-space shear, uniform in +-this on each axis.
       allow_outside: let corners leave the frame (then `visible` flags them).
+      barrel: lens barrel distortion k (`augment_tf.lens`): a frame corner shows
+        scene content 1 + 2k times as far from the centre as a pinhole would.
     """
     scale: tuple[float, float] = (0.15, 0.85)
     max_rotation_deg: float = 180.0
@@ -39,6 +41,7 @@ class GeometryConfig:
     focal: tuple[float, float] = (0.7, 2.5)
     max_shear: float = 0.08
     allow_outside: bool = False
+    barrel: Effect = Effect(0.5, 0.0, 0.05)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -108,8 +108,12 @@ def sample_card_geometry(seed: tf.Tensor, batch_size: int, size: int, texture_si
     src = texture_corners(*texture_size, batch_size)
     h = homography.homography_from_points(src, quad)
     corners = homography.apply_homography(h, src)
-    visible = tf.reduce_all((corners >= 0.0) & (corners <= float(size)), axis=-1)
-    return {"homography": h, "corners": corners, "visible": visible}
+    return {"homography": h, "corners": corners, "visible": inside_frame(corners, size)}
+
+
+def inside_frame(points: tf.Tensor, size: int) -> tf.Tensor:
+    """[B, N] bool: which of the [B, N, 2] points lie inside the size x size frame."""
+    return tf.reduce_all((points >= 0.0) & (points <= float(size)), axis=-1)
 
 
 def image_order(corners: tf.Tensor) -> tf.Tensor:

@@ -140,8 +140,8 @@ def render_occluders(occluder: dict[str, tf.Tensor], x: tf.Tensor, y: tf.Tensor)
 
     Args:
       occluder: from `sample_occluders`.
-      x: [1, P] output pixel centres x.
-      y: [1, P] output pixel centres y.
+      x: [1, P] or [B, P] the scene x each output pixel shows.
+      y: same shape, scene y.
 
     Returns:
       (layer [B, P, 4] premultiplied RGBA, shadow [B, P] darkening in 0..1).

@@ -11,8 +11,8 @@ camera (`photometric`).
 
 import tensorflow as tf
 
-from augment_tf import (background, composite, fusion, geometry, neighbors, occluders, photometric, seeds,
-                        sleeves, texture)
+from augment_tf import (background, composite, fusion, geometry, lens, neighbors, occluders, photometric,
+                        seeds, sleeves, texture)
 from augment_tf.config import SceneConfig, SynthesisConfig
 
 
@@ -36,16 +36,19 @@ def synthesize(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor,
     size, batch_size = config.size, tf.shape(cards)[0]
     # Each stage has its own name scope, so profiles and XLA dumps say where time goes.
     with tf.name_scope("geometry"):
-        geo = fusion.materialize_all(geometry.sample_card_geometry(
-            seeds.child(seed, "geometry"), batch_size, size, (config.card_width, config.card_height),
-            config.geometry))
+        geo = geometry.sample_card_geometry(seeds.child(seed, "geometry"), batch_size, size,
+                                            (config.card_width, config.card_height), config.geometry)
+        geo["barrel"] = lens.sample_distortion(seeds.child(seed, "lens"), batch_size, config.geometry.barrel)
+        geo = fusion.materialize_all(geo)              # the scene is drawn in undistorted coordinates
+        corners = lens.image_points(geo["barrel"], geo["corners"], size)            # [B, 4, 2] as drawn
     image, cover, occluded = _scene(cards, backgrounds, seed, geo, config)      # [B, P, 3], [B, P], [B, 4]
     image = fusion.materialize(tf.reshape(image, [batch_size, size, size, 3]))
     with tf.name_scope("photometric"):
         cover = tf.reshape(cover, [batch_size, size, size])
-        centre = tf.reduce_mean(geo["corners"], axis=1) / size
+        centre = tf.reduce_mean(corners, axis=1) / size
         image = photometric.apply(seeds.child(seed, "photometric"), image, centre, cover, config.photometric)
-    return {"image": image, "corners": geo["corners"], "visible": geo["visible"], "occluded": occluded}
+    return {"image": image, "corners": corners, "visible": geometry.inside_frame(corners, size),
+            "occluded": occluded}
 
 
 def _scene(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor, geo: dict[str, tf.Tensor],
@@ -62,10 +65,12 @@ def _scene(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor, geo: dict[
     layout = texture.AtlasLayout(height, width, config.mip_levels)
     with tf.name_scope("geometry"):
         x, y = composite.pixel_centres(size)                                        # [1, P]
+        if config.geometry.barrel.p:
+            x, y = lens.scene_points(geo["barrel"], x, y, size)                     # [B, P]: what pixels show
         plane = composite.plane_coords(geo["homography"], x, y)
     with tf.name_scope("background"):
-        image = background.render_background(seeds.child(seed, "background"), backgrounds, geo, plane, size,
-                                             (width, height), scene)                 # [B, P, 3]
+        image = background.render_background(seeds.child(seed, "background"), backgrounds, geo, plane, x, y,
+                                             size, (width, height), scene)           # [B, P, 3]
     if scene.neighbors and scene.neighbor.p:
         with tf.name_scope("neighbors"):
             slots = neighbors.sample_neighbors(seeds.child(seed, "neighbors"), geo["homography"],

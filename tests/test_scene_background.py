@@ -16,7 +16,7 @@ def _coordinates(table_p: float, batch: int = 32, depth_of_field=(0.0, 3.0)):
     x, y = composite.pixel_centres(SIZE)
     plane = composite.plane_coords(card["homography"], x, y)
     config = dataclasses.replace(SceneConfig(), table_p=table_p, depth_of_field=depth_of_field)
-    bx, by, lod, on_table = background.background_coordinates(tf.constant([1, 1]), card, plane, SIZE,
+    bx, by, lod, on_table = background.background_coordinates(tf.constant([1, 1]), card, plane, x, y, SIZE,
                                                               (WIDTH, HEIGHT), config)
     return np.stack([bx, by], -1), on_table.numpy(), plane, np.stack([x[0], y[0]], -1), lod.numpy()
 
