@@ -5,8 +5,8 @@ runs inside `tf.function(jit_compile=True)` (XLA), in a Keras train step, or
 eagerly for a static dump, and the same seed always gives the same batch.
 
 Layers, bottom to top: background, neighbouring cards, the sleeve's back, the
-labelled card, the sleeve's front film, an occluder with its shadow; then the
-camera (`photometric`).
+labelled card, the sleeve's front film, an occluder with its shadow, all seen
+through the lens (`lens`); then the camera (`photometric`).
 """
 
 import tensorflow as tf
@@ -63,7 +63,7 @@ def _scene(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor, geo: dict[
     """
     size, width, height, scene = config.size, config.card_width, config.card_height, config.scene
     layout = texture.AtlasLayout(height, width, config.mip_levels)
-    with tf.name_scope("geometry"):
+    with tf.name_scope("plane"):
         x, y = composite.pixel_centres(size)                                        # [1, P]
         if config.geometry.barrel.p:
             x, y = lens.scene_points(geo["barrel"], x, y, size)                     # [B, P]: what pixels show

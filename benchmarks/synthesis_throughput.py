@@ -94,7 +94,7 @@ def config_without(size: int, parts: list[str]):
 
 def synthesis_inputs(size: int, batch: int, without: tuple[str, ...] = ()):
     """The default `SynthesisConfig` at `size` (less the parts in `without`), with `batch`
-    card atlases and background texels."""
+    card atlases and background pyramids."""
     import tensorflow as tf
 
     from augment_tf import texture
