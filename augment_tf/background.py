@@ -29,7 +29,7 @@ _MIN_DEPTH_RATIO = 0.25
 
 def render_background(seed: tf.Tensor, backgrounds: tf.Tensor, card: dict[str, tf.Tensor], plane: composite.PlaneCoords,
                       x: tf.Tensor, y: tf.Tensor, size: int, texture_size: tuple[int, int],
-                      config: SceneConfig) -> tf.Tensor:
+                      config: SceneConfig) -> tuple[tf.Tensor, tf.Tensor]:
     """Samples each output pixel from its own crop of the background image.
 
     Args:
@@ -46,10 +46,10 @@ def render_background(seed: tf.Tensor, backgrounds: tf.Tensor, card: dict[str, t
       config: `background_zoom`, `table_p` and `depth_of_field`.
 
     Returns:
-      [B, P, 3] float32 RGB in 0..1.
+      ([B, P, 3] float32 RGB in 0..1; [B] bool, the card lies on this background).
     """
-    bx, by, lod, _ = background_coordinates(seed, card, plane, x, y, size, texture_size, config)
-    return texture.sample_mirrored(backgrounds, texture.background_layout(size), bx, by, lod)
+    bx, by, lod, on_table = background_coordinates(seed, card, plane, x, y, size, texture_size, config)
+    return texture.sample_mirrored(backgrounds, texture.background_layout(size), bx, by, lod), on_table
 
 
 def background_coordinates(seed: tf.Tensor, card: dict[str, tf.Tensor], plane: composite.PlaneCoords,

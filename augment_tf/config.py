@@ -56,6 +56,8 @@ class SceneConfig:
         than laid in a binder/table grid.
       occluder: presence probability, and size as a fraction of the card's shorter side.
       sleeve: presence probability, and the margin around the card in mm.
+      contact_shadow: presence probability (for cards lying on a table), and
+        how much the soft shadow along the card's edges darkens the table.
       background_zoom: how much the background crop is magnified (at the card's centre).
       table_p: share of samples where the background is the surface the card lies
         on, in the card's plane and perspective; the rest face the camera, as
@@ -68,6 +70,7 @@ class SceneConfig:
     loose_neighbor_p: float = 0.3
     occluder: Effect = Effect(0.35, 0.12, 0.35)
     sleeve: Effect = Effect(0.35, 0.6, 2.0)
+    contact_shadow: Effect = Effect(0.6, 0.15, 0.5)
     background_zoom: tuple[float, float] = (1.0, 3.0)
     table_p: float = 0.7
     depth_of_field: tuple[float, float] = (0.0, 3.0)

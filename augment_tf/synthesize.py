@@ -4,15 +4,15 @@
 runs inside `tf.function(jit_compile=True)` (XLA), in a Keras train step, or
 eagerly for a static dump, and the same seed always gives the same batch.
 
-Layers, bottom to top: background, neighbouring cards, the sleeve's back, the
-labelled card, the sleeve's front film, an occluder with its shadow, all seen
+Layers, bottom to top: background, neighbouring cards, the labelled card's
+shadow on the table, the sleeve's back, the labelled card, the sleeve's front film, an occluder with its shadow, all seen
 through the lens (`lens`); then the camera (`photometric`).
 """
 
 import tensorflow as tf
 
-from augment_tf import (background, composite, fusion, geometry, lens, neighbors, occluders, photometric,
-                        seeds, sleeves, texture)
+from augment_tf import (background, composite, contact_shadow, fusion, geometry, lens, neighbors, occluders,
+                        photometric, seeds, sleeves, texture)
 from augment_tf.config import SceneConfig, SynthesisConfig
 
 
@@ -69,13 +69,18 @@ def _scene(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor, geo: dict[
             x, y = lens.scene_points(geo["barrel"], x, y, size)                     # [B, P]: what pixels show
         plane = composite.plane_coords(geo["homography"], x, y)
     with tf.name_scope("background"):
-        image = background.render_background(seeds.child(seed, "background"), backgrounds, geo, plane, x, y,
-                                             size, (width, height), scene)           # [B, P, 3]
+        image, on_table = background.render_background(seeds.child(seed, "background"), backgrounds, geo,
+                                                       plane, x, y, size, (width, height), scene)  # [B, P, 3]
     if scene.neighbors and scene.neighbor.p:
         with tf.name_scope("neighbors"):
             slots = neighbors.sample_neighbors(seeds.child(seed, "neighbors"), geo["homography"],
                                                (width, height), size, scene)
             image = composite.over(neighbors.render_neighbors(cards, layout, slots, plane), image)
+    if scene.contact_shadow.p:
+        with tf.name_scope("contact_shadow"):
+            shadow = fusion.materialize_all(contact_shadow.sample_contact_shadows(
+                seeds.child(seed, "contact_shadow"), on_table, width, scene))
+            image = image * (1.0 - contact_shadow.render_contact_shadows(shadow, plane, width, height)[..., None])
     image, cover = _card_in_sleeve(cards, layout, seed, plane, image, scene)
     occluded = tf.zeros([tf.shape(cards)[0], 4], tf.bool)
     if scene.occluder.p:

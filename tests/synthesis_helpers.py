@@ -12,7 +12,8 @@ from augment_tf.config import Effect, PhotometricConfig, SceneConfig, SynthesisC
 MARKS = np.array([[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0]], np.uint8)
 PHOTOMETRIC_OFF = PhotometricConfig(**{f.name: dataclasses.replace(f.default, p=0.0)
                                        for f in dataclasses.fields(PhotometricConfig)})
-SCENE_OFF = SceneConfig(neighbors=0, occluder=Effect(0.0, 0.1, 0.2), sleeve=Effect(0.0, 0.5, 1.0))
+SCENE_OFF = SceneConfig(neighbors=0, occluder=Effect(0.0, 0.1, 0.2), sleeve=Effect(0.0, 0.5, 1.0),
+                        contact_shadow=Effect(0.0, 0.1, 0.2))
 
 
 def small_config(size: int = 64, **kwargs) -> SynthesisConfig:

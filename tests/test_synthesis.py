@@ -115,3 +115,23 @@ def test_a_layer_or_effect_nobody_gets_is_left_out_of_the_graph():
     bare = scopes(small_config(scene=SCENE_OFF, photometric=PHOTOMETRIC_OFF))
     assert not {"neighbors", "sleeves", "occluders", "photometric/jpeg", "photometric/blur"} & bare
     assert {"geometry", "background", "card"} <= bare
+
+
+def test_a_card_on_a_table_casts_a_soft_shadow_along_its_edges_only():
+    import cv2
+    geometry = GeometryConfig(scale=(0.5, 0.6), max_tilt_deg=20.0, barrel=Effect(0.0, 0.0, 0.0))
+    scene = dataclasses.replace(SCENE_OFF, table_p=1.0)
+    config = small_config(size=128, scene=scene, photometric=PHOTOMETRIC_OFF, geometry=geometry)
+    shadowed = dataclasses.replace(config, scene=dataclasses.replace(scene, contact_shadow=Effect(1.0, 0.6, 0.6)))
+    cards, backgrounds = textures(config, [marked_card()] * 6, background_rgb=(200, 200, 200))
+    plain = synthesize.synthesize(cards, backgrounds, tf.constant([2, 3]), config)
+    out = synthesize.synthesize(cards, backgrounds, tf.constant([2, 3]), shadowed)
+    darkening = (plain["image"].numpy() - out["image"].numpy()).mean(-1)        # [B, H, W]
+    assert darkening.min() > -1e-5                                               # a shadow only darkens
+    for dark, quad in zip(darkening, out["corners"].numpy()):
+        assert dark.max() > 0.2
+        ys, xs = np.nonzero(dark > 0.05)
+        distance = [cv2.pointPolygonTest(quad.astype(np.float32), (float(x) + 0.5, float(y) + 0.5), True)
+                    for x, y in zip(xs, ys)]
+        assert min(distance) > -8.0                # hugging the card (>0 is inside, under its soft edge)
+        assert max(distance) < 1.5                 # and hidden under the card itself
