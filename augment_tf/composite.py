@@ -73,3 +73,19 @@ def plane_coords(card_to_image: tf.Tensor, x: tf.Tensor, y: tf.Tensor) -> PlaneC
 def over(top: tf.Tensor, bottom: tf.Tensor) -> tf.Tensor:
     """Porter-Duff "over" of premultiplied RGBA `top` [..., 4] onto opaque RGB `bottom` [..., 3]."""
     return top[..., :3] + (1.0 - top[..., 3:]) * bottom
+
+
+def rounded_box_distance(dx: tf.Tensor, dy: tf.Tensor, half_width, half_height, radius) -> tf.Tensor:
+    """Signed distance from points to a rounded rectangle (negative inside).
+
+    Args:
+      dx: point offsets from the rectangle's centre along its x axis.
+      dy: same shape, offsets along its y axis.
+      half_width: half the rectangle's width, corners included (broadcasts).
+      half_height: half its height.
+      radius: corner radius; 0 for sharp corners.
+    """
+    qx = tf.abs(dx) - (half_width - radius)
+    qy = tf.abs(dy) - (half_height - radius)
+    outside = tf.sqrt(tf.maximum(qx, 0.0) ** 2 + tf.maximum(qy, 0.0) ** 2)
+    return outside + tf.minimum(tf.maximum(qx, qy), 0.0) - radius

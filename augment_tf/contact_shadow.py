@@ -11,10 +11,10 @@ import math
 import tensorflow as tf
 
 from augment_tf import seeds
-from augment_tf.composite import PlaneCoords
+from augment_tf.composite import PlaneCoords, rounded_box_distance
 from augment_tf.config import SceneConfig
+from augment_tf.geometry import CARD_WIDTH_MM
 
-_MM_PER_CARD_WIDTH = 63.0
 _OFFSET_MM = (0.3, 2.0)      # how far the shadow shows past the card's edge
 _SOFTNESS_MM = (0.5, 3.0)    # the width of its penumbra
 
@@ -33,7 +33,7 @@ def sample_contact_shadows(seed: tf.Tensor, on_table: tf.Tensor, card_width: int
       dict of `darkness` [B], `offset` [B, 2] and `softness` [B], lengths in texels.
     """
     b = tf.shape(on_table)
-    mm = card_width / _MM_PER_CARD_WIDTH
+    mm = card_width / CARD_WIDTH_MM
     effect = config.contact_shadow
     present = seeds.bernoulli(seed, "present", b, effect.p) & on_table
     bearing = seeds.uniform(seed, "bearing", b, 0.0, 2 * math.pi)
@@ -52,8 +52,7 @@ def render_contact_shadows(shadow: dict[str, tf.Tensor], plane: PlaneCoords, wid
       width: card texture width in texels.
       height: card texture height in texels.
     """
-    qx = tf.abs(plane.u - shadow["offset"][:, 0:1] - width / 2) - width / 2     # rectangle distance, per axis
-    qy = tf.abs(plane.v - shadow["offset"][:, 1:2] - height / 2) - height / 2
-    outside = tf.sqrt(tf.maximum(qx, 0.0) ** 2 + tf.maximum(qy, 0.0) ** 2) + tf.minimum(tf.maximum(qx, qy), 0.0)
+    outside = rounded_box_distance(plane.u - shadow["offset"][:, 0:1] - width / 2,
+                                   plane.v - shadow["offset"][:, 1:2] - height / 2, width / 2, height / 2, 0.0)
     cover = tf.clip_by_value(0.5 - outside / shadow["softness"][:, None], 0.0, 1.0)
     return shadow["darkness"][:, None] * cover * tf.cast(plane.in_front, tf.float32)

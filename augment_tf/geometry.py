@@ -14,7 +14,8 @@ import tensorflow as tf
 from augment_tf import homography, seeds
 from augment_tf.config import GeometryConfig
 
-_CARD_ASPECT = 63.0 / 88.0
+CARD_WIDTH_MM, CARD_HEIGHT_MM = 63.0, 88.0      # a Magic card; layers sized in mm scale by these
+_CARD_ASPECT = CARD_WIDTH_MM / CARD_HEIGHT_MM
 
 
 def texture_corners(width: int, height: int, batch_size: int) -> tf.Tensor:

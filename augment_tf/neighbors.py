@@ -16,7 +16,7 @@ import tensorflow as tf
 from augment_tf import fusion, homography, seeds, texture
 from augment_tf.composite import PlaneCoords
 from augment_tf.config import SceneConfig
-from augment_tf.geometry import quad_area, texture_corners
+from augment_tf.geometry import inside_frame, quad_area, texture_corners
 
 # Binder/table grid directions: right, left, below, above, then the diagonals.
 _DIRECTIONS = [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [1, -1], [-1, 1], [-1, -1]]
@@ -65,7 +65,7 @@ def _allowed(card_to_image: tf.Tensor, to_target: tf.Tensor, width: int, height:
     projected = tf.linalg.matmul(tf.concat([corners, ones], -1), neighbor_to_image, transpose_b=True)
     in_front = tf.reduce_all(projected[..., 2] > 0, axis=-1)
     points = projected[..., :2] / tf.where(projected[..., 2:] > 0, projected[..., 2:], 1.0)
-    in_frame = tf.reduce_all((points >= 0) & (points <= size), axis=[1, 2])
+    in_frame = tf.reduce_all(inside_frame(points, size), axis=-1)
     on_target = homography.apply_homography(to_target, corners)
     under_target = tf.reduce_any(tf.reduce_all((on_target >= 0) & (on_target <= [width, height]), -1), -1)
     target = homography.apply_homography(card_to_image, corners)

@@ -11,6 +11,7 @@ import math
 import tensorflow as tf
 
 from augment_tf import seeds
+from augment_tf.composite import rounded_box_distance
 from augment_tf.config import SceneConfig
 
 KINDS = ("counter", "die", "finger")
@@ -54,9 +55,7 @@ def signed_distance(occluder: dict[str, tf.Tensor], px: tf.Tensor, py: tf.Tensor
     radius = occluder["radius"][:, None]
     round_shapes = _round_distance(occluder, px, py)
     lx, ly = _die_frame(occluder, px, py)
-    corner = 0.25 * radius
-    qx, qy = tf.abs(lx) - (0.75 * radius - corner), tf.abs(ly) - (0.75 * radius - corner)
-    box = tf.sqrt(tf.maximum(qx, 0.0) ** 2 + tf.maximum(qy, 0.0) ** 2) + tf.minimum(tf.maximum(qx, qy), 0.0) - corner
+    box = rounded_box_distance(lx, ly, 0.75 * radius, 0.75 * radius, 0.25 * radius)
     return tf.where((occluder["kind"] == 1)[:, None], box, round_shapes)
 
 

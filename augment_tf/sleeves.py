@@ -11,10 +11,10 @@ import math
 import tensorflow as tf
 
 from augment_tf import seeds
-from augment_tf.composite import PlaneCoords
+from augment_tf.composite import PlaneCoords, rounded_box_distance
 from augment_tf.config import SceneConfig
+from augment_tf.geometry import CARD_WIDTH_MM
 
-_MM_PER_CARD_WIDTH = 63.0
 # Coloured sleeve backs: black, blue, red, green, purple, white, grey.
 _BACK_COLOURS = [[0.05, 0.05, 0.06], [0.1, 0.2, 0.55], [0.55, 0.08, 0.1], [0.1, 0.4, 0.2],
                  [0.35, 0.15, 0.45], [0.92, 0.92, 0.9], [0.45, 0.45, 0.48]]
@@ -33,7 +33,7 @@ def sample_sleeves(seed: tf.Tensor, batch_size, card_width: int, config: SceneCo
       dict of [B], [B, 2] or [B, 3] tensors; margins and radius in texels.
     """
     b = [batch_size]
-    mm = card_width / _MM_PER_CARD_WIDTH
+    mm = card_width / CARD_WIDTH_MM
     coloured = seeds.bernoulli(seed, "coloured", b, 0.5)
     colour = tf.gather(tf.constant(_BACK_COLOURS, tf.float32),
                        seeds.integers(seed, "colour", b, 0, len(_BACK_COLOURS)))
@@ -59,10 +59,7 @@ def _signed_distance(sleeve: dict[str, tf.Tensor], plane: PlaneCoords, width: in
     margin, top, radius = column("margin"), column("top"), column("radius")
     centre_y = (height - top) / 2
     half_w, half_h = width / 2 + margin, (height + top) / 2 + margin
-    qx = tf.abs(plane.u - width / 2) - (half_w - radius)
-    qy = tf.abs(plane.v - centre_y) - (half_h - radius)
-    outside = tf.sqrt(tf.maximum(qx, 0.0) ** 2 + tf.maximum(qy, 0.0) ** 2)
-    return outside + tf.minimum(tf.maximum(qx, qy), 0.0) - radius
+    return rounded_box_distance(plane.u - width / 2, plane.v - centre_y, half_w, half_h, radius)
 
 
 def render_sleeves(sleeve: dict[str, tf.Tensor], plane: PlaneCoords, width: int,
