@@ -243,8 +243,7 @@ def jpeg_like(seed: tf.Tensor, image: tf.Tensor, config: PhotometricConfig) -> t
     """
     batch_size, size = tf.shape(image)[0], image.shape[1]
     quality = strength(seed, "jpeg", batch_size, config.jpeg, 100.0)
-    scale = tf.where(quality < 50, 5000.0 / quality, 200.0 - 2.0 * quality)[:, None, None] / 100.0
-    scale = scale[:, 0]                                                            # [B, 1]
+    scale = tf.where(quality < 50, 5000.0 / quality, 200.0 - 2.0 * quality)[:, None] / 100.0   # [B, 1]
     tables = fusion.materialize_all({
         "luma": tf.clip_by_value(tf.floor(tf.constant([_LUMA_TABLE], tf.float32) * scale + 0.5), 1, 255),
         "chroma": tf.clip_by_value(tf.floor(tf.constant([_CHROMA_TABLE], tf.float32) * scale + 0.5), 1, 255)})
