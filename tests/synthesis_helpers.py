@@ -1,6 +1,9 @@
-"""Small cards, backgrounds and configs shared by the synthesis tests."""
+"""Small cards, backgrounds and configs shared by the synthesis tests, and a loader for the benchmark scripts."""
 
 import dataclasses
+import importlib.util
+import pathlib
+import types
 
 import numpy as np
 import tensorflow as tf
@@ -39,3 +42,14 @@ def textures(config: SynthesisConfig, cards: list[np.ndarray], background_rgb=(2
     flat = np.full((config.size, config.size, 3), background_rgb, np.uint8)
     backgrounds = tf.stack([texture.background_atlas(flat, config.size)] * len(cards))
     return atlases, backgrounds
+
+
+BENCHMARKS = pathlib.Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def benchmark_script(name: str) -> types.ModuleType:
+    """Imports `benchmarks/<name>.py`, which is a script, not a package module."""
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

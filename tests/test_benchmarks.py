@@ -1,20 +1,10 @@
 """`benchmarks/synthesis_throughput.py --costs` switches off exactly what it names."""
 
-import importlib.util
-import pathlib
-
-_SCRIPT = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "synthesis_throughput.py"
-
-
-def _benchmark():
-    spec = importlib.util.spec_from_file_location("synthesis_throughput", _SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from synthesis_helpers import benchmark_script
 
 
 def test_config_without_switches_off_the_named_parts_only():
-    bench = _benchmark()
+    bench = benchmark_script("synthesis_throughput")
     full = bench.config_without(256, [])
     config = bench.config_without(256, ["sleeve", "blur"])
     assert config.scene.sleeve.p == 0 and config.scene.occluder == full.scene.occluder

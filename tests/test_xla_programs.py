@@ -1,8 +1,6 @@
 """`benchmarks/xla_programs.py` writes XLA modules that another XLA can run without TensorFlow."""
 
 import gzip
-import importlib.util
-import pathlib
 import subprocess
 import sys
 
@@ -10,15 +8,14 @@ import pytest
 import tensorflow as tf
 from tensorflow.compiler.xla.service import hlo_pb2
 
-_SCRIPT = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "xla_programs.py"
+from synthesis_helpers import BENCHMARKS, benchmark_script
+
+_SCRIPT = BENCHMARKS / "xla_programs.py"
 
 
 @pytest.fixture(scope="module")
 def xla_programs():
-    spec = importlib.util.spec_from_file_location("xla_programs", _SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_script("xla_programs")
 
 
 def test_module_lists_parameters_and_has_no_copies(xla_programs, tmp_path):
