@@ -144,23 +144,34 @@ class SynthesisConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> "SynthesisConfig":
-        """Rebuilds a config written by `to_dict`; unknown keys raise."""
-        return _from_dict(cls, values)
+    def from_dict(cls, values: dict[str, Any], base: "SynthesisConfig | None" = None) -> "SynthesisConfig":
+        """Builds a config from nested dicts, as `to_dict` writes them.
+
+        Args:
+          values: nested dicts; keys left out keep `base`'s values, at any
+            depth (`{"scene": {"occluder": {"p": 1.0}}}` changes one number).
+          base: the config to start from; the defaults if None.
+
+        Raises:
+          ValueError: on an unknown key or an invalid value.
+        """
+        return _from_dict(base or cls(), values)
 
 
-def _from_dict(cls, values: dict[str, Any]):
-    kwargs = {}
-    for field in dataclasses.fields(cls):
-        if field.name not in values:
-            continue
-        value, default = values[field.name], getattr(cls, field.name, None)
+def _from_dict(base, values: dict[str, Any]):
+    """`base` (a config dataclass) with the fields named in `values` replaced, recursively."""
+    if not isinstance(values, dict):
+        raise ValueError(f"{type(base).__name__} needs a dict of fields. Received: {values!r}")
+    names = {field.name for field in dataclasses.fields(base)}
+    unknown = set(values) - names
+    if unknown:
+        raise ValueError(f"Unknown {type(base).__name__} keys: {sorted(unknown)}")
+    changes = {}
+    for name, value in values.items():
+        default = getattr(base, name)
         if dataclasses.is_dataclass(default):
-            value = _from_dict(type(default), value)
+            value = _from_dict(default, value)
         elif isinstance(default, tuple):
             value = tuple(value)
-        kwargs[field.name] = value
-    unknown = set(values) - {field.name for field in dataclasses.fields(cls)}
-    if unknown:
-        raise ValueError(f"Unknown {cls.__name__} keys: {sorted(unknown)}")
-    return cls(**kwargs)
+        changes[name] = value
+    return dataclasses.replace(base, **changes)

@@ -11,6 +11,7 @@ half-written image or annotations.json.
 
 import argparse
 import io
+import json
 import math
 import os
 import pathlib
@@ -46,6 +47,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="same seed, same images")
     parser.add_argument("--batch_size", type=int, default=8, help="images synthesised per step")
     parser.add_argument("--quality", type=int, default=92, help="JPEG quality of the written images")
+    parser.add_argument("--synthesis_config", metavar="JSON_FILE",
+                        help="a JSON file of `SynthesisConfig` fields to change from the defaults at --size, at "
+                             'any depth, e.g. {"scene": {"occluder": {"p": 1.0}}} to put an occluder on every card')
     parser.add_argument("--xla", choices=["auto", "on", "off"], default="auto",
                         help="compile the synthesis with XLA; auto: on with a GPU or for 256+ images")
     parser.add_argument("--overwrite", action="store_true",
@@ -58,7 +62,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--size must be a multiple of 16, got {args.size}")
     if not 1 <= args.quality <= 100:
         parser.error(f"--quality must be in 1..100, got {args.quality}")
+    args.synthesis = synthesis_config(parser, args)
     return args
+
+
+def synthesis_config(parser: argparse.ArgumentParser, args: argparse.Namespace) -> SynthesisConfig:
+    """The default recipe at --size, changed by the --synthesis_config file if one is given."""
+    config = SynthesisConfig.for_size(args.size)
+    if not args.synthesis_config:
+        return config
+    try:
+        changes = json.loads(pathlib.Path(args.synthesis_config).read_text())
+        return SynthesisConfig.from_dict(changes, base=config)
+    except (OSError, ValueError, TypeError) as error:
+        parser.error(f"--synthesis_config {args.synthesis_config}: {error}")
 
 
 def prepare_output(out: pathlib.Path, overwrite: bool) -> None:
@@ -104,7 +121,7 @@ def dump(args: argparse.Namespace) -> None:
     out = pathlib.Path(args.out)
     builder = pipeline.load_builder(args.data_dir, args.config)
     prepare_output(out, args.overwrite)
-    config = SynthesisConfig.for_size(args.size)
+    config = args.synthesis
     use_xla = args.xla == "on" or (args.xla == "auto" and (tf.config.list_physical_devices("GPU") or args.num >= 256))
     synthesise = synthesize.compile_synthesis(config, jit_compile=bool(use_xla))
     batches = pipeline.training_batches(builder, config, args.batch_size, seed=args.seed)

@@ -14,11 +14,21 @@ def test_config_round_trips_through_json():
     assert SynthesisConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
 
 
+def test_a_partial_dict_changes_only_what_it_names():
+    base = SynthesisConfig.for_size(128)
+    config = SynthesisConfig.from_dict({"scene": {"occluder": {"p": 1.0}}, "geometry": {"scale": [0.3, 0.4]}}, base)
+    assert config.scene.occluder == Effect(1.0, base.scene.occluder.low, base.scene.occluder.high)
+    assert config.geometry.scale == (0.3, 0.4) and config.geometry.focal == base.geometry.focal
+    assert (config.size, config.card_height, config.photometric) == (128, base.card_height, base.photometric)
+
+
 def test_unknown_keys_are_refused():
     values = SynthesisConfig().to_dict()
     values["geometry"]["tilt"] = 10
     with pytest.raises(ValueError, match="Unknown GeometryConfig keys: \\['tilt'\\]"):
         SynthesisConfig.from_dict(values)
+    with pytest.raises(ValueError, match="SceneConfig needs a dict"):
+        SynthesisConfig.from_dict({"scene": 3})
 
 
 @pytest.mark.parametrize("kwargs", [{"size": 100}, {"size": 8}, {"card_height": 100}])

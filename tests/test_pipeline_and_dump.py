@@ -70,13 +70,27 @@ def test_dump_is_deterministic(tiny_dataset, tmp_path):
     np.testing.assert_array_equal(np.stack([r["corners"] for r in a]), np.stack([r["corners"] for r in b]))
 
 
+def test_a_synthesis_config_file_changes_the_recipe(tiny_dataset, tmp_path):
+    recipe = tmp_path / "large_cards.json"
+    recipe.write_text(json.dumps({"geometry": {"scale": [0.8, 0.85], "max_tilt_deg": 0.0}}))
+    dump.main(["--data_dir", str(tiny_dataset), "--config", "procedural_tiny", "--num", "4", "--size", "64",
+               "--batch_size", "4", "--out", str(tmp_path / "out"), "--synthesis_config", str(recipe)])
+    for record in annotations.read_annotations(tmp_path / "out"):
+        extent = record["corners"].max(axis=0) - record["corners"].min(axis=0)
+        assert extent.max() > 0.75 * 64                   # the default scale starts at 0.15 of the frame
+
+
 @pytest.mark.parametrize("flags, message", [
     (["--num", "0"], "--num must be at least 1, got 0"),
     (["--num", "2", "--size", "100"], "--size must be a multiple of 16, got 100"),
     (["--num", "2", "--quality", "0"], "--quality must be in 1..100, got 0"),
     (["--num", "two"], "argument --num: invalid int value: 'two'"),
+    (["--num", "2", "--synthesis_config", "missing.json"], "No such file or directory: 'missing.json'"),
+    (["--num", "2", "--synthesis_config", "recipe.json"], "recipe.json: Unknown SceneConfig keys: ['dice']"),
 ])
-def test_bad_flags_get_one_line_errors_naming_the_flag(tmp_path, capsys, flags, message):
+def test_bad_flags_get_one_line_errors_naming_the_flag(tmp_path, capsys, monkeypatch, flags, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "recipe.json").write_text('{"scene": {"dice": 1}}')
     with pytest.raises(SystemExit) as exit_info:
         dump.parse_args(["--out", str(tmp_path)] + flags)
     assert exit_info.value.code == 2
