@@ -1,9 +1,11 @@
-"""Things on top of the card: dice, counters and fingertips, each hiding at most one corner.
+"""Things on top of the card: dice, counters and fingers, each hiding at most one corner.
 
 Occluders are analytic shapes in output pixels (signed distance functions), so
-they cost no texture reads. Each sits near one corner of the labelled card and
-is shrunk until it stays clear of the other three; the corner labels stay
-where the card's corners are, hidden or not. Each casts a soft shadow.
+they cost no texture reads. Each sits on the card's rim, at a corner or along
+an edge as a thumb holding the card does, and is shrunk until it stays clear
+of the other three corners; the corner labels stay where the card's corners
+are, hidden or not. A finger widens into the hand behind it. Each casts a
+soft shadow.
 """
 
 import math
@@ -19,6 +21,9 @@ _SKIN = [[1.0, 0.86, 0.75], [0.92, 0.72, 0.55], [0.78, 0.55, 0.38], [0.55, 0.36,
 _NAIL = [1.0, 0.9, 0.88]        # a nail is the skin's colour lightened towards this
 _FINGER_WIDTH = (0.25, 0.34)    # a fingertip's width as a fraction of the card's shorter side (16-21 mm of 63)
 _FINGER_TAPER = 0.5             # a finger is this much wider four tip radii back
+_HAND = (6.0, 5.0, 1.5)         # the hand starts this many tip radii back, over this many, this much wider again
+_ON_EDGE_P = 0.5                # share of occluders along an edge rather than at a corner
+_SHRINK = (0.2, 0.3, 0.4, 0.5, 0.64, 0.8, 1.0)   # the sizes tried (of the drawn one) to clear the other corners
 _SHADOW = [0.35, 0.5]  # shadow offset as a fraction of the occluder's radius (x, y)
 # Which cells of a die's 3x3 pip grid (row-major, bit i = cell i) each face of 1..6 uses.
 _FACES = [0b000010000, 0b100000001, 0b100010001, 0b101000101, 0b101010101, 0b101101101]
@@ -37,10 +42,13 @@ def _skeleton(occluder: dict[str, tf.Tensor], px: tf.Tensor, py: tf.Tensor) -> t
 
 def _round_distance(occluder: dict[str, tf.Tensor], px: tf.Tensor, py: tf.Tensor) -> tf.Tensor:
     """Signed distance from points to a counter's disc or a finger, which widens from its
-    tip towards the hand (to 1 + _FINGER_TAPER times the tip's width)."""
+    tip (by _FINGER_TAPER) and then into the hand (by _HAND)."""
     radius = occluder["radius"][:, None]
     distance, t = _skeleton(occluder, px, py)
-    return distance - radius * (1.0 + _FINGER_TAPER * tf.minimum(t / (4.0 * radius), 1.0))
+    hand_start, hand_ramp, hand_growth = _HAND
+    growth = (_FINGER_TAPER * tf.minimum(t / (4.0 * radius), 1.0)
+              + hand_growth * tf.clip_by_value((t - hand_start * radius) / (hand_ramp * radius), 0.0, 1.0))
+    return distance - radius * (1.0 + growth)
 
 
 def _die_frame(occluder: dict[str, tf.Tensor], px: tf.Tensor, py: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -60,7 +68,8 @@ def signed_distance(occluder: dict[str, tf.Tensor], px: tf.Tensor, py: tf.Tensor
 
 
 def sample_occluders(seed: tf.Tensor, corners: tf.Tensor, size: int, config: SceneConfig) -> dict[str, tf.Tensor]:
-    """Places at most one occluder per image next to one corner of the labelled card.
+    """Places at most one occluder per image on the labelled card's rim: at a corner, or along
+    the edge that follows it.
 
     Args:
       seed: [2] int seed.
@@ -74,7 +83,9 @@ def sample_occluders(seed: tf.Tensor, corners: tf.Tensor, size: int, config: Sce
     batch_size = tf.shape(corners)[0]
     b = [batch_size]
     which = seeds.integers(seed, "corner", b, 0, 4)
-    target = tf.gather(corners, which, batch_dims=1)                                    # [B, 2]
+    along = tf.where(seeds.bernoulli(seed, "on_edge", b, _ON_EDGE_P), seeds.uniform(seed, "along", b, 0.15, 0.85), 0.0)
+    corner, following = tf.gather(corners, which, batch_dims=1), tf.gather(corners, (which + 1) % 4, batch_dims=1)
+    target = corner + along[:, None] * (following - corner)                              # [B, 2]
     centre_of_card = tf.reduce_mean(corners, axis=1)
     edges = tf.norm(corners - tf.roll(corners, -1, axis=1), axis=-1)                     # [B, 4]
     short_side = tf.reduce_min(edges, axis=-1)
@@ -96,13 +107,21 @@ def sample_occluders(seed: tf.Tensor, corners: tf.Tensor, size: int, config: Sce
         "pip_cells": tf.gather(tf.constant(_FACES), seeds.integers(seed, "pips", b, 0, len(_FACES))),
         "colour": _colours(seed, batch_size),
     }
-    # Keep the three other corners clear: shrink the radius below their distance to the skeleton.
+    return _clear_other_corners(occluder, corners, which)
+
+
+def _clear_other_corners(occluder: dict[str, tf.Tensor], corners: tf.Tensor, which: tf.Tensor) -> dict[str, tf.Tensor]:
+    """Shrinks each occluder to the largest of the `_SHRINK` sizes that keeps the corners other
+    than `which` [B] at least half a radius outside it; one that no size clears is dropped."""
     others = tf.not_equal(tf.range(4)[None], which[:, None])                             # [B, 4]
-    clearance, _ = _skeleton(occluder, corners[..., 0], corners[..., 1])                  # [B, 4]
-    nearest = tf.reduce_min(tf.where(others, clearance, 1e9), axis=-1)
-    reach = tf.where(kind == 2, 1.0 + _FINGER_TAPER, 1.0)           # box reach is 0.75 * sqrt(2) < 1.07
-    occluder["radius"] = tf.minimum(radius, 0.7 * nearest / reach)
-    return occluder
+    radius, fits = occluder["radius"], tf.zeros_like(which, tf.bool)
+    fitted = _SHRINK[0] * radius                                                # kept positive where none fits
+    for scale in _SHRINK:                                                       # the largest that fits wins
+        candidate = {**occluder, "radius": scale * radius}
+        distance = signed_distance(candidate, corners[..., 0], corners[..., 1])            # [B, 4]
+        clear = tf.reduce_all(~others | (distance > 0.5 * scale * radius[:, None]), axis=-1)
+        fitted, fits = tf.where(clear, scale * radius, fitted), fits | clear
+    return {**occluder, "radius": fitted, "present": occluder["present"] & fits}
 
 
 def _colours(seed: tf.Tensor, batch_size) -> tf.Tensor:
