@@ -88,6 +88,7 @@ class PhotometricConfig:
     defocus: Effect = Effect(0.3, 0.0, 0.006)          # Gaussian sigma
     motion_blur: Effect = Effect(0.2, 0.0, 0.02)       # streak length
     vignette: Effect = Effect(0.5, 0.05, 0.45)         # darkening at the corners
+    lamp: Effect = Effect(0.4, 0.3, 1.5)               # a nearby lamp's hot spot over the ambient light
     white_balance: Effect = Effect(0.7, -0.2, 0.2)     # warm (+) or cool (-) log-gain
     brightness: Effect = Effect(0.8, -0.2, 0.2)        # added to every channel
     contrast: Effect = Effect(0.8, 0.65, 1.35)         # scale around the mean

@@ -24,7 +24,7 @@ _CHROMA_TABLE = [17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99,
 _LUMA_WEIGHTS = [0.299, 0.587, 0.114]
 # The `PhotometricConfig` effects each stage of `apply` draws; a stage whose effects all have p == 0 is skipped.
 STAGE_EFFECTS = {"shadow": ["shadow"], "glare": ["glare"], "blur": ["defocus", "motion_blur"],
-                 "vignette": ["vignette"], "noise": ["noise"], "jpeg": ["jpeg"],
+                 "vignette": ["vignette", "lamp"], "noise": ["noise"], "jpeg": ["jpeg"],
                  "colour": ["white_balance", "brightness", "contrast", "saturation", "hue", "gamma"]}
 
 
@@ -155,14 +155,33 @@ def blur(seed: tf.Tensor, image: tf.Tensor, config: PhotometricConfig) -> tf.Ten
 
 
 def vignette(seed: tf.Tensor, image: tf.Tensor, config: PhotometricConfig) -> tf.Tensor:
-    """Darkens towards the corners around a slightly off-centre optical axis."""
+    """Smooth uneven light: vignetting, and a nearby lamp's hot spot in its own colour.
+
+    Vignetting darkens towards the corners around a slightly off-centre optical
+    axis. A lamp close to the card (a desk lamp, a ceiling light) lights part of
+    the frame more than the rest: its light falls off as 1 / (1 + d^2 / h^2)
+    for a lamp at height h over a point d away, on top of the ambient light. The
+    frame's centre keeps its brightness; exposure and white balance come later.
+    """
     batch_size, size = tf.shape(image)[0], image.shape[1]
     centre = 0.5 + seeds.normal(seed, "vignette_centre", [batch_size, 2]) * 0.08
+    lamp = seeds.uniform(seed, "lamp_position", [batch_size, 2], -0.3, 1.3)          # may be out of frame
+    height = seeds.uniform(seed, "lamp_height", [batch_size], 0.3, 1.0)
+    warmth = seeds.uniform(seed, "lamp_warmth", [batch_size], -0.1, 0.3)              # LED .. tungsten
+    colour = strength(seed, "lamp", batch_size, config.lamp, 0.0)[:, None] * tf.exp(
+        tf.stack([warmth, tf.zeros_like(warmth), -warmth], -1))                       # [B, 3] hot spot
+    at_centre = 1.0 / (1.0 + tf.reduce_sum((lamp - 0.5) ** 2, -1) / height ** 2)
     p = _per_image({"amount": strength(seed, "vignette", batch_size, config.vignette, 0.0),
-                    "cx": centre[:, 0], "cy": centre[:, 1]})
+                    "cx": centre[:, 0], "cy": centre[:, 1], "lx": lamp[:, 0], "ly": lamp[:, 1],
+                    "inverse_height2": 1.0 / height ** 2,
+                    **{f"lamp{c}": colour[:, c] for c in range(3)},
+                    **{f"norm{c}": 1.0 / (1.0 + colour[:, c] * at_centre) for c in range(3)}})   # [B, 1, 1] each
     x, y = _grid(size)
     radius2 = ((x - p["cx"]) ** 2 + (y - p["cy"]) ** 2) / 0.5
-    return image * (1.0 - p["amount"] * radius2)[..., None]
+    falloff = 1.0 / (1.0 + ((x - p["lx"]) ** 2 + (y - p["ly"]) ** 2) * p["inverse_height2"])   # [B, S, S]
+    darkening = 1.0 - p["amount"] * radius2
+    gains = [darkening * (1.0 + p[f"lamp{c}"] * falloff) * p[f"norm{c}"] for c in range(3)]
+    return image * tf.stack(gains, -1)
 
 
 def _colour_matrix(saturation: tf.Tensor, hue: tf.Tensor) -> tf.Tensor:

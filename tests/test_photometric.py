@@ -51,6 +51,8 @@ def test_all_off_changes_almost_nothing():
     ("motion_blur", 0.05, 0.05, lambda b, a: np.abs(np.diff(a, axis=1)).mean() + np.abs(np.diff(a, axis=2)).mean()
                                           < 0.8 * (np.abs(np.diff(b, axis=1)).mean() + np.abs(np.diff(b, axis=2)).mean())),
     ("vignette", 0.45, 0.45, lambda b, a: a[:, :4, :4].mean() < b[:, :4, :4].mean() - 0.1),
+    ("lamp", 1.5, 1.5, lambda b, a: ((a / b).std(axis=(1, 2)) > 0.05).all()         # uneven in every image
+                                  and np.abs(a[:, 31:33, 31:33] / b[:, 31:33, 31:33] - 1).max() < 0.05),  # but not at the centre
     ("shadow", 0.6, 0.6, lambda b, a: a.mean() < b.mean() - 0.02),
     ("glare", 1.0, 1.0, lambda b, a: a[:, 20:44, 24:40].mean() > b[:, 20:44, 24:40].mean() + 0.05),
     ("jpeg", 5.0, 5.0, lambda b, a: np.abs(a - b).mean() > 0.01),
