@@ -58,6 +58,8 @@ class SceneConfig:
       sleeve: presence probability, and the margin around the card in mm.
       contact_shadow: presence probability (for cards lying on a table), and
         how much the soft shadow along the card's edges darkens the table.
+      wear: presence probability of a played card's whitened edges and corners,
+        and how far they whiten (1 shows the bare card stock).
       background_zoom: how much the background crop is magnified (at the card's centre).
       table_p: share of samples where the background is the surface the card lies
         on, in the card's plane and perspective; the rest face the camera, as
@@ -71,6 +73,7 @@ class SceneConfig:
     occluder: Effect = Effect(0.35, 0.12, 0.35)
     sleeve: Effect = Effect(0.35, 0.6, 2.0)
     contact_shadow: Effect = Effect(0.6, 0.15, 0.5)
+    wear: Effect = Effect(0.4, 0.3, 1.0)
     background_zoom: tuple[float, float] = (1.0, 3.0)
     table_p: float = 0.7
     depth_of_field: tuple[float, float] = (0.0, 3.0)

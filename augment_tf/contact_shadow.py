@@ -13,7 +13,7 @@ import tensorflow as tf
 from augment_tf import seeds
 from augment_tf.composite import PlaneCoords, rounded_box_distance
 from augment_tf.config import SceneConfig
-from augment_tf.geometry import CARD_WIDTH_MM
+from mtg_tfds.card_shape import CARD_WIDTH_MM
 
 _OFFSET_MM = (0.3, 2.0)      # how far the shadow shows past the card's edge
 _SOFTNESS_MM = (0.5, 3.0)    # the width of its penumbra

@@ -13,8 +13,8 @@ import tensorflow as tf
 
 from augment_tf import homography, seeds
 from augment_tf.config import GeometryConfig
+from mtg_tfds.card_shape import CARD_HEIGHT_MM, CARD_WIDTH_MM
 
-CARD_WIDTH_MM, CARD_HEIGHT_MM = 63.0, 88.0      # a Magic card; layers sized in mm scale by these
 _CARD_ASPECT = CARD_WIDTH_MM / CARD_HEIGHT_MM
 
 

@@ -46,7 +46,7 @@ def _grid(size: int) -> tuple[tf.Tensor, tf.Tensor]:
     return x[None], y[None]
 
 
-def _wave(turns: tf.Tensor) -> tf.Tensor:
+def wave(turns: tf.Tensor) -> tf.Tensor:
     """A sine-like wave of period 1 in `turns` (within 6% of sin(2 pi turns)), from multiplies only.
 
     XLA's CPU backend evaluates `tf.sin` with a scalar library call per element,
@@ -77,7 +77,7 @@ def cast_shadow(seed: tf.Tensor, image: tf.Tensor, config: PhotometricConfig) ->
     x, y = _grid(size)
     along = (x - 0.5) * p["cos"] + (y - 0.5) * p["sin"]
     across = -(x - 0.5) * p["sin"] + (y - 0.5) * p["cos"]
-    edge = p["offset"] + 0.04 * _wave(across * p["wave"] * (1.0 / (2 * math.pi)))
+    edge = p["offset"] + 0.04 * wave(across * p["wave"] * (1.0 / (2 * math.pi)))
     inside = tf.sigmoid((along - edge) / p["softness"])
     return image * (1.0 - p["amount"] * inside)[..., None]
 

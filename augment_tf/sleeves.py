@@ -13,7 +13,7 @@ import tensorflow as tf
 from augment_tf import seeds
 from augment_tf.composite import PlaneCoords, rounded_box_distance
 from augment_tf.config import SceneConfig
-from augment_tf.geometry import CARD_WIDTH_MM
+from mtg_tfds.card_shape import CARD_WIDTH_MM
 
 # Coloured sleeve backs: black, blue, red, green, purple, white, grey.
 _BACK_COLOURS = [[0.05, 0.05, 0.06], [0.1, 0.2, 0.55], [0.55, 0.08, 0.1], [0.1, 0.4, 0.2],

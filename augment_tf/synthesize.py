@@ -5,14 +5,15 @@ runs inside `tf.function(jit_compile=True)` (XLA), in a Keras train step, or
 eagerly for a static dump, and the same seed always gives the same batch.
 
 Layers, bottom to top: background, neighbouring cards, the labelled card's
-shadow on the table, the sleeve's back, the labelled card, the sleeve's front film, an occluder with its shadow, all seen
+shadow on the table, the sleeve's back, the labelled card (its rim maybe worn
+white), the sleeve's front film, an occluder with its shadow, all seen
 through the lens (`lens`); then the camera (`photometric`).
 """
 
 import tensorflow as tf
 
 from augment_tf import (background, composite, contact_shadow, fusion, geometry, lens, neighbors, occluders,
-                        photometric, seeds, sleeves, texture)
+                        photometric, seeds, sleeves, texture, wear)
 from augment_tf.config import SceneConfig, SynthesisConfig
 
 
@@ -110,9 +111,13 @@ def _card_in_sleeve(cards: tf.Tensor, layout: texture.AtlasLayout, seed: tf.Tens
             image = composite.over(back, image)
     with tf.name_scope("card"):
         card = texture.sample_atlas(cards, layout, tf.range(batch_size)[:, None], plane.u, plane.v, plane.lod)
-        image, cover = composite.over(card, image), card[..., 3]
-        if front is not None:
-            image, cover = composite.over(front, image), tf.maximum(cover, back[..., 3])
+    if scene.wear.p:
+        with tf.name_scope("wear"):
+            worn = fusion.materialize_all(wear.sample_wear(seeds.child(seed, "wear"), batch_size, layout.width, scene))
+            card = wear.apply_wear(worn, card, plane, layout.width, layout.height)
+    image, cover = composite.over(card, image), card[..., 3]
+    if front is not None:
+        image, cover = composite.over(front, image), tf.maximum(cover, back[..., 3])
     return image, cover
 
 

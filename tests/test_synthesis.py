@@ -111,9 +111,9 @@ def test_a_layer_or_effect_nobody_gets_is_left_out_of_the_graph():
             "/".join(op.name.split("/")[:2]) for op in graph.get_operations()}
 
     full = scopes(small_config())
-    assert {"neighbors", "sleeves", "occluders", "photometric/jpeg", "photometric/blur"} <= full
+    assert {"neighbors", "sleeves", "wear", "occluders", "photometric/jpeg", "photometric/blur"} <= full
     bare = scopes(small_config(scene=SCENE_OFF, photometric=PHOTOMETRIC_OFF))
-    assert not {"neighbors", "sleeves", "occluders", "photometric/jpeg", "photometric/blur"} & bare
+    assert not {"neighbors", "sleeves", "wear", "occluders", "photometric/jpeg", "photometric/blur"} & bare
     assert {"geometry", "background", "card"} <= bare
 
 
@@ -135,3 +135,23 @@ def test_a_card_on_a_table_casts_a_soft_shadow_along_its_edges_only():
                     for x, y in zip(xs, ys)]
         assert min(distance) > -8.0                # hugging the card (>0 is inside, under its soft edge)
         assert max(distance) < 1.5                 # and hidden under the card itself
+
+
+def test_a_worn_card_whitens_along_its_rim_only():
+    import cv2
+    geometry = GeometryConfig(scale=(0.5, 0.6), max_tilt_deg=20.0, barrel=Effect(0.0, 0.0, 0.0))
+    config = small_config(size=128, scene=SCENE_OFF, photometric=PHOTOMETRIC_OFF, geometry=geometry)
+    worn = dataclasses.replace(config, scene=dataclasses.replace(SCENE_OFF, wear=Effect(1.0, 1.0, 1.0)))
+    black = np.full((176, 128, 4), 15, np.uint8)
+    black[..., 3] = 255
+    cards, backgrounds = textures(config, [black] * 6)
+    mint = synthesize.synthesize(cards, backgrounds, tf.constant([4, 5]), config)
+    out = synthesize.synthesize(cards, backgrounds, tf.constant([4, 5]), worn)
+    whitening = (out["image"].numpy() - mint["image"].numpy()).mean(-1)           # [B, H, W]
+    assert whitening.min() > -1e-5                                                # wear only whitens
+    for white, quad in zip(whitening, out["corners"].numpy()):
+        assert white.max() > 0.15
+        ys, xs = np.nonzero(white > 0.02)
+        distance = [cv2.pointPolygonTest(quad.astype(np.float32), (float(x) + 0.5, float(y) + 0.5), True)
+                    for x, y in zip(xs, ys)]
+        assert -1.0 < min(distance) and max(distance) < 4.0     # on the card, within a few pixels of its rim
