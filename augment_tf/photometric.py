@@ -154,6 +154,11 @@ def blur(seed: tf.Tensor, image: tf.Tensor, config: PhotometricConfig) -> tf.Ten
     return _blur_axis(image, taps["y"], axis=1)
 
 
+def _lamp_falloff(dx: tf.Tensor, dy: tf.Tensor, inverse_height2: tf.Tensor) -> tf.Tensor:
+    """A lamp's light, 1 right under it, at points (dx, dy) from the point under it."""
+    return 1.0 / (1.0 + (dx ** 2 + dy ** 2) * inverse_height2)
+
+
 def vignette(seed: tf.Tensor, image: tf.Tensor, config: PhotometricConfig) -> tf.Tensor:
     """Smooth uneven light: vignetting, and a nearby lamp's hot spot in its own colour.
 
@@ -170,7 +175,7 @@ def vignette(seed: tf.Tensor, image: tf.Tensor, config: PhotometricConfig) -> tf
     warmth = seeds.uniform(seed, "lamp_warmth", [batch_size], -0.1, 0.3)              # LED .. tungsten
     colour = strength(seed, "lamp", batch_size, config.lamp, 0.0)[:, None] * tf.exp(
         tf.stack([warmth, tf.zeros_like(warmth), -warmth], -1))                       # [B, 3] hot spot
-    at_centre = 1.0 / (1.0 + tf.reduce_sum((lamp - 0.5) ** 2, -1) / height ** 2)
+    at_centre = _lamp_falloff(lamp[:, 0] - 0.5, lamp[:, 1] - 0.5, 1.0 / height ** 2)          # [B]
     p = _per_image({"amount": strength(seed, "vignette", batch_size, config.vignette, 0.0),
                     "cx": centre[:, 0], "cy": centre[:, 1], "lx": lamp[:, 0], "ly": lamp[:, 1],
                     "inverse_height2": 1.0 / height ** 2,
@@ -178,9 +183,9 @@ def vignette(seed: tf.Tensor, image: tf.Tensor, config: PhotometricConfig) -> tf
                     **{f"norm{c}": 1.0 / (1.0 + colour[:, c] * at_centre) for c in range(3)}})   # [B, 1, 1] each
     x, y = _grid(size)
     radius2 = ((x - p["cx"]) ** 2 + (y - p["cy"]) ** 2) / 0.5
-    falloff = 1.0 / (1.0 + ((x - p["lx"]) ** 2 + (y - p["ly"]) ** 2) * p["inverse_height2"])   # [B, S, S]
+    light = _lamp_falloff(x - p["lx"], y - p["ly"], p["inverse_height2"])                  # [B, S, S]
     darkening = 1.0 - p["amount"] * radius2
-    gains = [darkening * (1.0 + p[f"lamp{c}"] * falloff) * p[f"norm{c}"] for c in range(3)]
+    gains = [darkening * (1.0 + p[f"lamp{c}"] * light) * p[f"norm{c}"] for c in range(3)]
     return image * tf.stack(gains, -1)
 
 

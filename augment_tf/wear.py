@@ -12,7 +12,7 @@ from augment_tf import seeds
 from augment_tf.composite import PlaneCoords, rounded_box_distance
 from augment_tf.config import SceneConfig
 from augment_tf.photometric import wave
-from mtg_tfds.card_shape import CARD_WIDTH_MM, CORNER_RADIUS_MM
+from mtg_tfds.card_shape import CARD_WIDTH_MM, corner_radius_px
 
 _WIDTH_MM = (0.15, 0.6)         # how far the whitening reaches in from the edge
 _CORNER_GROWTH = 2.0            # it reaches this much further at the corners
@@ -54,7 +54,7 @@ def apply_wear(wear: dict[str, tf.Tensor], card: tf.Tensor, plane: PlaneCoords, 
       [B, P, 4] premultiplied RGBA.
     """
     column = lambda name: wear[name][:, None]                                  # noqa: E731
-    corner_radius = CORNER_RADIUS_MM * width / CARD_WIDTH_MM
+    corner_radius = corner_radius_px(width)
     dx, dy = plane.u - width / 2, plane.v - height / 2
     depth = -rounded_box_distance(dx, dy, width / 2, height / 2, corner_radius)  # [B, P] texels in from the rim
     to_corner = tf.sqrt((width / 2 - tf.abs(dx)) ** 2 + (height / 2 - tf.abs(dy)) ** 2)
