@@ -178,15 +178,15 @@ def vignette(seed: tf.Tensor, image: tf.Tensor, config: PhotometricConfig) -> tf
     at_centre = _lamp_falloff(lamp[:, 0] - 0.5, lamp[:, 1] - 0.5, 1.0 / height ** 2)          # [B]
     p = _per_image({"amount": strength(seed, "vignette", batch_size, config.vignette, 0.0),
                     "cx": centre[:, 0], "cy": centre[:, 1], "lx": lamp[:, 0], "ly": lamp[:, 1],
-                    "inverse_height2": 1.0 / height ** 2,
-                    **{f"lamp{c}": colour[:, c] for c in range(3)},
-                    **{f"norm{c}": 1.0 / (1.0 + colour[:, c] * at_centre) for c in range(3)}})   # [B, 1, 1] each
+                    "inverse_height2": 1.0 / height ** 2, "lamp": colour,
+                    "norm": 1.0 / (1.0 + colour * at_centre[:, None])})   # [B, 1, 1], lamp and norm [B, 1, 1, 3]
     x, y = _grid(size)
     radius2 = ((x - p["cx"]) ** 2 + (y - p["cy"]) ** 2) / 0.5
-    light = _lamp_falloff(x - p["lx"], y - p["ly"], p["inverse_height2"])                  # [B, S, S]
-    darkening = 1.0 - p["amount"] * radius2
-    gains = [darkening * (1.0 + p[f"lamp{c}"] * light) * p[f"norm{c}"] for c in range(3)]
-    return image * tf.stack(gains, -1)
+    light = _lamp_falloff(x - p["lx"], y - p["ly"], p["inverse_height2"])[..., None]      # [B, S, S, 1]
+    darkening = (1.0 - p["amount"] * radius2)[..., None]                                  # [B, S, S, 1]
+    # Broadcast, not stacked per channel: XLA's CPU backend runs a channel concatenation as a
+    # scalar loop with a branch per element, and fused the whole scene's shading into it.
+    return image * darkening * (1.0 + p["lamp"] * light) * p["norm"]
 
 
 def _colour_matrix(saturation: tf.Tensor, hue: tf.Tensor) -> tf.Tensor:
