@@ -13,7 +13,7 @@ import tensorflow as tf
 from augment_tf import seeds
 from augment_tf.composite import PlaneCoords, rounded_box_distance
 from augment_tf.config import SceneConfig
-from mtg_tfds.card_shape import CARD_WIDTH_MM
+from mtg_tfds.card_shape import px_per_mm
 
 _OFFSET_MM = (0.3, 2.0)      # how far the shadow shows past the card's edge
 _SOFTNESS_MM = (0.5, 3.0)    # the width of its penumbra
@@ -33,7 +33,7 @@ def sample_contact_shadows(seed: tf.Tensor, on_table: tf.Tensor, card_width: int
       dict of `darkness` [B], `offset` [B, 2] and `softness` [B], lengths in texels.
     """
     b = tf.shape(on_table)
-    mm = card_width / CARD_WIDTH_MM
+    mm = px_per_mm(card_width)
     effect = config.contact_shadow
     present = seeds.bernoulli(seed, "present", b, effect.p) & on_table
     bearing = seeds.uniform(seed, "bearing", b, 0.0, 2 * math.pi)

@@ -13,7 +13,7 @@ import tensorflow as tf
 from augment_tf import seeds
 from augment_tf.composite import PlaneCoords, rounded_box_distance
 from augment_tf.config import SceneConfig
-from mtg_tfds.card_shape import CARD_WIDTH_MM
+from mtg_tfds.card_shape import px_per_mm
 
 # Coloured sleeve backs: black, blue, red, green, purple, white, grey.
 _BACK_COLOURS = [[0.05, 0.05, 0.06], [0.1, 0.2, 0.55], [0.55, 0.08, 0.1], [0.1, 0.4, 0.2],
@@ -33,7 +33,7 @@ def sample_sleeves(seed: tf.Tensor, batch_size, card_width: int, config: SceneCo
       dict of [B], [B, 2] or [B, 3] tensors; margins and radius in texels.
     """
     b = [batch_size]
-    mm = card_width / CARD_WIDTH_MM
+    mm = px_per_mm(card_width)
     coloured = seeds.bernoulli(seed, "coloured", b, 0.5)
     colour = tf.gather(tf.constant(_BACK_COLOURS, tf.float32),
                        seeds.integers(seed, "colour", b, 0, len(_BACK_COLOURS)))

@@ -20,9 +20,14 @@ CARD_WIDTH_PX = 745
 CARD_HEIGHT_PX = 1040
 
 
+def px_per_mm(width: float) -> float:
+    """Returns how many pixels make a millimetre on a card image `width` pixels wide."""
+    return width / CARD_WIDTH_MM
+
+
 def corner_radius_px(width: int) -> float:
     """Returns the corner radius in pixels for a card image `width` pixels wide."""
-    return width * CORNER_RADIUS_MM / CARD_WIDTH_MM
+    return CORNER_RADIUS_MM * px_per_mm(width)
 
 
 def card_corners(width: int, height: int) -> np.ndarray:
