@@ -90,6 +90,7 @@ class PhotometricConfig:
     glare: Effect = Effect(0.35, 0.2, 1.0)             # peak added brightness
     defocus: Effect = Effect(0.3, 0.0, 0.006)          # Gaussian sigma
     motion_blur: Effect = Effect(0.2, 0.0, 0.02)       # streak length
+    sharpen: Effect = Effect(0.5, 0.3, 1.5)            # a phone's unsharp mask: halo height per edge step
     vignette: Effect = Effect(0.5, 0.05, 0.45)         # darkening at the corners
     lamp: Effect = Effect(0.4, 0.3, 1.5)               # a nearby lamp's hot spot over the ambient light
     white_balance: Effect = Effect(0.7, -0.2, 0.2)     # warm (+) or cool (-) log-gain

@@ -22,8 +22,10 @@ _LUMA_TABLE = [16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 1
 _CHROMA_TABLE = [17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99,
                  47, 66, 99, 99, 99, 99, 99, 99] + [99] * 32
 _LUMA_WEIGHTS = [0.299, 0.587, 0.114]
+# The width (Gaussian sigma, in frame sides) of the unsharp mask's halo.
+_SHARPEN_SIGMA = (0.002, 0.006)
 # The `PhotometricConfig` effects each stage of `apply` draws; a stage whose effects all have p == 0 is skipped.
-STAGE_EFFECTS = {"shadow": ["shadow"], "glare": ["glare"], "blur": ["defocus", "motion_blur"],
+STAGE_EFFECTS = {"shadow": ["shadow"], "glare": ["glare"], "blur": ["defocus", "motion_blur", "sharpen"],
                  "vignette": ["vignette", "lamp"], "noise": ["noise"], "jpeg": ["jpeg"],
                  "colour": ["white_balance", "brightness", "contrast", "saturation", "hue", "gamma"]}
 
@@ -137,19 +139,30 @@ def _blur_axis(image: tf.Tensor, taps: tf.Tensor, axis: int) -> tf.Tensor:
 
 
 def blur(seed: tf.Tensor, image: tf.Tensor, config: PhotometricConfig) -> tf.Tensor:
-    """Defocus (isotropic) and motion (along x and/or y) blur as one separable Gaussian per image.
+    """Defocus and motion blur, then a phone's sharpening, as one separable kernel per image.
 
-    Camera shake is approximated by extra blur along the image axes; combined
-    with the card's random rotation it streaks the card in every direction.
+    Defocus is isotropic; camera shake is approximated by extra blur along the
+    image axes, and with the card's random rotation it streaks the card in every
+    direction. Phones then sharpen with an unsharp mask, (1 + a) x - a blur(x),
+    which leaves bright and dark halos along edges. Per axis, the blur G(s)
+    followed by that mask G(k) is (1 + a) G(s) - a G(sqrt(s^2 + k^2)): still
+    one pass per axis (the 2-D mask is approximated by its separable square).
     """
     batch_size, size = tf.shape(image)[0], image.shape[1]
     defocus = strength(seed, "defocus", batch_size, config.defocus, 0.0) * size
     motion = strength(seed, "motion", batch_size, config.motion_blur, 0.0) * size / 2.0  # streak ~ 2 sigma
     mix = seeds.uniform(seed, "motion_mix", [batch_size])
-    sigma_x = tf.sqrt(defocus ** 2 + (motion * mix) ** 2)
-    sigma_y = tf.sqrt(defocus ** 2 + (motion * (1.0 - mix)) ** 2)
-    radius = max(1, int(math.ceil(2.5 * size * max(config.defocus.high, config.motion_blur.high / 2.0))))
-    taps = fusion.materialize_all({"x": _gaussian_taps(sigma_x, radius), "y": _gaussian_taps(sigma_y, radius)})
+    amount = strength(seed, "sharpen", batch_size, config.sharpen, 0.0)[:, None]        # [B, 1]
+    mask = seeds.uniform(seed, "sharpen_sigma", [batch_size], *_SHARPEN_SIGMA) * size
+    sigmas = {"x": tf.sqrt(defocus ** 2 + (motion * mix) ** 2),
+              "y": tf.sqrt(defocus ** 2 + (motion * (1.0 - mix)) ** 2)}                  # [B] blur per axis
+    widest = size * math.hypot(max(config.defocus.high, config.motion_blur.high / 2.0),
+                               _SHARPEN_SIGMA[1] if config.sharpen.p else 0.0)
+    radius = max(1, int(math.ceil(2.5 * widest)))
+    taps = fusion.materialize_all({
+        axis: (1.0 + amount) * _gaussian_taps(sigma, radius)
+        - amount * _gaussian_taps(tf.sqrt(sigma ** 2 + mask ** 2), radius)
+        for axis, sigma in sigmas.items()})                                          # [B, 2 * radius + 1] each
     image = _blur_axis(image, taps["x"], axis=2)
     return _blur_axis(image, taps["y"], axis=1)
 

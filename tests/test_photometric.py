@@ -74,6 +74,18 @@ def test_jpeg_like_error_lives_in_8x8_blocks():
     assert across > inside          # block edges are where low-quality JPEG shows steps
 
 
+def test_sharpening_leaves_a_halo_on_each_side_of_an_edge_and_flat_areas_alone():
+    """A phone's unsharp mask overshoots: darker than the dark side and brighter than the bright side."""
+    size = 256                                      # the mask is 0.5-1.5 px wide here, as at training size
+    image = np.full((3, size, size, 3), 0.3, np.float32)
+    image[:, :, size // 2:] = 0.7                   # a vertical edge
+    row = photometric.blur(SEED, tf.constant(image), _only("sharpen", 1.0, 1.0)).numpy()[:, size // 2, :, 0]
+    assert (row[:, size // 2 - 2:size // 2].min(axis=1) < 0.3 - 0.03).all()
+    assert (row[:, size // 2:size // 2 + 2].max(axis=1) > 0.7 + 0.03).all()
+    np.testing.assert_allclose(row[:, :size // 2 - 12], 0.3, atol=1e-4)
+    np.testing.assert_allclose(row[:, size // 2 + 12:], 0.7, atol=1e-4)
+
+
 def test_probability_zero_means_neutral_and_one_means_always():
     image, centre, cover = _scene(batch=16)
     off = dataclasses.replace(PHOTOMETRIC_OFF, brightness=Effect(0.0, 0.3, 0.3))
