@@ -80,6 +80,27 @@ def bernoulli(seed: tf.Tensor, name: str, shape, p) -> tf.Tensor:
     return uniform(seed, name, shape) < p
 
 
+def value_noise(t: tf.Tensor) -> tf.Tensor:
+    """Smooth 1-D random noise in [0, 1): a hashed value at each whole `t`, blended between them.
+
+    A fixed function of position, like Perlin's noise; randomise it per image by
+    adding a random offset to `t`. Unlike summed sine waves it never repeats.
+
+    Args:
+      t: float32 positions in cells; keep |t| under about 2**16, so that the
+        fraction within a cell keeps 8 bits.
+
+    Returns:
+      float32 of `t`'s shape.
+    """
+    cell = tf.floor(t)
+    f = t - cell
+    index = tf.cast(tf.cast(cell, tf.int32), tf.uint32)
+    left, right = [tf.cast(tf.bitwise.right_shift(_hash32(i * tf.constant(0x9E3779B9, tf.uint32)), 8), tf.float32)
+                   * (1.0 / 16777216.0) for i in (index, index + 1)]
+    return left + (right - left) * (f * f * (3.0 - 2.0 * f))                    # smoothstep blend
+
+
 def pixel_noise(seed: tf.Tensor, name: str, shape) -> tf.Tensor:
     """Cheap zero-mean, unit-variance noise with 4 channels per element of `shape`.
 

@@ -11,8 +11,7 @@ import tensorflow as tf
 from augment_tf import seeds
 from augment_tf.composite import PlaneCoords, rounded_box_distance
 from augment_tf.config import SceneConfig
-from augment_tf.photometric import wave
-from mtg_tfds.card_shape import CARD_WIDTH_MM, corner_radius_px
+from mtg_tfds.card_shape import corner_radius_px, px_per_mm
 
 _WIDTH_MM = (0.15, 0.6)         # how far the whitening reaches in from the edge
 _CORNER_GROWTH = 2.0            # it reaches this much further at the corners
@@ -34,9 +33,9 @@ def sample_wear(seed: tf.Tensor, batch_size, card_width: int, config: SceneConfi
     b = [batch_size]
     present = seeds.bernoulli(seed, "present", b, config.wear.p)
     return {"strength": tf.where(present, seeds.uniform(seed, "strength", b, config.wear.low, config.wear.high), 0.0),
-            "reach": seeds.uniform(seed, "reach", b, *_WIDTH_MM) * card_width / CARD_WIDTH_MM,
+            "reach": seeds.uniform(seed, "reach", b, *_WIDTH_MM) * px_per_mm(card_width),
             "chips": seeds.uniform(seed, "chips", b, 0.02, 0.06),     # chips per texel along the rim
-            "phase": seeds.uniform(seed, "phase", b, 0.0, 1.0)}
+            "phase": seeds.uniform(seed, "phase", b, 0.0, 4096.0)}    # where along the noise the rim starts
 
 
 def apply_wear(wear: dict[str, tf.Tensor], card: tf.Tensor, plane: PlaneCoords, width: int,
@@ -63,8 +62,9 @@ def apply_wear(wear: dict[str, tf.Tensor], card: tf.Tensor, plane: PlaneCoords, 
     # A band too thin for one output pixel still whitens that pixel in proportion.
     footprint = tf.maximum(reach, plane.texels_per_pixel)
     band = tf.clip_by_value(1.0 - depth / footprint, 0.0, 1.0) * (reach / footprint)
-    turns = (plane.u + plane.v) * column("chips") + column("phase")
-    chipped = tf.clip_by_value(0.5 + wave(turns) + 0.6 * wave(2.7 * turns), 0.0, 1.0)   # worn in patches
+    along = (plane.u + plane.v) * column("chips") + column("phase")             # [B, P] in chips along the rim
+    patches = 3.0 * seeds.value_noise(along) + 1.5 * seeds.value_noise(2.7 * along)   # broken, never periodic
+    chipped = tf.clip_by_value(patches - 1.75, 0.0, 1.0)                                    # worn in patches
     whiten = (column("strength") * band * tf.maximum(chipped, at_corner))[..., None]      # [B, P, 1]
     alpha = card[..., 3:]
     return tf.concat([card[..., :3] + whiten * (tf.constant(_CORE) * alpha - card[..., :3]), alpha], -1)
