@@ -19,7 +19,10 @@ TensorFlow.
 
 prices each part of the synthesis on one core instead: the default config,
 then the same with one scene layer or photometric stage switched off (p = 0,
-which leaves it out of the graph), and with all of them off.
+which leaves it out of the graph), and with all of them off. All variants are
+compiled in one process and timed in turn, one batch each, round after round,
+so a machine whose speed drifts (a shared cloud core) slows them all alike;
+each row is the median of its rounds.
 """
 
 import argparse
@@ -92,13 +95,12 @@ def config_without(size: int, parts: list[str]):
                                photometric=dataclasses.replace(config.photometric, **photometric))
 
 
-def synthesis_inputs(size: int, batch: int, without: tuple[str, ...] = ()):
-    """The default `SynthesisConfig` at `size` (less the parts in `without`), with `batch`
-    card atlases and background pyramids."""
+def synthesis_inputs(size: int, batch: int):
+    """The default `SynthesisConfig` at `size`, with `batch` card atlases and background pyramids."""
     import tensorflow as tf
 
     from augment_tf import texture
-    config = config_without(size, list(without))
+    config = config_without(size, [])
     cards, photos = _cards_and_backgrounds(batch)
     atlases = tf.stack([texture.card_atlas(c, config.card_height, config.card_width, config.mip_levels)
                         for c in cards])                                       # [B, N] int32
@@ -107,14 +109,14 @@ def synthesis_inputs(size: int, batch: int, without: tuple[str, ...] = ()):
     return config, atlases, grounds
 
 
-def synthesis(size: int, seconds: float, xla: bool, device: str, without: tuple[str, ...] = ()) -> dict:
+def synthesis(size: int, seconds: float, xla: bool, device: str) -> dict:
     """`augment_tf.synthesize` on a fixed batch, timed after compilation."""
     import tensorflow as tf
 
     from augment_tf import synthesize
     batch = _BATCH.get(size, 8)
     with tf.device(device):
-        config, atlases, grounds = synthesis_inputs(size, batch, without)
+        config, atlases, grounds = synthesis_inputs(size, batch)
         run = synthesize.compile_synthesis(config, jit_compile=xla)
         started = time.perf_counter()
         run(atlases, grounds, tf.constant([0, 0]))["image"].numpy()
@@ -126,6 +128,37 @@ def synthesis(size: int, seconds: float, xla: bool, device: str, without: tuple[
         elapsed = time.perf_counter() - start
     return {"samples_per_s": steps * batch / elapsed, "step_ms": 1000 * elapsed / steps, "batch": batch,
             "compile_s": compile_s}
+
+
+def costs_rounds(size: int, seconds: float) -> dict:
+    """Each `costs_variants` config, XLA-compiled in this process, timed round-robin.
+
+    Returns:
+      {"ms_per_sample": [median ms per sample of each variant], "rounds": N}.
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    from augment_tf import synthesize
+    batch, variants = _BATCH.get(size, 8), costs_variants()
+    _, atlases, grounds = synthesis_inputs(size, batch)        # every variant samples the same textures
+    runs = [synthesize.compile_synthesis(config_without(size, list(without)), jit_compile=True)
+            for without in variants]
+    for run in runs:
+        run(atlases, grounds, tf.constant([0, 0]))["image"].numpy()                      # compiles
+    times, deadline = [[] for _ in runs], time.perf_counter() + seconds * len(runs)
+    while time.perf_counter() < deadline or len(times[0]) < 3:
+        for run, spent in zip(runs, times):
+            start = time.perf_counter()
+            run(atlases, grounds, tf.constant([1, len(spent)]))["image"].numpy()
+            spent.append(time.perf_counter() - start)
+    return {"ms_per_sample": [1000 * float(np.median(spent)) / batch for spent in times], "rounds": len(times[0])}
+
+
+def costs_variants() -> list[tuple[str, ...]]:
+    """What `--costs` times: nothing off, each part off alone, then every part off."""
+    parts = _SCENE_PARTS + _PHOTOMETRIC_PARTS
+    return [()] + [(part,) for part in parts] + [parts]
 
 
 def resnet_train_step(size: int, jit_compile: bool = True):
@@ -174,19 +207,19 @@ def _worker(args) -> None:
     tf.config.threading.set_inter_op_parallelism_threads(1)
     if args.worker == "seed":
         result = seed_style(args.size, args.seconds)
+    elif args.worker == "costs":
+        result = costs_rounds(args.size, args.seconds)
     elif args.worker == "resnet":
         batch = _BATCH.get(args.size, 8) if args.device.startswith("/GPU") else _CPU_MODEL_BATCH
         result = resnet_step(args.size, batch, args.device, args.xla == "on")
     else:
-        without = tuple(args.without.split(",")) if args.without else ()
-        result = synthesis(args.size, args.seconds, args.xla == "on", args.device, without)
+        result = synthesis(args.size, args.seconds, args.xla == "on", args.device)
     print(json.dumps(result))
 
 
-def _measure(worker: str, size: int, cores: int, seconds: float, xla: str = "off", device: str = "/CPU:0",
-             without: tuple[str, ...] = ()) -> dict:
+def _measure(worker: str, size: int, cores: int, seconds: float, xla: str = "off", device: str = "/CPU:0") -> dict:
     command = [sys.executable, __file__, "--worker", worker, "--size", str(size), "--cores", str(cores),
-               "--seconds", str(seconds), "--xla", xla, "--device", device, "--without", ",".join(without)]
+               "--seconds", str(seconds), "--xla", xla, "--device", device]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     if device.startswith("/CPU"):
         env["CUDA_VISIBLE_DEVICES"] = ""
@@ -199,28 +232,29 @@ def _measure(worker: str, size: int, cores: int, seconds: float, xla: str = "off
 
 def costs(sizes: list[int], seconds: float) -> None:
     """Prints what each scene layer and photometric stage costs per sample on one core (XLA on)."""
-    parts = _SCENE_PARTS + _PHOTOMETRIC_PARTS
     print("| size | switched off | ms/sample | saved ms/sample | share of the full config |")
     print("|---|---|---|---|---|")
+    rounds = {}
     for size in sizes:
-        full = 1000 / _measure("synth", size, 1, seconds, "on")["samples_per_s"]
-        print(f"| {size} | nothing (full default config) | {full:.2f} | - | - |", flush=True)
-        for without in [(part,) for part in parts] + [parts]:
-            ms = 1000 / _measure("synth", size, 1, seconds, "on", without=without)["samples_per_s"]
+        measured = _measure("costs", size, 1, seconds, "on")
+        full, *others = measured["ms_per_sample"]
+        rounds[size] = measured["rounds"]
+        print(f"| {size} | nothing (full default config) | {full:.2f} | - | - |")
+        for without, ms in zip(costs_variants()[1:], others):
             name = without[0] if len(without) == 1 else "all of the above"
-            print(f"| {size} | {name} | {ms:.2f} | {full - ms:.2f} | {100 * (full - ms) / full:.0f}% |", flush=True)
+            print(f"| {size} | {name} | {ms:.2f} | {full - ms:.2f} | {100 * (full - ms) / full:.0f}% |")
+    print("\n" + ", ".join(f"{size} px: median of {n} rounds" for size, n in rounds.items()))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 1024], help="output sizes to measure")
-    parser.add_argument("--seconds", type=float, default=8.0, help="timed seconds per measurement")
+    parser.add_argument("--seconds", type=float, default=8.0, help="timed seconds per measurement (with --costs: per variant, spread over the rounds)")
     parser.add_argument("--cores", type=int, nargs="+", default=[1, 2], help="CPU core counts for the synthesis rows")
     parser.add_argument("--costs", action="store_true",
                         help="instead of the throughput table, price each scene layer and photometric stage "
                              "on one core by switching it off")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--without", default="", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--xla", default="off", help=argparse.SUPPRESS)
     parser.add_argument("--device", default="/CPU:0", help=argparse.SUPPRESS)
