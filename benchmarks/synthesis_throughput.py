@@ -130,6 +130,12 @@ def synthesis(size: int, seconds: float, xla: bool, device: str) -> dict:
             "compile_s": compile_s}
 
 
+def costs_variants() -> list[tuple[str, ...]]:
+    """What `--costs` times: nothing off, each part off alone, then every part off."""
+    parts = _SCENE_PARTS + _PHOTOMETRIC_PARTS
+    return [()] + [(part,) for part in parts] + [parts]
+
+
 def costs_rounds(size: int, seconds: float) -> dict:
     """Each `costs_variants` config, XLA-compiled in this process, timed round-robin.
 
@@ -153,12 +159,6 @@ def costs_rounds(size: int, seconds: float) -> dict:
             run(atlases, grounds, tf.constant([1, len(spent)]))["image"].numpy()
             spent.append(time.perf_counter() - start)
     return {"ms_per_sample": [1000 * float(np.median(spent)) / batch for spent in times], "rounds": len(times[0])}
-
-
-def costs_variants() -> list[tuple[str, ...]]:
-    """What `--costs` times: nothing off, each part off alone, then every part off."""
-    parts = _SCENE_PARTS + _PHOTOMETRIC_PARTS
-    return [()] + [(part,) for part in parts] + [parts]
 
 
 def resnet_train_step(size: int, jit_compile: bool = True):
