@@ -60,6 +60,8 @@ class SceneConfig:
         how much the soft shadow along the card's edges darkens the table.
       wear: presence probability of a played card's whitened edges and corners,
         and how far they whiten (1 shows the bare card stock).
+      foil: presence probability of a foil card's rainbow sheen, and its
+        strength (the light screened over the card where the reflection peaks).
       background_zoom: how much the background crop is magnified (at the card's centre).
       table_p: share of samples where the background is the surface the card lies
         on, in the card's plane and perspective; the rest face the camera, as
@@ -74,6 +76,7 @@ class SceneConfig:
     sleeve: Effect = Effect(0.35, 0.6, 2.0)
     contact_shadow: Effect = Effect(0.6, 0.15, 0.5)
     wear: Effect = Effect(0.4, 0.3, 1.0)
+    foil: Effect = Effect(0.15, 0.15, 0.6)
     background_zoom: tuple[float, float] = (1.0, 3.0)
     table_p: float = 0.7
     depth_of_field: tuple[float, float] = (0.0, 3.0)

@@ -6,14 +6,14 @@ eagerly for a static dump, and the same seed always gives the same batch.
 
 Layers, bottom to top: background, neighbouring cards, the labelled card's
 shadow on the table, the sleeve's back, the labelled card (its rim maybe worn
-white), the sleeve's front film, an occluder with its shadow, all seen
+white, its face maybe foil), the sleeve's front film, an occluder with its shadow, all seen
 through the lens (`lens`); then the camera (`photometric`).
 """
 
 import tensorflow as tf
 
-from augment_tf import (background, composite, contact_shadow, fusion, geometry, lens, neighbors, occluders,
-                        photometric, seeds, sleeves, texture, wear)
+from augment_tf import (background, composite, contact_shadow, foil, fusion, geometry, lens, neighbors,
+                        occluders, photometric, seeds, sleeves, texture, wear)
 from augment_tf.config import SceneConfig, SynthesisConfig
 
 
@@ -115,6 +115,13 @@ def _card_in_sleeve(cards: tf.Tensor, layout: texture.AtlasLayout, seed: tf.Tens
         with tf.name_scope("wear"):
             worn = fusion.materialize_all(wear.sample_wear(seeds.child(seed, "wear"), batch_size, layout.width, scene))
             card = wear.apply_wear(worn, card, plane, layout.width, layout.height)
+    if scene.foil.p:
+        with tf.name_scope("foil"):
+            sheen = fusion.materialize_all(foil.sample_foil(seeds.child(seed, "foil"), batch_size,
+                                                            layout.width, scene))
+            card = foil.apply_foil(sheen, card, plane)
+    if scene.wear.p or scene.foil.p:
+        card = fusion.materialize(card)       # read per channel by each layer above: compute it once
     image, cover = composite.over(card, image), card[..., 3]
     if front is not None:
         image, cover = composite.over(front, image), tf.maximum(cover, back[..., 3])

@@ -16,7 +16,8 @@ MARKS = np.array([[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0]], np.uint
 PHOTOMETRIC_OFF = PhotometricConfig(**{f.name: dataclasses.replace(f.default, p=0.0)
                                        for f in dataclasses.fields(PhotometricConfig)})
 SCENE_OFF = SceneConfig(neighbors=0, occluder=Effect(0.0, 0.1, 0.2), sleeve=Effect(0.0, 0.5, 1.0),
-                        contact_shadow=Effect(0.0, 0.1, 0.2), wear=Effect(0.0, 0.3, 1.0))
+                        contact_shadow=Effect(0.0, 0.1, 0.2), wear=Effect(0.0, 0.3, 1.0),
+                        foil=Effect(0.0, 0.15, 0.6))
 
 
 def small_config(size: int = 64, **kwargs) -> SynthesisConfig:

@@ -111,9 +111,9 @@ def test_a_layer_or_effect_nobody_gets_is_left_out_of_the_graph():
             "/".join(op.name.split("/")[:2]) for op in graph.get_operations()}
 
     full = scopes(small_config())
-    assert {"neighbors", "sleeves", "wear", "occluders", "photometric/jpeg", "photometric/blur"} <= full
+    assert {"neighbors", "sleeves", "wear", "foil", "occluders", "photometric/jpeg", "photometric/blur"} <= full
     bare = scopes(small_config(scene=SCENE_OFF, photometric=PHOTOMETRIC_OFF))
-    assert not {"neighbors", "sleeves", "wear", "occluders", "photometric/jpeg", "photometric/blur"} & bare
+    assert not {"neighbors", "sleeves", "wear", "foil", "occluders", "photometric/jpeg", "photometric/blur"} & bare
     assert {"geometry", "background", "card"} <= bare
 
 
@@ -155,3 +155,24 @@ def test_a_worn_card_whitens_along_its_rim_only():
         distance = [cv2.pointPolygonTest(quad.astype(np.float32), (float(x) + 0.5, float(y) + 0.5), True)
                     for x, y in zip(xs, ys)]
         assert -1.0 < min(distance) and max(distance) < 4.0     # on the card, within a few pixels of its rim
+
+
+def test_a_foil_card_gains_light_in_changing_hues_on_its_face_only():
+    import cv2
+    geometry = GeometryConfig(scale=(0.5, 0.6), max_tilt_deg=20.0, barrel=Effect(0.0, 0.0, 0.0))
+    config = small_config(size=128, scene=SCENE_OFF, photometric=PHOTOMETRIC_OFF, geometry=geometry)
+    shiny = dataclasses.replace(config, scene=dataclasses.replace(SCENE_OFF, foil=Effect(1.0, 0.6, 0.6)))
+    black = np.full((176, 128, 4), 15, np.uint8)
+    black[..., 3] = 255
+    cards, backgrounds = textures(config, [black] * 6)
+    plain = synthesize.synthesize(cards, backgrounds, tf.constant([6, 7]), config)
+    out = synthesize.synthesize(cards, backgrounds, tf.constant([6, 7]), shiny)
+    light = out["image"].numpy() - plain["image"].numpy()                         # [B, H, W, 3]
+    assert light.min() > -1e-5                                                    # a sheen only brightens
+    for added, quad in zip(light, out["corners"].numpy()):
+        card = cv2.fillConvexPoly(np.zeros(added.shape[:2], np.uint8), np.round(quad).astype(np.int32), 1)
+        near_card = cv2.dilate(card, np.ones((5, 5), np.uint8))                    # its anti-aliased rim too
+        assert np.abs(added[near_card == 0]).max() < 1e-5 and added[card == 1].max() > 0.1
+        lit = added[(card == 1) & (added.sum(-1) > 0.05)]
+        mix = lit / lit.sum(-1, keepdims=True)                                    # each pixel's share of R, G, B
+        assert mix.std(axis=0).max() > 0.05                                       # the hue changes across the card
