@@ -137,19 +137,29 @@ def test_a_card_on_a_table_casts_a_soft_shadow_along_its_edges_only():
         assert max(distance) < 1.5                 # and hidden under the card itself
 
 
-def test_a_worn_card_whitens_along_its_rim_only():
-    import cv2
+def _black_card_with(seed: list[int], **layer) -> tuple[np.ndarray, np.ndarray]:
+    """Synthesises near-black cards, plain and with one scene layer switched on.
+
+    Returns:
+      (change [B, H, W, 3] the layer made to the image, corners [B, 4, 2]).
+    """
     geometry = GeometryConfig(scale=(0.5, 0.6), max_tilt_deg=20.0, barrel=Effect(0.0, 0.0, 0.0))
     config = small_config(size=128, scene=SCENE_OFF, photometric=PHOTOMETRIC_OFF, geometry=geometry)
-    worn = dataclasses.replace(config, scene=dataclasses.replace(SCENE_OFF, wear=Effect(1.0, 1.0, 1.0)))
     black = np.full((176, 128, 4), 15, np.uint8)
     black[..., 3] = 255
     cards, backgrounds = textures(config, [black] * 6)
-    mint = synthesize.synthesize(cards, backgrounds, tf.constant([4, 5]), config)
-    out = synthesize.synthesize(cards, backgrounds, tf.constant([4, 5]), worn)
-    whitening = (out["image"].numpy() - mint["image"].numpy()).mean(-1)           # [B, H, W]
+    plain = synthesize.synthesize(cards, backgrounds, tf.constant(seed), config)
+    out = synthesize.synthesize(cards, backgrounds, tf.constant(seed),
+                                dataclasses.replace(config, scene=dataclasses.replace(SCENE_OFF, **layer)))
+    return out["image"].numpy() - plain["image"].numpy(), out["corners"].numpy()
+
+
+def test_a_worn_card_whitens_along_its_rim_only():
+    import cv2
+    change, corners = _black_card_with([4, 5], wear=Effect(1.0, 1.0, 1.0))
+    whitening = change.mean(-1)                                                   # [B, H, W]
     assert whitening.min() > -1e-5                                                # wear only whitens
-    for white, quad in zip(whitening, out["corners"].numpy()):
+    for white, quad in zip(whitening, corners):
         assert white.max() > 0.15
         ys, xs = np.nonzero(white > 0.02)
         distance = [cv2.pointPolygonTest(quad.astype(np.float32), (float(x) + 0.5, float(y) + 0.5), True)
@@ -159,17 +169,9 @@ def test_a_worn_card_whitens_along_its_rim_only():
 
 def test_a_foil_card_gains_light_in_changing_hues_on_its_face_only():
     import cv2
-    geometry = GeometryConfig(scale=(0.5, 0.6), max_tilt_deg=20.0, barrel=Effect(0.0, 0.0, 0.0))
-    config = small_config(size=128, scene=SCENE_OFF, photometric=PHOTOMETRIC_OFF, geometry=geometry)
-    shiny = dataclasses.replace(config, scene=dataclasses.replace(SCENE_OFF, foil=Effect(1.0, 0.6, 0.6)))
-    black = np.full((176, 128, 4), 15, np.uint8)
-    black[..., 3] = 255
-    cards, backgrounds = textures(config, [black] * 6)
-    plain = synthesize.synthesize(cards, backgrounds, tf.constant([6, 7]), config)
-    out = synthesize.synthesize(cards, backgrounds, tf.constant([6, 7]), shiny)
-    light = out["image"].numpy() - plain["image"].numpy()                         # [B, H, W, 3]
+    light, corners = _black_card_with([6, 7], foil=Effect(1.0, 0.6, 0.6))         # [B, H, W, 3]
     assert light.min() > -1e-5                                                    # a sheen only brightens
-    for added, quad in zip(light, out["corners"].numpy()):
+    for added, quad in zip(light, corners):
         card = cv2.fillConvexPoly(np.zeros(added.shape[:2], np.uint8), np.round(quad).astype(np.int32), 1)
         near_card = cv2.dilate(card, np.ones((5, 5), np.uint8))                    # its anti-aliased rim too
         assert np.abs(added[near_card == 0]).max() < 1e-5 and added[card == 1].max() > 0.1
