@@ -27,8 +27,8 @@ def sample_foil(seed: tf.Tensor, batch_size, width: int, config: SceneConfig) ->
     rhythm, and where across them the reflection is brightest.
 
     Both the bands' hue and the reflection's offset are linear in the card's texel
-    coordinates, so each is returned as its per-texel steps and offset: a pixel
-    then costs two multiply-adds each, not divisions.
+    coordinates, so each is returned as its per-texel steps and offset, and a
+    pixel evaluates each with two multiply-adds.
 
     Args:
       seed: [2] int seed.
