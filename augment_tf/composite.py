@@ -75,6 +75,26 @@ def over(top: tf.Tensor, bottom: tf.Tensor) -> tf.Tensor:
     return top[..., :3] + (1.0 - top[..., 3:]) * bottom
 
 
+def tint(card: tf.Tensor, amount: tf.Tensor, colour: list[float]) -> tf.Tensor:
+    """Moves premultiplied RGBA `card` towards an opaque `colour`, keeping its alpha.
+
+    Channel masks broadcast, rather than alpha being concatenated back on: XLA's
+    CPU backend runs a concatenation along channels as a scalar loop with a
+    branch per element, and fused all of wear's and foil's arithmetic into it.
+
+    Args:
+      card: [..., 4] premultiplied RGBA.
+      amount: [..., 1] or [..., 4], how far each pixel (or channel) moves, 0..1;
+        an alpha entry is ignored.
+      colour: the 3 RGB values moved towards.
+
+    Returns:
+      [..., 4] premultiplied RGBA, alpha unchanged.
+    """
+    target = tf.constant(list(colour) + [0.0]) * card[..., 3:]
+    return card + amount * tf.constant([1.0, 1.0, 1.0, 0.0]) * (target - card)
+
+
 def rounded_box_distance(dx: tf.Tensor, dy: tf.Tensor, half_width, half_height, radius) -> tf.Tensor:
     """Signed distance from points to a rounded rectangle (negative inside).
 

@@ -13,13 +13,12 @@ import math
 import tensorflow as tf
 
 from augment_tf import seeds
-from augment_tf.composite import PlaneCoords
+from augment_tf.composite import PlaneCoords, tint
 from augment_tf.config import SceneConfig
 from augment_tf.photometric import wave
 
-# Each channel's hue phase, in turns; the alpha channel gets no light.
+# Each channel's hue phase, in turns (R, G, B, and alpha, which gets no light).
 _CHANNEL_PHASES = [0.0, 1.0 / 3.0, 2.0 / 3.0, 0.0]
-_CHANNEL_MASK = [1.0, 1.0, 1.0, 0.0]
 
 
 def sample_foil(seed: tf.Tensor, batch_size, width: int, config: SceneConfig) -> dict[str, tf.Tensor]:
@@ -67,6 +66,5 @@ def apply_foil(foil: dict[str, tf.Tensor], card: tf.Tensor, plane: PlaneCoords) 
     linear = lambda name: plane.u * column(name + "_u") + plane.v * column(name + "_v") + column(name + "_0")  # noqa: E731
     reflection = column("strength") / (1.0 + linear("glow") ** 2)                              # [B, P]
     turns = linear("hue")[..., None] + tf.constant(_CHANNEL_PHASES)                           # [B, P, 4]
-    light = reflection[..., None] * (0.6 + 0.4 * wave(turns)) * tf.constant(_CHANNEL_MASK)     # a pastel rainbow
-    # Screen blend in premultiplied form: colour + light * (alpha - colour); alpha gets no light.
-    return card + light * (card[..., 3:] - card)
+    light = reflection[..., None] * (0.6 + 0.4 * wave(turns))                                 # a pastel rainbow
+    return tint(card, light, [1.0, 1.0, 1.0])                       # a screen blend: towards white by `light`

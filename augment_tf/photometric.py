@@ -188,10 +188,11 @@ def vignette(seed: tf.Tensor, image: tf.Tensor, config: PhotometricConfig) -> tf
     warmth = seeds.uniform(seed, "lamp_warmth", [batch_size], -0.1, 0.3)              # LED .. tungsten
     colour = strength(seed, "lamp", batch_size, config.lamp, 0.0)[:, None] * tf.exp(
         tf.stack([warmth, tf.zeros_like(warmth), -warmth], -1))                       # [B, 3] hot spot
-    at_centre = _lamp_falloff(lamp[:, 0] - 0.5, lamp[:, 1] - 0.5, 1.0 / height ** 2)          # [B]
+    inverse_height2 = 1.0 / height ** 2
+    at_centre = _lamp_falloff(lamp[:, 0] - 0.5, lamp[:, 1] - 0.5, inverse_height2)          # [B]
     p = _per_image({"amount": strength(seed, "vignette", batch_size, config.vignette, 0.0),
                     "cx": centre[:, 0], "cy": centre[:, 1], "lx": lamp[:, 0], "ly": lamp[:, 1],
-                    "inverse_height2": 1.0 / height ** 2, "lamp": colour,
+                    "inverse_height2": inverse_height2, "lamp": colour,
                     "norm": 1.0 / (1.0 + colour * at_centre[:, None])})   # [B, 1, 1], lamp and norm [B, 1, 1, 3]
     x, y = _grid(size)
     radius2 = ((x - p["cx"]) ** 2 + (y - p["cy"]) ** 2) / 0.5

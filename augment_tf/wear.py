@@ -9,7 +9,7 @@ coordinates as the card, so it stays on the card's rim at any angle.
 import tensorflow as tf
 
 from augment_tf import seeds
-from augment_tf.composite import PlaneCoords, rounded_box_distance
+from augment_tf.composite import PlaneCoords, rounded_box_distance, tint
 from augment_tf.config import SceneConfig
 from mtg_tfds.card_shape import corner_radius_px, px_per_mm
 
@@ -66,7 +66,4 @@ def apply_wear(wear: dict[str, tf.Tensor], card: tf.Tensor, plane: PlaneCoords, 
     patches = 3.0 * seeds.value_noise(along) + 1.5 * seeds.value_noise(2.7 * along)   # broken, never periodic
     chipped = tf.clip_by_value(patches - 1.75, 0.0, 1.0)                                    # worn in patches
     whiten = (column("strength") * band * tf.maximum(chipped, at_corner))[..., None]      # [B, P, 1]
-    # Towards the core colour, premultiplied; the zeros keep alpha. (Broadcast, not concatenated
-    # per channel: XLA's CPU backend runs such a concatenation as a scalar loop.)
-    core, colour = tf.constant(_CORE + [0.0]), tf.constant([1.0, 1.0, 1.0, 0.0])
-    return card + whiten * (core * card[..., 3:] - colour * card)
+    return tint(card, whiten, _CORE)
