@@ -34,6 +34,14 @@ class GeometryConfig:
       allow_outside: let corners leave the frame (then `visible` flags them).
       barrel: lens barrel distortion k (`augment_tf.lens`): a frame corner shows
         scene content 1 + 2k times as far from the centre as a pinhole would.
+      centre_p: share of samples whose card sits near the frame's centre (its
+        bounding box's centre within 10% of the side of it) and is small (the
+        lower 40% of `scale`: 15-43% by default), so that whole neighbours fit
+        around it, as on a binder page or a table of cards; the rest land anywhere.
+      letterbox_p: share of samples framed as a predictor letterboxes a phone
+        photo: the content is a centred box of aspect 3:4, 4:3, 9:16, 16:9, 2:3
+        or 3:2 (its longer side the frame's), the card's corners lie in it, and
+        the bars outside it are black (exactly 0).
     """
     scale: tuple[float, float] = (0.15, 0.85)
     max_rotation_deg: float = 180.0
@@ -42,6 +50,13 @@ class GeometryConfig:
     max_shear: float = 0.08
     allow_outside: bool = False
     barrel: Effect = Effect(0.5, 0.0, 0.05)
+    centre_p: float = 0.3
+    letterbox_p: float = 0.3
+
+    def __post_init__(self):
+        if not (0.0 <= self.centre_p <= 1.0 and 0.0 <= self.letterbox_p <= 1.0):
+            raise ValueError("GeometryConfig needs centre_p and letterbox_p in 0..1. "
+                             f"Received: centre_p={self.centre_p}, letterbox_p={self.letterbox_p}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,7 +64,14 @@ class SceneConfig:
     """What else is in the photo: other cards, occluders, a sleeve, the background.
 
     Attributes:
-      neighbors: how many other-card slots each sample has (each costs a texture pass).
+      empty_p: share of samples with no card to find (`augment_tf.presence`):
+        half show no labelled card at all, half show it cut by the frame's edge;
+        no neighbour is whole in them. `synthesize`'s `present` is False there.
+      neighbors: how many other-card slots each sample has; in a grid, slot k
+        lies in direction k mod 8 (right, left, below, above, diagonals), so 8
+        can fill a binder page around the card. All slots share one texture
+        pass, so a slot costs only per-pixel coordinate math: 8 slots cost 4%
+        more than 2 (256 px, one CPU core, XLA).
       neighbor: per slot: presence probability and the gap to the labelled card
         as a fraction of its width (negative overlaps).
       loose_neighbor_p: share of present neighbours thrown at any angle rather
@@ -69,7 +91,8 @@ class SceneConfig:
       depth_of_field: how far out of focus (in mip levels, each a 2x blur) a
         background behind a held card is, uniform in this range.
     """
-    neighbors: int = 2
+    empty_p: float = 0.1
+    neighbors: int = 8
     neighbor: Effect = Effect(0.45, -0.04, 0.25)
     loose_neighbor_p: float = 0.3
     occluder: Effect = Effect(0.35, 0.12, 0.35)
@@ -80,6 +103,11 @@ class SceneConfig:
     background_zoom: tuple[float, float] = (1.0, 3.0)
     table_p: float = 0.7
     depth_of_field: tuple[float, float] = (0.0, 3.0)
+
+    def __post_init__(self):
+        if not 0.0 <= self.empty_p <= 1.0 or self.neighbors < 0:
+            raise ValueError("SceneConfig needs empty_p in 0..1 and neighbors >= 0. "
+                             f"Received: empty_p={self.empty_p}, neighbors={self.neighbors}")
 
 
 @dataclasses.dataclass(frozen=True)

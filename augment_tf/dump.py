@@ -4,7 +4,9 @@
 
 Writes OUT/00000_Card_Name.jpg ..., OUT/annotations.json in the seed project's
 schema (corners in pixels of the written image), and OUT/contact_sheet.png with
-the corners drawn on a grid of the first samples. Files are written under
+the corners drawn on a grid of the first samples. Frames the synthesis makes
+without a whole card (`SceneConfig.empty_p`) are skipped: every written image
+holds the card its record describes. Files are written under
 temporary names and renamed, so an interrupted dump never leaves a
 half-written image or annotations.json.
 """
@@ -73,9 +75,12 @@ def synthesis_config(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         return config
     try:
         changes = json.loads(pathlib.Path(args.synthesis_config).read_text())
-        return SynthesisConfig.from_dict(changes, base=config)
+        config = SynthesisConfig.from_dict(changes, base=config)
     except (OSError, ValueError, TypeError) as error:
         parser.error(f"--synthesis_config {args.synthesis_config}: {error}")
+    if config.scene.empty_p >= 1.0:
+        parser.error(f"--synthesis_config {args.synthesis_config}: empty_p {config.scene.empty_p} leaves no card to dump")
+    return config
 
 
 def prepare_output(out: pathlib.Path, overwrite: bool) -> None:
@@ -130,9 +135,12 @@ def dump(args: argparse.Namespace) -> None:
         for step, batch in enumerate(batches):
             result = synthesise(batch["cards"], batch["backgrounds"], tf.constant([args.seed, step]))
             images = np.uint8(np.round(result["image"].numpy() * 255))
-            for image, corners, name in zip(images, result["corners"].numpy(), batch["name"].numpy()):
+            for image, corners, name, present in zip(images, result["corners"].numpy(), batch["name"].numpy(),
+                                                     result["present"].numpy()):
                 if len(records) == args.num:
                     break
+                if not present:                     # a frame without a whole card has no corners to record
+                    continue
                 card_name = name.decode()
                 path = out / filename(len(records), card_name)
                 annotations.write_atomically(path, encode_jpeg(image, args.quality))

@@ -5,6 +5,10 @@ through a pinhole camera of random focal length; its projection is sheared a
 little, scaled to the sampled size and placed in the frame. The homography from
 card-texture pixels to output pixels is solved from the 4 corners, and the
 corner labels are that homography applied to the texture corners.
+
+The frame may be letterboxed (`GeometryConfig.letterbox_p`): then the photo's
+content is a centred box (`content_box`), the card is placed inside it, and
+the synthesis blacks out the bars around it.
 """
 
 import math
@@ -16,6 +20,13 @@ from augment_tf.config import GeometryConfig
 from mtg_tfds.card_shape import CARD_HEIGHT_MM, CARD_WIDTH_MM
 
 _CARD_ASPECT = CARD_WIDTH_MM / CARD_HEIGHT_MM
+# Photo aspects (width, height) a letterboxed frame shows: phone photos, portrait and landscape.
+ASPECTS = ((3, 4), (4, 3), (9, 16), (16, 9), (2, 3), (3, 2))
+_CENTRE_JITTER = 0.1   # a centred card's bounding-box centre lies within +-this frame side of the frame's centre
+_CENTRE_SCALE = 0.4    # and its scale is drawn from this lower share of `GeometryConfig.scale`
+# Cards that may touch the content box's edge (shrunk to fit it, or clipped near the centre) keep this frame
+# side inside it, so the corners re-solved through the homography stay inside despite float rounding.
+_EDGE = 1e-3
 
 
 def texture_corners(width: int, height: int, batch_size: int) -> tf.Tensor:
@@ -72,19 +83,79 @@ def _shear(seed: tf.Tensor, quad: tf.Tensor, max_shear: float) -> tf.Tensor:
     return tf.stack([x + shear[:, :1] * y, y + shear[:, 1:] * x], -1)
 
 
-def _place(seed: tf.Tensor, quad: tf.Tensor, scale: tf.Tensor, size: int, config: GeometryConfig) -> tf.Tensor:
-    """Scales the quad so its larger extent is `scale` of the frame, and moves it to a random spot."""
+def _place(seed: tf.Tensor, quad: tf.Tensor, scale: tf.Tensor, size: int, box: tf.Tensor,
+           centred: tf.Tensor | None, config: GeometryConfig) -> tf.Tensor:
+    """Scales the quad so its larger extent is `scale` of the frame, and moves it to a random spot.
+
+    Args:
+      seed: [2] int seed.
+      quad: [B, 4, 2] corners in frame sides (`_projected_quad`).
+      scale: [B] the larger extent, in frame sides.
+      size: output side in pixels.
+      box: [B, 4] content box (x0, y0, x1, y1) the corners must lie in (with
+        letterboxing or centring, `_EDGE` inside it); a card larger than the
+        box shrinks to fit it.
+      centred: [B] bool, place near the frame's centre; None where nobody is.
+      config: `allow_outside`.
+
+    Returns:
+      [B, 4, 2] corners in output pixels.
+    """
     batch_size = tf.shape(quad)[0]
     low, high = tf.reduce_min(quad, axis=1), tf.reduce_max(quad, axis=1)       # [B, 2]
     extent = tf.reduce_max(high - low, axis=-1)                               # [B]
     quad = (quad - low[:, None]) * (scale * size / extent)[:, None, None]           # bbox now at the origin
     span = tf.reduce_max(quad, axis=1)                                        # [B, 2]
+    if config.letterbox_p or centred is not None:
+        box = box + tf.constant([1.0, 1.0, -1.0, -1.0]) * _EDGE * size
+    room = box[:, 2:] - box[:, :2]                                            # [B, 2]
+    if config.letterbox_p:
+        fit = tf.minimum(1.0, tf.reduce_min(room / span, axis=-1))            # [B]: a narrow box shrinks the card
+        quad, span = quad * fit[:, None, None], span * fit[:, None]
     u = seeds.uniform(seed, "position", [batch_size, 2])
     if config.allow_outside:
-        offset = u * size - span / 2                                          # centre anywhere in frame
+        offset = box[:, :2] + u * room - span / 2                             # centre anywhere in the box
     else:
-        offset = u * (size - span)                                            # all corners inside
+        offset = box[:, :2] + u * (room - span)                               # all corners inside
+    if centred is not None:
+        offset = tf.where(centred[:, None], _near_centre(seed, span, size, box, config.allow_outside), offset)
     return quad + offset[:, None]
+
+
+def _near_centre(seed: tf.Tensor, span: tf.Tensor, size: int, box: tf.Tensor, allow_outside: bool) -> tf.Tensor:
+    """[B, 2] offsets that put bounding boxes of [B, 2] `span` within `_CENTRE_JITTER` of the
+    frame's centre, kept inside the [B, 4] box unless corners may leave it."""
+    jitter = seeds.uniform(seed, "centre_jitter", tf.shape(span), -_CENTRE_JITTER, _CENTRE_JITTER)
+    offset = (0.5 + jitter) * size - span / 2
+    return offset if allow_outside else tf.clip_by_value(offset, box[:, :2], box[:, 2:] - span)
+
+
+def content_boxes(size: int) -> list[list[float]]:
+    """[x0, y0, x1, y1] of each of `ASPECTS` letterboxed into a size x size frame.
+
+    As a predictor letterboxes a photo: scaled so its longer side fills the
+    frame, the shorter rounded to whole pixels and centred at a whole-pixel
+    offset, so the bars cover whole pixels.
+    """
+    boxes = []
+    for width, height in ASPECTS:
+        inner_w = max(1, round(width * size / max(width, height)))
+        inner_h = max(1, round(height * size / max(width, height)))
+        x0, y0 = (size - inner_w) // 2, (size - inner_h) // 2
+        boxes.append([float(x0), float(y0), float(x0 + inner_w), float(y0 + inner_h)])
+    return boxes
+
+
+def sample_content_box(seed: tf.Tensor, batch_size, size: int, letterbox_p: float) -> tf.Tensor:
+    """[B, 4] float32 (x0, y0, x1, y1) of the photo's content in the frame: the whole
+    frame, or with probability `letterbox_p` a centred box of a random `ASPECTS` aspect."""
+    frame = tf.tile(tf.constant([[0.0, 0.0, size, size]], tf.float32), [batch_size, 1])
+    if not letterbox_p:
+        return frame
+    b = [batch_size]
+    boxed = seeds.bernoulli(seed, "letterbox", b, letterbox_p)
+    aspect = seeds.integers(seed, "aspect", b, 0, len(ASPECTS))
+    return tf.where(boxed[:, None], tf.gather(tf.constant(content_boxes(size), tf.float32), aspect), frame)
 
 
 def sample_card_geometry(seed: tf.Tensor, batch_size: int, size: int, texture_size: tuple[int, int],
@@ -101,20 +172,43 @@ def sample_card_geometry(seed: tf.Tensor, batch_size: int, size: int, texture_si
     Returns:
       dict with `homography` [B, 3, 3] (texture pixels -> output pixels),
       `corners` [B, 4, 2] (TL, TR, BR, BL of the printed card in output
-      pixels) and `visible` [B, 4] bool (corner inside the frame).
+      pixels), `visible` [B, 4] bool (corner inside the frame) and
+      `content_box` [B, 4] (x0, y0, x1, y1: the photo's content, the rest are
+      letterbox bars; `visible` of `synthesize` counts the bars as outside).
     """
-    scale = seeds.uniform(seed, "scale", [batch_size], *config.scale)
+    b = [batch_size]
+    box = sample_content_box(seed, batch_size, size, config.letterbox_p)            # [B, 4]
+    scale = seeds.uniform(seed, "scale", b, *config.scale)
+    centred = None
+    if config.centre_p:
+        centred = seeds.bernoulli(seed, "centred", b, config.centre_p)
+        low, high = config.scale
+        scale = tf.where(centred, seeds.uniform(seed, "centre_scale", b, low, low + _CENTRE_SCALE * (high - low)),
+                         scale)
     quad = _shear(seed, _projected_quad(seed, scale, config), config.max_shear)
-    quad = _place(seed, quad, scale, size, config)
+    quad = _place(seed, quad, scale, size, box, centred, config)
     src = texture_corners(*texture_size, batch_size)
     h = homography.homography_from_points(src, quad)
     corners = homography.apply_homography(h, src)
-    return {"homography": h, "corners": corners, "visible": inside_frame(corners, size)}
+    return {"homography": h, "corners": corners, "visible": inside_frame(corners, size), "content_box": box}
 
 
 def inside_frame(points: tf.Tensor, size: int) -> tf.Tensor:
     """[B, N] bool: which of the [B, N, 2] points lie inside the size x size frame."""
     return tf.reduce_all((points >= 0.0) & (points <= float(size)), axis=-1)
+
+
+def inside_box(points: tf.Tensor, box: tf.Tensor) -> tf.Tensor:
+    """[B, N] bool: which of the [B, N, 2] points lie inside each image's [B, 4] box (x0, y0, x1, y1)."""
+    return tf.reduce_all((points >= box[:, None, :2]) & (points <= box[:, None, 2:]), axis=-1)
+
+
+def content_mask(box: tf.Tensor, size: int) -> tf.Tensor:
+    """[B, size, size, 1] bool: the pixels whose centres lie inside each image's [B, 4] content box."""
+    centres = tf.range(size, dtype=tf.float32) + 0.5                              # [S]
+    in_x = (centres >= box[:, 0:1]) & (centres < box[:, 2:3])                     # [B, S]
+    in_y = (centres >= box[:, 1:2]) & (centres < box[:, 3:4])
+    return (in_y[:, :, None] & in_x[:, None, :])[..., None]
 
 
 def image_order(corners: tf.Tensor) -> tf.Tensor:

@@ -54,7 +54,8 @@ class Synthesis(keras.layers.Layer):
 
         Returns:
           dict with `image` [B, S, S, 3] float32 in 0..1, `corners` [B, 4, 2],
-          `visible` [B, 4] bool and `occluded` [B, 4] bool.
+          `visible` [B, 4] bool, `occluded` [B, 4] bool and `present` [B]
+          bool (the frame holds the labelled card whole; mask `corners` where not).
         """
         return synthesize.synthesize(cards, backgrounds, seed, self.synthesis_config)
 
@@ -63,7 +64,8 @@ class Synthesis(keras.layers.Layer):
         return {"image": keras.KerasTensor([batch, size, size, 3], "float32"),
                 "corners": keras.KerasTensor([batch, 4, 2], "float32"),
                 "visible": keras.KerasTensor([batch, 4], "bool"),
-                "occluded": keras.KerasTensor([batch, 4], "bool")}
+                "occluded": keras.KerasTensor([batch, 4], "bool"),
+                "present": keras.KerasTensor([batch], "bool")}
 
     def get_config(self) -> dict:
         return {**super().get_config(), "config": self.synthesis_config.to_dict()}

@@ -2,10 +2,16 @@
 
 Neighbours lie in the labelled card's plane, so they share its perspective: each
 is an in-plane move (rotation + translation, in texels) of the labelled card.
-They lie under it, may touch or overlap it slightly, and are never fully
-visible nor larger than it, so the labelled card stays the one fully in frame
-and the largest. All slots are drawn in one texture pass: each pixel reads the
-first slot that covers it.
+They lie under it and may touch or overlap it slightly. The labelled card is
+the answer to "the whole card nearest the frame's centre", so a neighbour may
+be whole (all 4 corners in the content box, as drawn) only where its centre is
+farther from the frame's centre than the labelled card's by `WHOLE_MARGIN` of
+the side, and only in frames where the labelled card is drawn and whole
+(`presence`); otherwise it is partly hidden (out of frame, behind the camera, or
+under the drawn labelled card) and no larger than the labelled card. In a grid,
+slot k lies in direction k mod 8, so a binder page fills up around the card.
+All slots are drawn in one texture pass: each pixel reads the first slot that
+covers it, so a slot costs per-pixel coordinate math, not a texture read.
 """
 
 import dataclasses
@@ -13,13 +19,14 @@ import math
 
 import tensorflow as tf
 
-from augment_tf import fusion, homography, seeds, texture
+from augment_tf import fusion, homography, lens, seeds, texture
 from augment_tf.composite import PlaneCoords
 from augment_tf.config import SceneConfig
-from augment_tf.geometry import inside_frame, quad_area, texture_corners
+from augment_tf.geometry import inside_box, quad_area, texture_corners
 
 # Binder/table grid directions: right, left, below, above, then the diagonals.
 _DIRECTIONS = [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [1, -1], [-1, 1], [-1, -1]]
+WHOLE_MARGIN = 0.02   # a whole neighbour's centre is at least this frame side farther from the centre
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,11 +43,10 @@ class Neighbors:
     card: tf.Tensor
 
 
-def _placement(seed: tf.Tensor, batch_size, width: int, height: int, config: SceneConfig) -> tf.Tensor:
-    """Returns [B, 3, 3] maps from a neighbour's texels to the labelled card's texels."""
+def _placement(seed: tf.Tensor, slot: int, batch_size, width: int, height: int, config: SceneConfig) -> tf.Tensor:
+    """Returns [B, 3, 3] maps from slot `slot`'s neighbour texels to the labelled card's texels."""
     b = [batch_size]
-    direction = tf.gather(tf.constant(_DIRECTIONS, tf.float32),
-                          seeds.integers(seed, "direction", b, 0, 8))
+    direction = tf.constant(_DIRECTIONS[slot % len(_DIRECTIONS)], tf.float32)     # [2]: each slot its own spot
     gap = seeds.uniform(seed, "gap", b, config.neighbor.low, config.neighbor.high) * width
     grid = direction * tf.stack([width + gap, height + gap], -1) + seeds.normal(seed, "jitter", [batch_size, 2]) * 0.015 * width
     grid_angle = seeds.normal(seed, "grid_angle", b) * math.radians(2.0)
@@ -55,31 +61,59 @@ def _placement(seed: tf.Tensor, batch_size, width: int, height: int, config: Sce
                               homography.translation(-centre))
 
 
-def _allowed(card_to_image: tf.Tensor, to_target: tf.Tensor, width: int, height: int, size: int) -> tf.Tensor:
-    """[B] bool: the neighbour is partly hidden (out of frame, behind the camera, or under the
-    labelled card) and not larger than the labelled card."""
-    batch_size = tf.shape(to_target)[0]
+def _as_drawn(card_to_image: tf.Tensor, geo: dict[str, tf.Tensor], width: int, height: int,
+              size: int) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """Where a card's texture corners and centre are drawn (through the lens).
+
+    Returns:
+      (points [B, 5, 2]: TL, TR, BR, BL, centre in output pixels; in_front [B]
+      bool, all in front of the camera; scene corners [B, 4, 2], before the lens).
+    """
+    batch_size = tf.shape(card_to_image)[0]
     corners = texture_corners(width, height, batch_size)
-    neighbor_to_image = homography.compose(card_to_image, to_target)
-    ones = tf.ones_like(corners[..., :1])
-    projected = tf.linalg.matmul(tf.concat([corners, ones], -1), neighbor_to_image, transpose_b=True)
+    points = tf.concat([corners, tf.tile([[[width / 2, height / 2]]], [batch_size, 1, 1])], 1)   # [B, 5, 2]
+    projected = tf.linalg.matmul(tf.concat([points, tf.ones_like(points[..., :1])], -1), card_to_image,
+                                 transpose_b=True)                                            # [B, 5, 3]
     in_front = tf.reduce_all(projected[..., 2] > 0, axis=-1)
-    points = projected[..., :2] / tf.where(projected[..., 2:] > 0, projected[..., 2:], 1.0)
-    in_frame = tf.reduce_all(inside_frame(points, size), axis=-1)
-    on_target = homography.apply_homography(to_target, corners)
-    under_target = tf.reduce_any(tf.reduce_all((on_target >= 0) & (on_target <= [width, height]), -1), -1)
-    target = homography.apply_homography(card_to_image, corners)
-    larger = in_front & (quad_area(points) > quad_area(target))
-    return ~(in_front & in_frame & ~under_target) & ~larger
+    scene = projected[..., :2] / tf.where(projected[..., 2:] > 0, projected[..., 2:], 1.0)
+    return lens.image_points(geo["barrel"], scene, size), in_front, scene[:, :4]
 
 
-def sample_neighbors(seed: tf.Tensor, card_to_image: tf.Tensor, texture_size: tuple[int, int], size: int,
+def _distance_from_centre(point: tf.Tensor, size: int) -> tf.Tensor:
+    """[B] distance of [B, 2] points from the frame's centre, in pixels."""
+    return tf.norm(point - size / 2.0, axis=-1)
+
+
+def _allowed(geo: dict[str, tf.Tensor], to_target: tf.Tensor, width: int, height: int, size: int) -> tf.Tensor:
+    """[B] bool: the neighbour may be drawn.
+
+    Either it is partly hidden (out of the content box or behind the camera as
+    drawn, or under the drawn labelled card) and not larger than the labelled
+    card, or it is whole, the labelled card is drawn and whole, and the
+    neighbour's centre is farther from the frame's centre by `WHOLE_MARGIN`.
+    """
+    card_to_image, box, drawn = geo["homography"], geo["content_box"], geo["drawn"]
+    points, in_front, scene = _as_drawn(homography.compose(card_to_image, to_target), geo, width, height, size)
+    target, _, target_scene = _as_drawn(card_to_image, geo, width, height, size)
+    whole = in_front & tf.reduce_all(inside_box(points[:, :4], box), axis=-1)
+    on_target = homography.apply_homography(to_target, texture_corners(width, height, tf.shape(to_target)[0]))
+    under_target = drawn & tf.reduce_any(tf.reduce_all((on_target >= 0) & (on_target <= [width, height]), -1), -1)
+    larger = in_front & (quad_area(scene) > quad_area(target_scene))
+    target_whole = drawn & tf.reduce_all(inside_box(target[:, :4], box), axis=-1)
+    farther = (_distance_from_centre(points[:, 4], size)
+               >= _distance_from_centre(target[:, 4], size) + WHOLE_MARGIN * size)
+    return ((~whole | under_target) & ~larger) | (whole & ~under_target & target_whole & farther)
+
+
+def sample_neighbors(seed: tf.Tensor, geo: dict[str, tf.Tensor], texture_size: tuple[int, int], size: int,
                      config: SceneConfig) -> Neighbors:
     """Samples `config.neighbors` neighbour slots per image.
 
     Args:
       seed: [2] int seed.
-      card_to_image: [B, 3, 3] the labelled card's texel-to-output homography.
+      geo: the labelled card's `homography` [B, 3, 3] (texels to scene pixels),
+        `content_box` [B, 4], `barrel` [B] and `drawn` [B] bool
+        (`geometry.sample_card_geometry`, `lens`, `presence`).
       texture_size: (width, height) of card textures.
       size: output side in pixels.
       config: scene settings.
@@ -88,14 +122,14 @@ def sample_neighbors(seed: tf.Tensor, card_to_image: tf.Tensor, texture_size: tu
       `Neighbors`; slot k of image b shows card (b + k + 1) mod B.
     """
     width, height = texture_size
-    batch_size = tf.shape(card_to_image)[0]
+    batch_size = tf.shape(geo["homography"])[0]
     maps, present, cards = [], [], []
     for slot in range(config.neighbors):
         slot_seed = seeds.child(seed, f"slot{slot}")
-        to_target = _placement(slot_seed, batch_size, width, height, config)
+        to_target = _placement(slot_seed, slot, batch_size, width, height, config)
         wanted = seeds.bernoulli(slot_seed, "present", [batch_size], config.neighbor.p)
         maps.append(homography.invert(to_target))
-        present.append(wanted & _allowed(card_to_image, to_target, width, height, size))
+        present.append(wanted & _allowed(geo, to_target, width, height, size))
         cards.append((tf.range(batch_size) + slot + 1) % batch_size)
     if not maps:
         return Neighbors(tf.zeros([0, batch_size, 3, 3]), tf.zeros([0, batch_size], tf.bool),

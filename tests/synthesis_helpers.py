@@ -9,7 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from augment_tf import texture
-from augment_tf.config import Effect, PhotometricConfig, SceneConfig, SynthesisConfig
+from augment_tf.config import Effect, GeometryConfig, PhotometricConfig, SceneConfig, SynthesisConfig
 
 # Marks painted at the card's printed corners: TL red, TR green, BR blue, BL yellow.
 MARKS = np.array([[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0]], np.uint8)
@@ -17,7 +17,9 @@ PHOTOMETRIC_OFF = PhotometricConfig(**{f.name: dataclasses.replace(f.default, p=
                                        for f in dataclasses.fields(PhotometricConfig)})
 SCENE_OFF = SceneConfig(neighbors=0, occluder=Effect(0.0, 0.1, 0.2), sleeve=Effect(0.0, 0.5, 1.0),
                         contact_shadow=Effect(0.0, 0.1, 0.2), wear=Effect(0.0, 0.3, 1.0),
-                        foil=Effect(0.0, 0.15, 0.6))
+                        foil=Effect(0.0, 0.15, 0.6), empty_p=0.0)
+# The default geometry without the framing effects: no letterbox bars, no centred placement.
+GEOMETRY_OFF = GeometryConfig(centre_p=0.0, letterbox_p=0.0)
 
 
 def small_config(size: int = 64, **kwargs) -> SynthesisConfig:
