@@ -1,10 +1,13 @@
 """Static datasets in the seed project's format: a folder of JPEGs plus `annotations.json`.
 
 `annotations.json` is a list of {"filename", "card_name", "corners"}, corners
-being 4 [x, y] pixel coordinates in the written image (TL, TR, BR, BL of the
-printed card; the project's continuous convention, where a pixel spans
-[x, x + 1)). The same reader serves our dumps and the seed's 1024 x 1024
-dataset, so fixed sets can be trained on and evaluated too.
+being 4 [x, y] pixel coordinates in the image as displayed, after its EXIF
+orientation (TL, TR, BR, BL of the printed card; the project's continuous
+convention, where a pixel spans [x, x + 1)). The same reader serves our dumps,
+the seed's 1024 x 1024 dataset and the real-photo set, whose entries may add
+"cards" (every whole card, [K, 4, 2]) and "equally_near" (indices into "cards"
+of ties for the card nearest the centre), so fixed sets can be trained on and
+evaluated too.
 """
 
 import json
@@ -14,6 +17,8 @@ import tempfile
 
 import numpy as np
 import tensorflow as tf
+
+from augment_tf import letterbox
 
 ANNOTATIONS = "annotations.json"
 
@@ -51,7 +56,8 @@ def read_annotations(folder: pathlib.Path) -> list[dict]:
     """Reads and validates `folder/annotations.json`.
 
     Returns:
-      The records, corners as float32 [4, 2] arrays.
+      The records, corners as float32 [4, 2] arrays; where an entry has them,
+      "cards" as a float32 [K, 4, 2] array and "equally_near" as a list of ints.
 
     Raises:
       AnnotationError: a one-line description naming the file and entry.
@@ -71,23 +77,42 @@ def read_annotations(folder: pathlib.Path) -> list[dict]:
             corners = np.asarray(entry["corners"], np.float32)
             if corners.shape != (4, 2):
                 raise ValueError(f"corners have shape {corners.shape}, expected (4, 2)")
-            records.append({"filename": str(entry["filename"]), "card_name": str(entry.get("card_name", "")),
-                            "corners": corners})
+            record = {"filename": str(entry["filename"]), "card_name": str(entry.get("card_name", "")),
+                      "corners": corners}
+            if "cards" in entry:
+                cards = np.asarray(entry["cards"] or np.zeros([0, 4, 2]), np.float32)   # [K, 4, 2]
+                if cards.ndim != 3 or cards.shape[1:] != (4, 2):
+                    raise ValueError(f"cards have shape {cards.shape}, expected (K, 4, 2)")
+                record["cards"] = cards
+            if "equally_near" in entry:
+                record["equally_near"] = [int(i) for i in entry["equally_near"]]
+                if not all(0 <= i < len(record.get("cards", ())) for i in record["equally_near"]):
+                    raise ValueError(f"equally_near {record['equally_near']} indexes past the cards")
+            records.append(record)
         except (KeyError, TypeError, ValueError) as error:
             raise AnnotationError(f"{path}: entry {index} is malformed ({error!r})") from None
     return records
 
 
 def static_dataset(folder: str | pathlib.Path, size: int) -> tf.data.Dataset:
-    """Reads a static dataset folder as size x size images with corners scaled to match.
+    """Reads a static dataset folder through the image contract of `augment_tf.letterbox`.
+
+    Each photo is read as displayed (EXIF applied) and letterboxed to size x size,
+    aspect kept, exactly as evaluation and prediction will read it; the corners
+    follow the same map. PIL is Python, so the read runs in `tf.py_function`.
 
     Args:
       folder: a folder with `annotations.json` and the images it names.
-      size: images are resized (aspect not kept) to size x size.
+      size: side of the square input.
 
     Returns:
       Dataset of {"image": [size, size, 3] float32 in 0..1, "corners": [4, 2]
-      float32 in output pixels, "name": string}.
+      float32 in input pixels, "name": string, "photo_size": [2] float32
+      (width, height as displayed), "letterbox": [4] float32 (sx, sy, ox, oy),
+      where input = photo * (sx, sy) + (ox, oy)}.
+
+    Raises:
+      AnnotationError: `annotations.json` is missing or malformed, or names missing images.
     """
     folder = pathlib.Path(folder)
     records = read_annotations(folder)
@@ -98,11 +123,17 @@ def static_dataset(folder: str | pathlib.Path, size: int) -> tf.data.Dataset:
     corners = np.stack([r["corners"] for r in records]) if records else np.zeros([0, 4, 2], np.float32)
     names = [r["card_name"] for r in records]
 
+    def read(path, corner):
+        image, box = letterbox.letterbox(letterbox.load_photo(path.numpy().decode()), size)
+        return (image / 255.0, box.to_input(corner.numpy()).astype(np.float32),
+                np.float32([box.width, box.height]), np.float32([box.sx, box.sy, box.ox, box.oy]))
+
     def load(path, corner, name):
-        image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
-        shape = tf.cast(tf.shape(image)[:2], tf.float32)                          # [H, W]
-        scale = tf.stack([size / shape[1], size / shape[0]])
-        resized = tf.image.resize(tf.cast(image, tf.float32) / 255.0, [size, size], antialias=True)
-        return {"image": resized, "corners": corner * scale, "name": name}
+        image, corner, photo_size, mapping = tf.py_function(read, [path, corner], [tf.float32] * 4)
+        image.set_shape([size, size, 3])                                          # [size, size, 3] in 0..1
+        corner.set_shape([4, 2])                                                  # input pixels
+        photo_size.set_shape([2])                                                 # (width, height)
+        mapping.set_shape([4])                                                    # (sx, sy, ox, oy)
+        return {"image": image, "corners": corner, "name": name, "photo_size": photo_size, "letterbox": mapping}
 
     return tf.data.Dataset.from_tensor_slices((paths, corners, names)).map(load, num_parallel_calls=tf.data.AUTOTUNE)

@@ -72,7 +72,7 @@ def test_dump_is_deterministic(tiny_dataset, tmp_path):
 
 def test_a_synthesis_config_file_changes_the_recipe(tiny_dataset, tmp_path):
     recipe = tmp_path / "large_cards.json"
-    recipe.write_text(json.dumps({"geometry": {"scale": [0.8, 0.85], "max_tilt_deg": 0.0}}))
+    recipe.write_text(json.dumps({"geometry": {"scale": [0.8, 0.85], "max_tilt_deg": 0.0, "letterbox_p": 0.0}}))
     dump.main(["--data_dir", str(tiny_dataset), "--config", "procedural_tiny", "--num", "4", "--size", "64",
                "--batch_size", "4", "--out", str(tmp_path / "out"), "--synthesis_config", str(recipe)])
     for record in annotations.read_annotations(tmp_path / "out"):
@@ -87,10 +87,12 @@ def test_a_synthesis_config_file_changes_the_recipe(tiny_dataset, tmp_path):
     (["--num", "two"], "argument --num: invalid int value: 'two'"),
     (["--num", "2", "--synthesis_config", "missing.json"], "No such file or directory: 'missing.json'"),
     (["--num", "2", "--synthesis_config", "recipe.json"], "recipe.json: Unknown SceneConfig keys: ['dice']"),
+    (["--num", "2", "--synthesis_config", "empty.json"], "empty.json: empty_p 1.0 leaves no card to dump"),
 ])
 def test_bad_flags_get_one_line_errors_naming_the_flag(tmp_path, capsys, monkeypatch, flags, message):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "recipe.json").write_text('{"scene": {"dice": 1}}')
+    (tmp_path / "empty.json").write_text('{"scene": {"empty_p": 1.0}}')
     with pytest.raises(SystemExit) as exit_info:
         dump.parse_args(["--out", str(tmp_path)] + flags)
     assert exit_info.value.code == 2
@@ -104,15 +106,48 @@ def test_dump_without_a_built_dataset_says_how_to_build_it(tmp_path):
     assert last.startswith("error: no mtg_tfds/procedural dataset") and "Traceback" not in result.stderr
 
 
-def test_static_dataset_reads_a_seed_style_folder_and_scales_corners(tmp_path):
+def test_static_dataset_reads_a_seed_style_folder_and_letterboxes_corners(tmp_path):
     Image.new("RGB", (200, 100), "white").save(tmp_path / "00000_Llanowar_Elves.jpg")
     corners = [[10, 20], [190, 20], [190, 80], [10, 80]]
     (tmp_path / "annotations.json").write_text(json.dumps(
         [{"filename": "00000_Llanowar_Elves.jpg", "card_name": "Llanowar Elves", "corners": corners}]))
     example = next(iter(annotations.static_dataset(tmp_path, 50)))
     assert example["image"].shape == (50, 50, 3)
-    np.testing.assert_allclose(example["corners"].numpy(), np.array(corners) * [50 / 200, 50 / 100])
+    # 200 x 100 fits 50 x 50 as 50 x 25, centred at y offset (50 - 25) // 2 = 12.
+    np.testing.assert_allclose(example["corners"].numpy(), np.array(corners) * 0.25 + [0, 12])
+    np.testing.assert_array_equal(example["photo_size"].numpy(), [200, 100])
+    np.testing.assert_array_equal(example["letterbox"].numpy(), [0.25, 0.25, 0, 12])
     assert example["name"].numpy() == b"Llanowar Elves"
+
+
+def test_static_dataset_reads_sideways_photos_as_displayed(tmp_path):
+    shown = np.zeros([120, 90, 3], np.uint8)                                # displayed portrait, 90 x 120
+    shown[30:90, 20:50] = 255                                               # card: x 20..50, y 30..90
+    exif = Image.Exif()
+    exif[0x0112] = 6                                                        # stored turned; shown 90 degrees clockwise
+    Image.fromarray(np.rot90(shown, k=1)).save(tmp_path / "photo.jpg", exif=exif, quality=98)
+    corners = [[20, 30], [50, 30], [50, 90], [20, 90]]
+    (tmp_path / "annotations.json").write_text(json.dumps([{"filename": "photo.jpg", "corners": corners}]))
+    example = next(iter(annotations.static_dataset(tmp_path, 60)))
+    # 90 x 120 fits 60 x 60 as 45 x 60 at x offset (60 - 45) // 2 = 7.
+    expected = np.array(corners) * 0.5 + [7, 0]
+    np.testing.assert_allclose(example["corners"].numpy(), expected, atol=1e-5)
+    np.testing.assert_array_equal(example["photo_size"].numpy(), [90, 120])
+    bright = example["image"].numpy()[..., 0] > 0.5
+    rows, cols = np.nonzero(bright)
+    np.testing.assert_allclose([cols.min(), rows.min(), cols.max() + 1, rows.max() + 1],
+                               [expected[0, 0], expected[0, 1], expected[2, 0], expected[2, 1]], atol=1)
+
+
+def test_read_annotations_keeps_every_card_and_the_ties(tmp_path):
+    card = [[1, 2], [3, 2], [3, 4], [1, 4]]
+    (tmp_path / "annotations.json").write_text(json.dumps([
+        {"filename": "a.jpg", "corners": card, "cards": [card, card], "equally_near": [1]},
+        {"filename": "b.jpg", "corners": card}]))
+    first, second = annotations.read_annotations(tmp_path)
+    assert first["cards"].shape == (2, 4, 2) and first["cards"].dtype == np.float32
+    assert first["equally_near"] == [1]
+    assert "cards" not in second and "equally_near" not in second
 
 
 def test_dump_round_trips_through_the_static_reader(tiny_dataset, tmp_path):
@@ -128,6 +163,8 @@ def test_dump_round_trips_through_the_static_reader(tiny_dataset, tmp_path):
     ("not json", "not valid JSON"),
     ('{"a": 1}', "expected a JSON list"),
     ('[{"filename": "x.jpg", "corners": [[1, 2]]}]', "entry 0 is malformed"),
+    ('[{"filename": "x.jpg", "corners": [[0, 0], [1, 0], [1, 1], [0, 1]], "cards": [[1, 2]]}]', "cards have shape"),
+    ('[{"filename": "x.jpg", "corners": [[0, 0], [1, 0], [1, 1], [0, 1]], "equally_near": [0]}]', "indexes past"),
 ])
 def test_malformed_annotations_name_the_file_and_entry(tmp_path, content, message):
     (tmp_path / "annotations.json").write_text(content)
