@@ -30,3 +30,10 @@ def tiny_dataset(tmp_path_factory) -> pathlib.Path:
 def pytest_collection_modifyitems(items):
     """Drops tf.test.TestCase's `test_session`, a context-manager helper that pytest collects as a test."""
     items[:] = [item for item in items if item.name != "test_session"]
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_dataset):
+    """A `model_helpers.TINY_MODEL` trained for a few hundred steps on the tiny dataset (shared by tests)."""
+    import model_helpers
+    return model_helpers.train_tiny_model(tiny_dataset)

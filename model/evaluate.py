@@ -1,0 +1,77 @@
+"""Score a trained corner model on the synthetic validation set or on a labelled folder.
+
+    python -m model.evaluate --model runs/cpu/best.keras --data_dir data [--config procedural]
+    python -m model.evaluate --model runs/cpu/best.keras --annotations realdev/annotations.json [--json]
+
+The synthetic set is the one training validates on: held-out cards and
+backgrounds, the default recipe at the model's input size (or --synthesis_config),
+seed 12345. A folder is anything in the seed project's schema: `augment_tf.dump`
+output, the real-photo set once extracted, photos you labelled yourself.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from augment_tf import annotations, letterbox, pipeline  # noqa: E402
+from augment_tf.config import SynthesisConfig  # noqa: E402
+from model import validation  # noqa: E402
+from model.loading import ModelFileError, load_model  # noqa: E402
+from model.predictor import Predictor  # noqa: E402
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m model.evaluate", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--model", required=True, help="a .keras corner model (best.keras, last.keras)")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data_dir", help="TFDS data folder: score the synthetic validation set")
+    source.add_argument("--annotations", help="FOLDER/annotations.json: score the photos it lists")
+    parser.add_argument("--config", default="procedural", help="with --data_dir: which mtg_tfds config")
+    parser.add_argument("--val_samples", type=int, default=256, help="with --data_dir: size of the synthetic set")
+    parser.add_argument("--synthesis_config", metavar="JSON_FILE",
+                        help="with --data_dir: SynthesisConfig fields to change from the defaults")
+    parser.add_argument("--no_refine", action="store_true", help="with --annotations: skip the cropped second pass")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    try:
+        net = load_model(args.model)
+        predictor = Predictor(net, refine=not args.no_refine)
+        if args.data_dir:
+            scores, rows = synthetic_scores(args, predictor), []
+        else:
+            scores, rows = validation.evaluate_folder(predictor, pathlib.Path(args.annotations).parent)
+    except (ModelFileError, pipeline.DatasetNotFoundError, annotations.AnnotationError, letterbox.PhotoError,
+            ValueError, OSError) as error:
+        sys.exit(f"error: {error}")
+    if args.json:
+        print(json.dumps({"metrics": scores, "images": rows}, indent=1))
+        return
+    for row in rows:
+        print(f"{row['filename']:<28} worst corner {100 * row['worst_frac_aware']:6.2f}% aware, "
+              f"{100 * row['worst_frac_free']:6.2f}% order-free, presence {row['presence']:.2f}")
+    for name, value in scores.items():
+        print(f"{name:<24} {value:.4f}")
+
+
+def synthetic_scores(args: argparse.Namespace, predictor: Predictor) -> dict[str, float]:
+    """Scores the fixed synthetic validation set at the model's input size."""
+    config = SynthesisConfig.for_size(predictor.size)
+    if args.synthesis_config:
+        config = SynthesisConfig.from_dict(json.loads(pathlib.Path(args.synthesis_config).read_text()), base=config)
+    builder = pipeline.load_builder(args.data_dir, args.config)
+    val = validation.synthetic_set(builder, config, args.val_samples, seed=validation.VAL_SEED)
+    scores, _, _ = validation.evaluate_arrays(predictor, val["image"], val["corners"], val["present"])
+    return scores
+
+
+if __name__ == "__main__":
+    main()

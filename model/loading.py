@@ -1,0 +1,31 @@
+"""Loading a saved corner model with one clear line when the file is not one."""
+
+import pathlib
+import zipfile
+
+import keras
+
+import model  # noqa: F401 - registers the custom layers
+
+
+class ModelFileError(ValueError):
+    """The model file is missing, corrupt or not a corner model; the message is one line naming it."""
+
+
+def load_model(path: str | pathlib.Path) -> keras.Model:
+    """Loads `best.keras` / `last.keras` (the inference model).
+
+    Raises:
+      ModelFileError: missing, unreadable, or without the `coords` and `presence` outputs.
+    """
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such model file")
+    try:
+        net = keras.models.load_model(path, compile=False)
+    except (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ModelFileError(f"{path}: not a readable .keras model ({reason[:200]})") from None
+    if not isinstance(net.output, dict) or not {"coords", "presence"} <= set(net.output):
+        raise ModelFileError(f"{path}: not a corner model (it has no `coords` and `presence` outputs)")
+    return net

@@ -1,0 +1,84 @@
+"""Losses of the corner model: order-free DSNT corners, the orientation that restores face order, presence.
+
+Corners (DSNT, Nibali et al. 2018): the Euclidean distance between each
+channel's expected coordinate and its target, plus a Jensen-Shannon divergence
+between the channel's probability map and a small Gaussian at that target,
+which keeps the maps unimodal and peaked.
+
+Order-free: which face corner a channel holds is not fixed. For each sample the
+turn k (channel j holds face corner (j + k) % 4) with the smallest corner
+distance is taken, and both terms use it. A card under full rotation then never
+forces one channel to split between TL and BR, which would put its expectation
+at the card's centre. The orientation head learns k as a 4-way class, and
+`FaceOrder` undoes it at inference, so a wrong orientation swaps whole corners
+and never blurs them.
+
+Frames without a whole card (`present` False) train only the presence logit.
+"""
+
+import tensorflow as tf
+
+from model.face_order import shift_matrices
+
+_EPS = 1e-8
+
+
+def per_sample_losses(outputs: dict[str, tf.Tensor], corners: tf.Tensor, present: tf.Tensor, input_size: int,
+                      heatmap_sigma: float = 1.0, js_weight: float = 1.0,
+                      orientation_weight: float = 0.2) -> dict[str, tf.Tensor]:
+    """Computes every loss term per sample.
+
+    Args:
+      outputs: `corner_model.training_view` outputs: "coords" [B, 4, 2] in 0..1
+        (channel order), "heatmaps" [B, h, w, 4], "orientation" [B, 4] logits,
+        "presence" [B] logit.
+      corners: [B, 4, 2] float32 target TL, TR, BR, BL in input pixels.
+      present: [B] bool, the frame holds a whole card.
+      input_size: S, the input side in pixels.
+      heatmap_sigma: the Gaussian's sigma in heatmap cells.
+      js_weight: weight of the heatmap regulariser.
+      orientation_weight: weight of the orientation cross-entropy.
+
+    Returns:
+      dict of [B] float32: "total", "coords" (mean corner distance, 0..1
+      units), "heatmap" (JS divergence), "orientation", "presence", and
+      "turn" (int32, the matched k).
+    """
+    target = tf.cast(corners, tf.float32) / input_size                                      # [B, 4, 2]
+    coords = tf.cast(outputs["coords"], tf.float32)
+    face_by_turn = tf.einsum("kij,bjc->bkic", shift_matrices(), coords)                      # [B, 4 turns, 4, 2]
+    offset = face_by_turn - target[:, None]
+    distance = tf.reduce_mean(tf.sqrt(tf.reduce_sum(offset * offset, -1) + _EPS), axis=-1)  # [B, 4 turns]
+    turn = tf.argmin(tf.stop_gradient(distance), axis=-1, output_type=tf.int32)              # [B]
+    coord_loss = tf.gather(distance, turn, batch_dims=1)
+    channel_targets = tf.gather(target, (tf.range(4)[None] + turn[:, None]) % 4, batch_dims=1)  # [B, 4, 2]
+    heatmap_loss = _js_to_gaussian(tf.cast(outputs["heatmaps"], tf.float32), channel_targets, heatmap_sigma)
+    orientation_loss = tf.keras.losses.sparse_categorical_crossentropy(
+        turn, tf.cast(outputs["orientation"], tf.float32), from_logits=True)
+    presence_loss = tf.nn.sigmoid_cross_entropy_with_logits(
+        tf.cast(present, tf.float32), tf.cast(outputs["presence"], tf.float32))
+    mask = tf.cast(present, tf.float32)
+    # Distances in 0..1 of the input are doubled to DSNT's -1..1 units, where its weights were tuned.
+    total = mask * (2.0 * coord_loss + js_weight * heatmap_loss + orientation_weight * orientation_loss) + presence_loss
+    return {"total": total, "coords": coord_loss * mask, "heatmap": heatmap_loss * mask,
+            "orientation": orientation_loss * mask, "presence": presence_loss, "turn": turn}
+
+
+def _js_to_gaussian(probs: tf.Tensor, targets: tf.Tensor, sigma: float) -> tf.Tensor:
+    """[B] mean over channels of the Jensen-Shannon divergence between each map and a Gaussian at its target.
+
+    Args:
+      probs: [B, h, w, 4] probability maps.
+      targets: [B, 4, 2] each channel's target (x, y) in 0..1.
+      sigma: the Gaussian's sigma in cells.
+    """
+    height, width = probs.shape[1], probs.shape[2]
+    xs = (tf.range(width, dtype=tf.float32) + 0.5) / width                                   # [w]
+    ys = (tf.range(height, dtype=tf.float32) + 0.5) / height                                 # [h]
+    dx = (xs[None, None, :, None] - targets[:, None, None, :, 0]) * width                     # [B, 1, w, 4] cells
+    dy = (ys[None, :, None, None] - targets[:, None, None, :, 1]) * height                    # [B, h, 1, 4]
+    gauss = tf.exp(-(dx * dx + dy * dy) / (2.0 * sigma * sigma))                             # [B, h, w, 4]
+    gauss = gauss / (tf.reduce_sum(gauss, axis=[1, 2], keepdims=True) + _EPS)
+    mean = 0.5 * (probs + gauss)
+    kl = lambda p: tf.reduce_sum(p * (tf.math.log(p + _EPS) - tf.math.log(mean + _EPS)), axis=[1, 2])  # noqa: E731
+    return tf.reduce_mean(0.5 * (kl(probs) + kl(gauss)), axis=-1)

@@ -1,0 +1,92 @@
+"""Find the card in photos: corners in the photo's own pixels, presence, and optionally the card straightened.
+
+    python -m model.predict --model runs/cpu/best.keras --images photo.jpg more/ --out preds.json [--rectify cards/]
+
+Each photo is read as displayed (EXIF orientation applied), letterboxed into
+the model's input, predicted, and predicted again on a crop around the first
+quad (unless --no_refine). `preds.json` is a list in the seed project's schema
+({"filename", "card_name", "corners"}) plus "presence" and "found"; corners are
+TL, TR, BR, BL of the card as it reads upright, in pixels of the displayed photo.
+With --rectify, each found card is warped upright to 630 x 880 from the
+full-resolution photo. An unreadable image gets one line naming it, and the
+others are still predicted.
+"""
+
+import argparse
+import io
+import json
+import os
+import pathlib
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import tqdm  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from augment_tf import annotations, letterbox  # noqa: E402
+from model.loading import ModelFileError, load_model  # noqa: E402
+from model.predictor import Predictor  # noqa: E402
+from model.rectify import rectify  # noqa: E402
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m model.predict", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--model", required=True, help="a .keras corner model (best.keras)")
+    parser.add_argument("--images", nargs="+", required=True, help="image files, or folders of them")
+    parser.add_argument("--out", required=True, help="where to write the predictions (JSON)")
+    parser.add_argument("--rectify", metavar="DIR", help="also write each found card, straightened, to DIR")
+    parser.add_argument("--threshold", type=float, default=0.5, help="presence above which a card counts as found")
+    parser.add_argument("--no_refine", action="store_true", help="skip the second pass on a crop around the card")
+    return parser.parse_args(argv)
+
+
+def image_paths(items: list[str]) -> list[pathlib.Path]:
+    """The files named, and the images inside folders named, in order."""
+    paths = []
+    for item in map(pathlib.Path, items):
+        if item.is_dir():
+            paths += sorted(p for p in item.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            paths.append(item)
+    return paths
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    try:
+        predictor = Predictor(load_model(args.model), refine=not args.no_refine)
+    except ModelFileError as error:
+        sys.exit(f"error: {error}")
+    rectified = pathlib.Path(args.rectify) if args.rectify else None
+    if rectified:
+        rectified.mkdir(parents=True, exist_ok=True)
+    records, failed = [], 0
+    for path in tqdm.tqdm(image_paths(args.images), desc="predicting", unit="photo"):
+        try:
+            photo = letterbox.load_photo(path)
+        except letterbox.PhotoError as error:
+            tqdm.tqdm.write(f"error: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        found = predictor.predict_photo(photo)
+        is_card = found["presence"] >= args.threshold
+        records.append({"filename": str(path), "card_name": "", "corners": found["corners"].round(2).tolist(),
+                        "presence": round(found["presence"], 4), "found": bool(is_card)})
+        if rectified and is_card:
+            buffer = io.BytesIO()
+            Image.fromarray(rectify(photo, found["corners"])).save(buffer, format="PNG")
+            annotations.write_atomically(rectified / f"{path.stem}.png", buffer.getvalue())
+    out = pathlib.Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    annotations.write_atomically(out, (json.dumps(records, indent=1) + "\n").encode())
+    print(f"wrote {len(records)} predictions to {out}" + (f"; {failed} images could not be read" if failed else ""))
+    if failed:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Finding the card in photos of any size: letterbox, predict, map back, refine on a crop.
+
+The first pass sees the whole photo letterboxed into the model's square input
+(`augment_tf.letterbox`, the one image contract). A card that fills a tenth of
+a 4032-px photo then spans a few heatmap cells, so a second pass crops the photo
+around the first quad, with a margin, and predicts again at full input
+resolution: the corners are found to a few of the card's own pixels.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from augment_tf import letterbox
+
+# The refinement crop spans the first quad's bounding box plus this fraction of its longer side on every side.
+_CROP_MARGIN = 0.2
+
+
+class Predictor:
+    """Runs an inference model (`corner_model.build_model`) on photos.
+
+    Args:
+      model: the inference model; its input side is read from it.
+      refine: run the second, cropped pass where the first found a card.
+    """
+
+    def __init__(self, model, refine: bool = True):
+        self.model = model
+        self.size = int(model.input.shape[1])
+        self.refine = refine
+        self._infer = tf.function(lambda images: model(images, training=False))
+
+    def predict_inputs(self, images: np.ndarray, batch_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
+        """Predicts letterboxed inputs.
+
+        Args:
+          images: [N, S, S, 3] float32 RGB in 0..255.
+
+        Returns:
+          (corners [N, 4, 2] TL, TR, BR, BL in input pixels, presence [N]).
+        """
+        corners, presence = [], []
+        for start in range(0, len(images), batch_size):
+            out = self._infer(tf.constant(images[start:start + batch_size], tf.float32))
+            corners.append(out["coords"].numpy() * self.size)
+            presence.append(out["presence"].numpy())
+        return np.concatenate(corners), np.concatenate(presence)
+
+    def predict_photo(self, photo: np.ndarray) -> dict:
+        """Finds the card in one photo.
+
+        Args:
+          photo: [H, W, 3] uint8 RGB as displayed (`letterbox.load_photo`).
+
+        Returns:
+          {"corners": [4, 2] TL, TR, BR, BL in photo pixels, "presence": float,
+           "first_pass": [4, 2] the corners before refinement}.
+        """
+        corners, presence = self._predict_region(photo, (0, 0, photo.shape[1], photo.shape[0]))
+        result = {"corners": corners, "presence": presence, "first_pass": corners}
+        if self.refine and presence >= 0.5:
+            box = _crop_box(corners, photo.shape[1], photo.shape[0])
+            refined, refined_presence = self._predict_region(photo, box)
+            if refined_presence >= 0.5:
+                result["corners"] = refined
+        return result
+
+    def _predict_region(self, photo: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray, float]:
+        """Predicts the photo region box = (x0, y0, x1, y1); corners in photo pixels."""
+        x0, y0, x1, y1 = box
+        image, frame = letterbox.letterbox(photo[y0:y1, x0:x1], self.size)
+        corners, presence = self.predict_inputs(image[None])
+        return frame.to_photo(corners[0]) + np.array([x0, y0], np.float32), float(presence[0])
+
+
+def _crop_box(corners: np.ndarray, width: int, height: int) -> tuple[int, int, int, int]:
+    """The first quad's bounding box grown by the margin, made square where the photo allows, in pixels."""
+    low, high = corners.min(axis=0), corners.max(axis=0)
+    side = (high - low).max() * (1 + 2 * _CROP_MARGIN)
+    centre = (low + high) / 2
+    x0, y0 = np.floor(centre - side / 2).astype(int)
+    x1, y1 = np.ceil(centre + side / 2).astype(int)
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return 0, 0, width, height
+    return int(x0), int(y0), int(x1), int(y1)

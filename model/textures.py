@@ -1,0 +1,62 @@
+"""Card and background textures kept on the accelerator, one table each, indexed per step.
+
+The table is uploaded once; each train step draws which rows it uses from its
+own seed and gathers them on the device, so the host sends almost nothing per
+step (`pipeline.training_batches` instead streams whole atlases every step).
+Rows are gathered before sampling, so the sampler indexes one batch's atlases
+and its int32 flat indices stay small however many cards the table holds.
+"""
+
+import numpy as np
+import tensorflow as tf
+import tqdm
+
+from augment_tf import pipeline, seeds
+from augment_tf.config import SynthesisConfig
+
+
+class TextureTable:
+    """Every card atlas and background pyramid of a split, as non-trainable variables.
+
+    Created inside a `tf.distribute` strategy's scope, each replica holds its own copy.
+
+    Args:
+      cards: [Nc, N] int32 card atlases (`texture.card_atlas`).
+      backgrounds: [Nb, M] int32 background pyramids (`texture.background_atlas`).
+      names: the Nc card names, for logs and pictures.
+    """
+
+    def __init__(self, cards: np.ndarray, backgrounds: np.ndarray, names: list[str]):
+        if not len(cards) or not len(backgrounds):
+            raise ValueError(f"TextureTable needs at least one card and one background. "
+                             f"Received: {len(cards)} cards, {len(backgrounds)} backgrounds")
+        self.cards = tf.Variable(cards, trainable=False, name="card_table")
+        self.backgrounds = tf.Variable(backgrounds, trainable=False, name="background_table")
+        self.names = names
+
+    def draw(self, seed: tf.Tensor, batch_size: int) -> tuple[tf.Tensor, tf.Tensor]:
+        """Gathers a batch of random rows, a pure function of `seed`.
+
+        Returns:
+          (cards [B, N] int32, backgrounds [B, M] int32).
+        """
+        card = seeds.integers(seed, "table/card", [batch_size], 0, self.cards.shape[0])
+        background = seeds.integers(seed, "table/background", [batch_size], 0, self.backgrounds.shape[0])
+        return tf.gather(self.cards, card), tf.gather(self.backgrounds, background)
+
+
+def load_arrays(builder, config: SynthesisConfig, card_split: str,
+                background_split: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Decodes a split's cards and backgrounds into atlases, with a progress bar.
+
+    Returns:
+      (cards [Nc, N] int32, backgrounds [Nb, M] int32, card names).
+    """
+    cards, names = [], []
+    total = builder.info.splits[card_split].num_examples
+    for example in tqdm.tqdm(pipeline.card_textures(builder, config, card_split).batch(16), unit="card",
+                             total=-(-total // 16), desc=f"textures of {card_split}", leave=False):
+        cards.append(example["texels"].numpy())
+        names += [name.decode() for name in example["name"].numpy()]
+    backgrounds = [batch.numpy() for batch in pipeline.background_textures(builder, config, background_split).batch(16)]
+    return np.concatenate(cards), np.concatenate(backgrounds), names

@@ -1,0 +1,123 @@
+"""Validation: a fixed synthetic set from held-out cards and backgrounds, and labelled photo folders.
+
+The synthetic set is made once from its seed and cached (`val_set.npz` in the
+run folder), so every epoch, a resumed run and `model.evaluate` score the same
+images. Folders in the seed's schema (`annotations.json`; dumps, the real-photo
+set, photos a user labelled) go through the same `Predictor` as `model.predict`.
+"""
+
+import json
+import pathlib
+
+import numpy as np
+import tensorflow as tf
+import tqdm
+
+from augment_tf import annotations, letterbox, synthesize
+from augment_tf.config import SynthesisConfig
+from model import metrics
+from model.predictor import Predictor
+from model.textures import TextureTable, load_arrays
+
+VAL_SEED = 12345
+# Shares of the cards and backgrounds held out of training; the synthetic validation set uses only these.
+_HELD_OUT = {"cards": 0.1, "backgrounds": 0.2}
+
+
+def split_names(builder, split: str) -> tuple[str, str]:
+    """TFDS slices (training, held out) of `split`: the last share of its examples is held out.
+
+    At least one example is held out, and one kept for training; a split of one
+    example serves both.
+    """
+    count = builder.info.splits[split].num_examples
+    held_out = min(count - 1, max(1, round(count * _HELD_OUT[split])))
+    if held_out < 1:
+        return split, split
+    return f"{split}[:{count - held_out}]", f"{split}[{count - held_out}:]"
+
+
+def synthetic_set(builder, config: SynthesisConfig, num: int, seed: int, cache: pathlib.Path | None = None,
+                  batch_size: int = 16, held_out: bool = True) -> dict[str, np.ndarray]:
+    """The fixed validation images, made from held-out textures (or read from `cache`).
+
+    Args:
+      held_out: use only the held-out cards and backgrounds; False uses them all.
+
+    Returns:
+      {"image": [N, S, S, 3] uint8, "corners": [N, 4, 2] float32 input pixels,
+       "present": [N] bool}.
+    """
+    cards, backgrounds = ((split_names(builder, split)[1] if held_out else split)
+                          for split in ("cards", "backgrounds"))
+    fingerprint = json.dumps({"config": config.to_dict(), "num": num, "seed": seed, "cards": cards,
+                              "dataset": builder.info.full_name, "backgrounds": backgrounds}, sort_keys=True)
+    if cache is not None and cache.is_file():
+        with np.load(cache) as stored:
+            if str(stored["fingerprint"]) == fingerprint:
+                return {key: stored[key] for key in ("image", "corners", "present")}
+    table = TextureTable(*load_arrays(builder, config, cards, backgrounds))
+    synthesise = synthesize.compile_synthesis(config, jit_compile=False)
+    parts = []
+    for start in tqdm.trange(0, num, batch_size, desc="validation set", unit="batch", leave=False):
+        batch_seed = tf.constant([seed, start])
+        cards, backgrounds = table.draw(batch_seed, batch_size)
+        batch = synthesise(cards, backgrounds, batch_seed)
+        parts.append({"image": np.uint8(np.round(batch["image"].numpy() * 255)),
+                      "corners": batch["corners"].numpy(), "present": _present(batch)})
+    result = {key: np.concatenate([part[key] for part in parts])[:num] for key in parts[0]}
+    if cache is not None:
+        temporary = cache.with_name(cache.name + ".tmp.npz")
+        np.savez(temporary, fingerprint=fingerprint, **result)
+        temporary.replace(cache)
+    return result
+
+
+def _present(batch: dict[str, tf.Tensor]) -> np.ndarray:
+    """[B] bool: the frame holds a whole card (the synthesis's `present`, or all corners visible)."""
+    if "present" in batch:
+        return batch["present"].numpy()
+    return batch["visible"].numpy().all(axis=-1)
+
+
+def evaluate_arrays(predictor: Predictor, images: np.ndarray, corners: np.ndarray,
+                    present: np.ndarray) -> tuple[dict[str, float], np.ndarray, np.ndarray]:
+    """Scores square inputs (a synthetic set) whose corners are in input pixels.
+
+    Returns:
+      (metrics, predicted corners [N, 4, 2], presence [N]).
+    """
+    predicted, presence = predictor.predict_inputs(images.astype(np.float32))
+    sizes = np.full([len(images), 2], predictor.size, np.float32)
+    scores = metrics.summarize(predicted, corners, sizes, predictor.size, presence=presence, present=present)
+    return scores, predicted, presence
+
+
+def evaluate_folder(predictor: Predictor, folder: pathlib.Path) -> tuple[dict[str, float], list[dict]]:
+    """Scores photos listed in `folder/annotations.json` (labels in displayed pixels, any size).
+
+    Where a record lists several equally near cards (`cards`, `equally_near`),
+    a prediction of any of them counts.
+
+    Returns:
+      (metrics, one dict per photo: filename, corners, presence, worst-corner fractions).
+    """
+    records = annotations.read_annotations(folder)
+    predictions, targets, sizes, presence = [], [], [], []
+    for record in tqdm.tqdm(records, desc=f"evaluating {folder}", unit="photo", leave=False):
+        photo = letterbox.load_photo(pathlib.Path(folder) / record["filename"])
+        found = predictor.predict_photo(photo)
+        predictions.append(found["corners"])
+        presence.append(found["presence"])
+        targets.append(metrics.candidates(record))
+        sizes.append([photo.shape[1], photo.shape[0]])
+    predicted, sizes = np.stack(predictions), np.asarray(sizes, np.float32)
+    presence = np.asarray(presence, np.float32)
+    scores = metrics.summarize(predicted, targets, sizes, predictor.size, presence=presence,
+                               present=np.ones(len(records), bool))
+    per_image = metrics.per_image(predicted, targets, sizes)
+    rows = [{"filename": record["filename"], "corners": predicted[i].round(2).tolist(),
+             "presence": round(float(presence[i]), 4), **{key: float(value[i]) for key, value in per_image.items()}}
+            for i, record in enumerate(records)]
+    return scores, rows
+

@@ -1,0 +1,112 @@
+"""The corner model's layers: soft-argmax precision and gradients, face order, pooling, serialisation."""
+
+import doctest
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import model
+from model import corner_pooling, face_order, losses, normalize, soft_argmax
+from model.corner_model import ModelConfig, build_model, training_view
+
+
+@pytest.mark.parametrize("module", [soft_argmax, normalize, corner_pooling, face_order])
+def test_docstring_examples_run(module):
+    assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+def _gaussian_logits(centre_x: float, centre_y: float, size: int = 16, sigma: float = 1.0) -> np.ndarray:
+    """[1, size, size, 1] log of a Gaussian centred at (centre_x, centre_y) in cells (pixel-edge convention)."""
+    cells = np.arange(size) + 0.5
+    y, x = np.meshgrid(cells, cells, indexing="ij")
+    return (-((x - centre_x) ** 2 + (y - centre_y) ** 2) / (2 * sigma ** 2))[None, ..., None].astype(np.float32)
+
+
+@pytest.mark.parametrize("window", [0.0, 4.0])
+def test_soft_argmax_finds_a_peak_to_sub_cell_precision(window):
+    for centre in [(5.3, 9.71), (8.0, 8.0), (3.55, 12.2)]:
+        coords, probs = soft_argmax.SoftArgmax(window)(_gaussian_logits(*centre))
+        np.testing.assert_allclose(np.asarray(coords)[0, 0] * 16, centre, atol=0.02)
+        np.testing.assert_allclose(np.asarray(probs).sum(), 1.0, atol=1e-5)
+
+
+def test_soft_argmax_gradients_move_the_expectation_towards_the_target():
+    logits = tf.Variable(np.random.default_rng(0).normal(0, 0.1, (1, 8, 8, 1)).astype(np.float32))
+    target = tf.constant([[[0.8, 0.2]]])
+    layer = soft_argmax.SoftArgmax()
+    before = float(tf.norm(layer(logits)[0] - target))
+    for _ in range(50):
+        with tf.GradientTape() as tape:
+            loss = tf.norm(layer(logits)[0] - target)
+        gradient = tape.gradient(loss, logits)
+        assert np.isfinite(gradient.numpy()).all() and np.abs(gradient.numpy()).max() > 0
+        logits.assign_sub(20.0 * gradient)
+    assert float(tf.norm(layer(logits)[0] - target)) < before / 3
+
+
+def test_soft_argmax_window_answers_one_mode_not_the_midpoint():
+    two_modes = np.logaddexp(_gaussian_logits(3.5, 3.5), _gaussian_logits(12.5, 12.5) - 0.1)
+    whole, _ = soft_argmax.SoftArgmax(0.0)(two_modes)
+    windowed, _ = soft_argmax.SoftArgmax(3.0)(two_modes)
+    assert np.allclose(np.asarray(whole)[0, 0] * 16, 8.0, atol=0.3)          # the seed's collapse, in small
+    np.testing.assert_allclose(np.asarray(windowed)[0, 0] * 16, 3.5, atol=0.05)
+
+
+def test_face_order_undoes_the_turn_the_loss_matches():
+    rng = np.random.default_rng(1)
+    face = rng.uniform(10, 54, (6, 4, 2)).astype(np.float32)                 # TL, TR, BR, BL in pixels
+    turns = np.array([0, 1, 2, 3, 1, 2])
+    channels = np.stack([np.roll(f, -k, axis=0) for f, k in zip(face, turns)])  # channel j holds face (j + k) % 4
+    outputs = {"coords": tf.constant(channels / 64), "heatmaps": tf.fill([6, 16, 16, 4], 1 / 256),
+               "orientation": tf.zeros([6, 4]), "presence": tf.zeros([6])}
+    terms = losses.per_sample_losses(outputs, face, tf.ones([6], tf.bool), 64)
+    np.testing.assert_array_equal(terms["turn"].numpy(), turns)
+    assert terms["coords"].numpy().max() < 1e-3
+    restored = face_order.FaceOrder()(channels, np.eye(4, dtype=np.float32)[turns] * 10)
+    np.testing.assert_allclose(restored.numpy(), face, atol=1e-4)
+
+
+def test_heatmap_regulariser_prefers_a_peak_at_the_target_and_absent_frames_train_only_presence():
+    target = np.array([[[4.0, 4.0], [28.0, 4.0], [28.0, 28.0], [4.0, 28.0]]], np.float32)
+    def terms(heatmaps, present):
+        coords = tf.constant(target / 32)
+        return losses.per_sample_losses({"coords": coords, "heatmaps": heatmaps, "orientation": tf.zeros([1, 4]),
+                                         "presence": tf.zeros([1])}, target, tf.constant([present]), 32)
+    peaked = np.stack([soft_argmax.SoftArgmax()(_gaussian_logits(x / 4, y / 4, 8))[1][0, ..., 0]
+                       for x, y in target[0]], -1)[None]
+    uniform = np.full([1, 8, 8, 4], 1 / 64, np.float32)
+    assert float(terms(peaked, True)["heatmap"][0]) < 0.05 < float(terms(uniform, True)["heatmap"][0])
+    absent = terms(uniform, False)
+    assert float(absent["coords"][0]) == float(absent["heatmap"][0]) == float(absent["orientation"][0]) == 0.0
+    assert float(absent["total"][0]) == pytest.approx(float(absent["presence"][0]))
+
+
+def test_layers_round_trip_through_their_config():
+    for layer in [soft_argmax.SoftArgmax(2.5, name="peak"), normalize.Normalize("caffe"),
+                  corner_pooling.CornerPooling(), face_order.FaceOrder()]:
+        rebuilt = keras.layers.deserialize(keras.layers.serialize(layer))
+        assert type(rebuilt) is type(layer) and rebuilt.get_config() == layer.get_config()
+    with pytest.raises(ValueError, match="window"):
+        soft_argmax.SoftArgmax(-1.0)
+    with pytest.raises(ValueError, match="mode"):
+        normalize.Normalize("torch")
+
+
+def test_model_outputs_and_training_view_share_weights():
+    config = ModelConfig(input_size=64, alpha=0.35, decoder_channels=16)
+    net = build_model(config)
+    images = np.random.default_rng(2).uniform(0, 255, (2, 64, 64, 3)).astype(np.float32)
+    out = net(images)
+    assert out["coords"].shape == (2, 4, 2) and out["presence"].shape == (2,)
+    assert out["heatmaps"].shape == (2, 16, 16, 4)
+    assert ((out["presence"].numpy() > 0) & (out["presence"].numpy() < 1)).all()
+    view = training_view(net)
+    assert {id(w) for w in view.trainable_weights} <= {id(w) for w in net.trainable_weights}
+    np.testing.assert_allclose(view(images)["heatmaps"], out["heatmaps"], atol=1e-6)
+    batch_norms = [layer for layer in net.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert batch_norms and all(layer.momentum == config.bn_momentum for layer in batch_norms)
+    with pytest.raises(ValueError, match="input_size"):
+        ModelConfig(input_size=100)
+    assert model.SoftArgmax is soft_argmax.SoftArgmax
