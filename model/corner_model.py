@@ -4,7 +4,8 @@
       -> Normalize -> backbone features at strides 4, 8, 16
       -> FPN decoder -> P2 [B, S/4, S/4, D]
       -> heatmap logits [B, S/4, S/4, 4] -> SoftArgmax -> corners in channel order
-      -> orientation logits [B, 4] (features pooled under each heatmap) -> FaceOrder
+      -> orientation logits [B, 4] (features pooled under each heatmap, and the corners'
+         layout: which channels span the long edges) -> FaceOrder -> ConvexOrder
       -> presence logit [B] (global pool of the stride-16 features)
 
 `build_model` returns the inference model (`coords`, `presence`, `heatmaps`),
@@ -19,7 +20,8 @@ from typing import Any
 import keras
 
 from model import backbones
-from model.corner_pooling import CornerPooling
+from model.convex_order import ConvexOrder
+from model.corner_pooling import CentredCorners, CornerPooling
 from model.face_order import FaceOrder
 from model.normalize import Normalize
 from model.soft_argmax import SoftArgmax
@@ -83,12 +85,14 @@ def build_model(config: ModelConfig, weights: str | None = None) -> keras.Model:
     logits = keras.layers.Conv2D(4, 3, padding="same", dtype="float32", name="heatmap_logits")(p2)
     channel_coords, heatmaps = SoftArgmax(name="soft_argmax")(logits)
     pooled = CornerPooling(name="corner_pooling")(heatmaps, p2)                     # [B, 4, D]
-    hidden = keras.layers.Dense(64, activation="relu", name="orientation_hidden")(keras.layers.Flatten()(pooled))
+    shape = CentredCorners(name="corner_shape")(channel_coords)                    # [B, 8]: where the channels sit
+    features = keras.layers.Concatenate(name="orientation_features")([keras.layers.Flatten()(pooled), shape])
+    hidden = keras.layers.Dense(64, activation="relu", name="orientation_hidden")(features)
     orientation = keras.layers.Dense(4, dtype="float32", name="orientation_logits")(hidden)
     presence_logit = keras.layers.Reshape([], name="presence_logit")(
         keras.layers.Dense(1, dtype="float32", name="presence_dense")(keras.layers.GlobalAveragePooling2D()(c4)))
     peak_coords, _ = SoftArgmax(config.window, name="soft_argmax_peak")(logits)
-    coords = FaceOrder(name="coords")(peak_coords, orientation)
+    coords = ConvexOrder(name="coords")(FaceOrder(name="face_order")(peak_coords, orientation))
     presence = keras.layers.Activation("sigmoid", dtype="float32", name="presence")(presence_logit)
     return keras.Model(images, {"coords": coords, "presence": presence, "heatmaps": heatmaps},
                        name=f"corners_{config.backbone}_{size}")

@@ -1,9 +1,11 @@
-"""`CornerPooling`: features pooled under each corner's heatmap, for the orientation head.
+"""What the orientation head sees: features pooled under each corner's heatmap, and the corners' layout.
 
 Which way up a card reads shows near its corners (the title bar and mana cost at
 the top, the text box and P/T box at the bottom). Pooling the decoder's features
 under each channel's probability map looks exactly there, whatever else is in
-the frame.
+the frame (`CornerPooling`). Pooled features alone do not say which channels
+span the card's long edges, so a portrait card could be read as turned by 90
+degrees; the channels' positions around their centre (`CentredCorners`) do.
 """
 
 import keras
@@ -40,3 +42,34 @@ class CornerPooling(keras.layers.Layer):
 
     def compute_output_shape(self, probs_shape, features_shape):
         return probs_shape[0], probs_shape[-1], features_shape[-1]
+
+
+@keras.saving.register_keras_serializable(package="mtg_corners")
+class CentredCorners(keras.layers.Layer):
+    """The corners relative to their centroid, scaled to unit size, flattened.
+
+    Gradients do not flow back into the corners: the layout only informs the
+    orientation head.
+
+    Call arguments:
+      coords: [B, K, 2] corners in 0..1 of the input.
+
+    Returns:
+      [B, 2K] (x, y) of each corner minus the centroid, divided by the corners'
+      RMS distance from it.
+
+    Example:
+    >>> import numpy as np
+    >>> square = np.array([[[0.2, 0.2], [0.4, 0.2], [0.4, 0.4], [0.2, 0.4]]], np.float32)
+    >>> np.sign(CentredCorners()(square).numpy()).tolist(), round(float(np.abs(CentredCorners()(square)).max()), 3)
+    ([[-1.0, -1.0, 1.0, -1.0, 1.0, 1.0, -1.0, 1.0]], 0.707)
+    """
+
+    def call(self, coords):
+        coords = ops.stop_gradient(ops.cast(coords, "float32"))
+        offset = coords - ops.mean(coords, axis=1, keepdims=True)
+        scale = ops.sqrt(ops.mean(ops.sum(offset * offset, axis=-1), axis=-1) + 1e-12)       # [B]
+        return ops.reshape(offset / scale[:, None, None], [-1, coords.shape[1] * 2])
+
+    def compute_output_shape(self, coords_shape):
+        return coords_shape[0], coords_shape[1] * 2

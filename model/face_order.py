@@ -9,6 +9,7 @@ that turn with a permutation matrix (matmuls only, so TF.js runs it too).
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import ops
 
 
@@ -40,7 +41,9 @@ class FaceOrder(keras.layers.Layer):
     """
 
     def call(self, coords, orientation):
-        turn = ops.one_hot(ops.argmax(orientation, axis=-1), 4)                      # [B, 4]
+        # tf.argmax, not ops.argmax: Keras's TF argmax orders -0.0 below 0.0 through a Bitcast, an op
+        # TF.js cannot run; they differ only on a tie between -0.0 and 0.0 logits.
+        turn = ops.one_hot(tf.argmax(orientation, axis=-1, output_type="int32"), 4)  # [B, 4]
         matrices = ops.reshape(ops.convert_to_tensor(shift_matrices()), [4, 16])
         permutation = ops.reshape(ops.matmul(turn, matrices), [-1, 4, 4])            # [B, 4, 4]
         return ops.matmul(permutation, ops.cast(coords, "float32"))

@@ -14,6 +14,9 @@ from augment_tf import letterbox
 
 # The refinement crop spans the first quad's bounding box plus this fraction of its longer side on every side.
 _CROP_MARGIN = 0.2
+# The second pass may move no corner further than this fraction of the first quad's longer side; a larger move
+# means it found something else in the crop, and the first pass stands.
+_MAX_REFINE_SHIFT = 0.15
 
 
 class Predictor:
@@ -49,6 +52,9 @@ class Predictor:
     def predict_photo(self, photo: np.ndarray) -> dict:
         """Finds the card in one photo.
 
+        The second pass's corners replace the first's only where it also sees
+        a card and moves no corner by more than 15% of the card's extent.
+
         Args:
           photo: [H, W, 3] uint8 RGB as displayed (`letterbox.load_photo`).
 
@@ -61,7 +67,9 @@ class Predictor:
         if self.refine and presence >= 0.5:
             box = _crop_box(corners, photo.shape[1], photo.shape[0])
             refined, refined_presence = self._predict_region(photo, box)
-            if refined_presence >= 0.5:
+            extent = (corners.max(axis=0) - corners.min(axis=0)).max()
+            shift = np.linalg.norm(refined - corners, axis=-1).max()
+            if refined_presence >= 0.5 and shift <= _MAX_REFINE_SHIFT * extent:
                 result["corners"] = refined
         return result
 

@@ -13,6 +13,7 @@ the whole map (`window=0`), so gradients reach every cell.
 """
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 
@@ -62,7 +63,9 @@ class SoftArgmax(keras.layers.Layer):
 
     def _near_peak(self, probs, xs, ys, width: int, height: int):
         """Keeps each channel's mass within `window` cells of its highest cell, renormalised."""
-        peak = ops.argmax(probs, axis=-1)                                                      # [B, K]
+        # tf.argmax, not ops.argmax: Keras's TF argmax orders -0.0 below 0.0 through a Bitcast, an op
+        # TF.js cannot run; probabilities are never -0.0, so the two agree here.
+        peak = tf.argmax(probs, axis=-1, output_type="int32")                                  # [B, K]
         peak_x = ops.take(xs, peak)[..., None]                                                 # [B, K, 1]
         peak_y = ops.take(ys, peak)[..., None]
         near = ((ops.abs(xs - peak_x) * width <= self.window + 0.01)

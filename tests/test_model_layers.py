@@ -8,11 +8,11 @@ import pytest
 import tensorflow as tf
 
 import model
-from model import corner_pooling, face_order, losses, normalize, soft_argmax
+from model import convex_order, corner_pooling, face_order, losses, normalize, soft_argmax
 from model.corner_model import ModelConfig, build_model, training_view
 
 
-@pytest.mark.parametrize("module", [soft_argmax, normalize, corner_pooling, face_order])
+@pytest.mark.parametrize("module", [soft_argmax, normalize, corner_pooling, face_order, convex_order])
 def test_docstring_examples_run(module):
     assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
 
@@ -83,9 +83,21 @@ def test_heatmap_regulariser_prefers_a_peak_at_the_target_and_absent_frames_trai
     assert float(absent["total"][0]) == pytest.approx(float(absent["presence"][0]))
 
 
+def test_convex_order_untangles_any_order_of_a_perspective_quad_and_keeps_the_first_corner():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        quad = np.array([[100, 100], [160, 110], [150, 200], [95, 190]], np.float32) + rng.normal(0, 5, (4, 2))
+        angle = rng.uniform(-np.pi, np.pi)
+        rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
+        face = (quad - 150) @ rotation.T + 150                                 # TL, TR, BR, BL, clockwise on screen
+        shuffled = np.concatenate([face[:1], face[1:][rng.permutation(3)]])   # TL first, the rest in any order
+        np.testing.assert_allclose(convex_order.ConvexOrder()(shuffled[None]).numpy()[0], face, atol=1e-4)
+
+
 def test_layers_round_trip_through_their_config():
     for layer in [soft_argmax.SoftArgmax(2.5, name="peak"), normalize.Normalize("caffe"),
-                  corner_pooling.CornerPooling(), face_order.FaceOrder()]:
+                  corner_pooling.CornerPooling(), corner_pooling.CentredCorners(), face_order.FaceOrder(),
+                  convex_order.ConvexOrder()]:
         rebuilt = keras.layers.deserialize(keras.layers.serialize(layer))
         assert type(rebuilt) is type(layer) and rebuilt.get_config() == layer.get_config()
     with pytest.raises(ValueError, match="window"):
