@@ -16,13 +16,13 @@ quarter of the network.
 
 import dataclasses
 import importlib
-import os
 import pathlib
 import socket
 import urllib.parse
 import warnings
 
 import keras
+from keras.src.backend import config as keras_config
 
 _PROBE_SECONDS = 3.0
 
@@ -103,7 +103,7 @@ def resolve_weights(flag: str, backbone: str) -> str | None:
 
 def _cached(backbone: str) -> bool:
     """Whether Keras's cache holds no-top weights of this backbone (some size or width of it)."""
-    folder = pathlib.Path(os.environ.get("KERAS_HOME", "~/.keras")).expanduser() / "models"
+    folder = pathlib.Path(keras_config.keras_home()).expanduser() / "models"     # where Keras caches them
     return any("no" in path.name and "top" in path.name
                for path in folder.glob(BACKBONES[backbone].cache_prefix + "*"))
 
