@@ -12,6 +12,9 @@ Configs:
     not in `BUILDER_CONFIGS`, so a plain `tfds build mtg_tfds` stays offline;
     ask for it with `--config scryfall` (or JSON: `--config '{"name":
     "scryfall_30", "source": "scryfall", "cycles": 30}'`).
+  * a card folder: card images a user already has (Scryfall PNGs downloaded
+    elsewhere, scans), offline: `--config '{"name": "my_cards", "source":
+    "folder", "cards_dir": "/path/to/cards"}'`.
 """
 
 import dataclasses
@@ -44,6 +47,8 @@ class MtgConfig(tfds.core.BuilderConfig):
         groups ("silver" and "gold" are off by default).
       backgrounds_dir: folder of background images; "" means the bundled
         `backgrounds/`.
+      cards_dir: with source "folder": the folder of card images (png, jpg,
+        webp), each a whole card filling its image; its name is the file's.
     """
     source: str = "procedural"
     num_cards: int = 400
@@ -51,6 +56,7 @@ class MtgConfig(tfds.core.BuilderConfig):
     cycles: int = 10
     border_colors: tuple[str, ...] = scryfall.DEFAULT_BORDER_COLORS
     backgrounds_dir: str = ""
+    cards_dir: str = ""
 
 
 PROCEDURAL = MtgConfig(
@@ -100,8 +106,11 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             cards = _scryfall_examples(client, chosen)
         elif config.source == "procedural":
             cards = _procedural_examples(config, [photo.image for photo in photos])
+        elif config.source == "folder":
+            cards = _folder_examples(pathlib.Path(config.cards_dir))
         else:
-            raise ValueError(f"MtgConfig.source must be 'procedural' or 'scryfall'. Received: {config.source!r}")
+            raise ValueError("MtgConfig.source must be 'procedural', 'scryfall' or 'folder'. "
+                             f"Received: {config.source!r}")
         return {"cards": self._generate_examples(cards), "backgrounds": self._generate_examples(_backgrounds(photos))}
 
     def _generate_examples(self, examples: Iterator[tuple[str, dict]]):
@@ -134,6 +143,29 @@ def _scryfall_examples(client: scryfall.ScryfallClient, cards: list[dict]) -> It
         _LOG.warning("Skipped %d Scryfall cards whose images were corrupt or unavailable "
                      "(reasons logged above): %s", len(client.skipped),
                      ", ".join(f"{name} ({card_id})" for card_id, name, _ in client.skipped))
+
+
+def _folder_examples(folder: pathlib.Path) -> Iterator[tuple[str, dict]]:
+    """Card images from a folder; unreadable ones are skipped and named in one warning."""
+    if not folder.is_dir():
+        raise FileNotFoundError(f"cards_dir {folder}: no such folder")
+    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in backgrounds.IMAGE_SUFFIXES)
+    if not paths:
+        raise FileNotFoundError(f"cards_dir {folder}: no card images ({', '.join(backgrounds.IMAGE_SUFFIXES)})")
+    skipped = []
+    for path in paths:
+        try:
+            with Image.open(path) as image:
+                rgba = card_shape.card_rgba(image)
+        except (OSError, SyntaxError, ValueError) as error:
+            skipped.append(f"{path.name} ({error})")
+            continue
+        name = path.stem.replace("_", " ")
+        meta = {"name": name, "id": f"folder-{path.stem}", "set": "", "border_color": "", "frame": "",
+                "full_art": False, "colors": [], "color_identity": [], "layout": ""}
+        yield path.name, _card_example(meta, rgba, path.name, f"from {folder} (the user's own)")
+    if skipped:
+        _LOG.warning("Skipped %d unreadable card images in %s: %s", len(skipped), folder, ", ".join(skipped))
 
 
 def _backgrounds(photos: list[backgrounds.Background]) -> Iterator[tuple[str, dict]]:

@@ -5,7 +5,9 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import tensorflow_datasets as tfds
+from PIL import Image
 
 from augment_tf import pipeline
 from mtg_tfds import card_shape
@@ -64,3 +66,28 @@ def test_tfds_build_cli_builds_the_default_config_offline(tmp_path):
     builder = pipeline.load_builder(tmp_path, "procedural")
     assert builder.info.splits["cards"].num_examples == 2
     assert builder.info.splits["backgrounds"].num_examples == 2
+
+
+def test_folder_config_reads_the_users_card_images_and_skips_unreadable_ones(tmp_path, caplog):
+    cards = tmp_path / "cards"
+    cards.mkdir()
+    rgba = np.zeros((104, 75, 4), np.uint8)
+    rgba[4:-4, 4:-4] = [200, 30, 30, 255]                             # a PNG with its own transparent outline
+    Image.fromarray(rgba).save(cards / "Lightning_Bolt.png")
+    Image.new("RGB", (63, 88), (20, 90, 200)).save(cards / "Counterspell.jpg")   # no alpha: gets the 3 mm outline
+    (cards / "broken.png").write_bytes(b"\x89PNG truncated")
+    config = builder_module.MtgConfig(name="my_cards", source="folder", cards_dir=str(cards),
+                                      backgrounds_dir=str(DUMMY_BACKGROUNDS))
+    builder = builder_module.Builder(config=config, data_dir=str(tmp_path / "tfds"))
+    builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
+        compute_stats=tfds.download.ComputeStatsMode.SKIP))
+    examples = {card["name"].decode(): card for card in tfds.as_numpy(builder.as_dataset(split="cards"))}
+    assert set(examples) == {"Lightning Bolt", "Counterspell"}
+    np.testing.assert_array_equal(examples["Lightning Bolt"]["image"], rgba)
+    counterspell = examples["Counterspell"]["image"]
+    assert counterspell.shape == (88, 63, 4) and counterspell[0, 0, 3] == 0 and counterspell[44, 31, 3] == 255
+    np.testing.assert_array_equal(examples["Counterspell"]["corners"], card_shape.card_corners(63, 88))
+    assert "broken.png" in caplog.text
+    missing = builder_module.MtgConfig(name="nothing", source="folder", cards_dir=str(tmp_path / "nowhere"))
+    with pytest.raises(FileNotFoundError, match="cards_dir .*nowhere: no such folder"):
+        builder_module.Builder(config=missing, data_dir=str(tmp_path / "tfds")).download_and_prepare()
