@@ -28,15 +28,27 @@ class AnnotationError(ValueError):
 
 
 def write_atomically(path: pathlib.Path, data: bytes) -> None:
-    """Writes `data` to a temporary file beside `path`, then renames it: readers never see half a file."""
+    """Writes `data` to a temporary file beside `path`, then renames it: readers never see half a file.
+
+    The file gets the ordinary mode a plain `open` would give it (0644 under the
+    usual umask), not `mkstemp`'s private 0600.
+    """
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
+        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException:
         pathlib.Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it, so it is set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_annotations(folder: pathlib.Path, records: list[dict]) -> None:

@@ -35,7 +35,9 @@ def load_builder(data_dir: str | pathlib.Path, config_name: str = "procedural") 
       DatasetNotFoundError: a one-line message that says how to build it.
     """
     folder = pathlib.Path(data_dir).expanduser() / DATASET / config_name
-    versions = sorted(folder.glob("*/dataset_info.json"), key=lambda p: tfds.core.Version(p.parent.name))
+    # A killed `tfds build` leaves `incomplete.*` folders beside the versions: only version folders count.
+    versions = sorted((p for p in folder.glob("*/dataset_info.json") if tfds.core.Version.is_valid(p.parent.name)),
+                      key=lambda p: tfds.core.Version(p.parent.name))
     if not versions:
         raise DatasetNotFoundError(
             f"no {DATASET}/{config_name} dataset in {data_dir}: run "

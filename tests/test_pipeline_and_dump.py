@@ -1,6 +1,7 @@
 """The tf.data stream, static annotations.json datasets, and the dump CLI."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -171,3 +172,23 @@ def test_malformed_annotations_name_the_file_and_entry(tmp_path, content, messag
     with pytest.raises(annotations.AnnotationError, match=message) as error:
         annotations.read_annotations(tmp_path)
     assert str(tmp_path / "annotations.json") in str(error.value)
+
+
+def test_written_files_get_ordinary_modes(tmp_path):
+    annotations.write_atomically(tmp_path / "a.jpg", b"data")
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert (tmp_path / "a.jpg").stat().st_mode & 0o777 == 0o666 & ~mask
+    assert (tmp_path / "a.jpg").read_bytes() == b"data" and not list(tmp_path.glob(".*"))
+
+
+def test_load_builder_ignores_what_a_killed_build_left(tiny_dataset, tmp_path):
+    import shutil
+    copy = tmp_path / "tfds"
+    shutil.copytree(tiny_dataset / "mtg_tfds" / "procedural_tiny", copy / "mtg_tfds" / "procedural_tiny")
+    version = next((copy / "mtg_tfds" / "procedural_tiny").iterdir())
+    shutil.copytree(version, version.parent / f"incomplete.AB12CD_{version.name}")
+    assert pipeline.load_builder(copy, "procedural_tiny").info.splits["cards"].num_examples == 6
+    shutil.rmtree(version)
+    with pytest.raises(pipeline.DatasetNotFoundError, match="run `tfds build mtg_tfds"):
+        pipeline.load_builder(copy, "procedural_tiny")
