@@ -9,7 +9,6 @@ each followed by validation, pictures, checkpoints and `best.keras`.
 """
 
 import argparse
-import dataclasses
 import json
 import math
 import os
@@ -26,7 +25,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from augment_tf import pipeline  # noqa: E402
-from augment_tf.config import SynthesisConfig  # noqa: E402
+from augment_tf.config import recipe  # noqa: E402
 from model import backbones, curriculum, run_files, training, validation  # noqa: E402
 from model.corner_model import ModelConfig, build_model  # noqa: E402
 from model.predictor import Predictor  # noqa: E402
@@ -89,23 +88,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                         decoder_channels=args.decoder_channels)
     except ValueError as error:
         parser.error(str(error))
-    args.synthesis = synthesis_config(parser, args)
+    try:
+        args.synthesis = recipe(args.input_size, args.synthesis_config)
+    except ValueError as error:
+        parser.error(f"--synthesis_config {args.synthesis_config}: {error}")
     for path in args.val_annotations:
         if not pathlib.Path(path).is_file():
             parser.error(f"--val_annotations {path}: no such file")
     return args
-
-
-def synthesis_config(parser: argparse.ArgumentParser, args: argparse.Namespace) -> SynthesisConfig:
-    """The default recipe at --input_size, changed by the --synthesis_config file if one is given."""
-    config = SynthesisConfig.for_size(args.input_size)
-    if not args.synthesis_config:
-        return config
-    try:
-        changes = json.loads(pathlib.Path(args.synthesis_config).read_text())
-        return SynthesisConfig.from_dict(changes, base=config)
-    except (OSError, ValueError, TypeError) as error:
-        parser.error(f"--synthesis_config {args.synthesis_config}: {error}")
 
 
 def run_record(args: argparse.Namespace) -> dict:
@@ -140,10 +130,31 @@ def make_optimizer(args: argparse.Namespace, global_batch: int, mixed_precision:
 
 
 def is_chief() -> bool:
-    """Whether this process writes the run folder (the only process, or worker 0 / the chief of a cluster)."""
-    task = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {})
-    return task.get("type", "worker") in ("chief", "worker") and (task.get("type") == "chief" or
-                                                                  task.get("index", 0) == 0)
+    """Whether this process writes the run folder: the only process, the cluster's chief, or worker 0
+    of a cluster without one."""
+    config = json.loads(os.environ.get("TF_CONFIG", "{}"))
+    task = config.get("task", {})
+    if not task:
+        return True
+    if "chief" in config.get("cluster", {}):
+        return task.get("type") == "chief"
+    return task.get("type") == "worker" and task.get("index", 0) == 0
+
+
+def build_trainer(args: argparse.Namespace, strategy: tf.distribute.Strategy, builder, weights: str | None,
+                  xla: str, mixed: bool) -> training.Trainer:
+    """The model, the training texture table, the optimizer and the trainer, built inside the strategy's scope."""
+    keras.mixed_precision.set_dtype_policy("mixed_float16" if mixed else "float32")
+    keras.utils.set_random_seed(args.seed)
+    card_split, background_split = (validation.split_names(builder, split)[0] for split in ("cards", "backgrounds"))
+    cards, backgrounds, names = load_arrays(builder, args.synthesis, card_split, background_split)
+    with strategy.scope():
+        net = build_model(args.model_config, weights)
+        table = TextureTable(cards, backgrounds, names)
+        optimizer = make_optimizer(args, args.batch_size * strategy.num_replicas_in_sync, mixed)
+        recipe_now = curriculum.at_difficulty(args.synthesis, curriculum.difficulty_at(0, args.curriculum_epochs))
+        return training.Trainer(strategy, net, table, recipe_now, optimizer,
+                                training.StepConfig(args.batch_size, xla, mixed, args.seed))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -156,26 +167,13 @@ def main(argv: list[str] | None = None) -> None:
     strategy = training.make_strategy()
     try:
         builder = pipeline.load_builder(args.data_dir, args.config)
-        weights = backbones.resolve_weights(args.weights, args.backbone)
+        trainer = build_trainer(args, strategy, builder, backbones.resolve_weights(args.weights, args.backbone),
+                                xla, mixed)
     except (pipeline.DatasetNotFoundError, backbones.WeightsError) as error:
         sys.exit(f"error: {error}")
     if chief:
         run_files.write_json(out / "config.json", run_record(args))
-    keras.mixed_precision.set_dtype_policy("mixed_float16" if mixed else "float32")
-    keras.utils.set_random_seed(args.seed)
-    cards, backgrounds, names = load_arrays(builder, args.synthesis, validation.split_names(builder, "cards")[0],
-                                            validation.split_names(builder, "backgrounds")[0])
-    with strategy.scope():
-        try:
-            net = build_model(args.model_config, weights)
-        except backbones.WeightsError as error:
-            sys.exit(f"error: {error}")
-        table = TextureTable(cards, backgrounds, names)
-        global_batch = args.batch_size * strategy.num_replicas_in_sync
-        optimizer = make_optimizer(args, global_batch, mixed)
-        trainer = training.Trainer(strategy, net, table, curriculum.at_difficulty(
-            args.synthesis, curriculum.difficulty_at(0, args.curriculum_epochs)), optimizer,
-            training.StepConfig(args.batch_size, xla, mixed, args.seed))
+    net, optimizer = trainer.model, trainer.optimizer
     epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
     best = tf.Variable(math.inf, dtype=tf.float64, trainable=False)
     checkpoint = tf.train.Checkpoint(model=net, optimizer=optimizer, step=trainer.step, epoch=epoch, best=best)
@@ -188,8 +186,8 @@ def main(argv: list[str] | None = None) -> None:
     history = run_files.History(out / "history.csv", resume_epoch=int(epoch))
     board = run_files.TensorBoard(out / "logs")
     started, stale = time.time(), 0
-    print(f"training {net.name} ({net.count_params():,} weights) on {len(names)} cards, "
-          f"{strategy.num_replicas_in_sync} replica(s), global batch {global_batch}, XLA {xla}, "
+    print(f"training {net.name} ({net.count_params():,} weights) on {len(trainer.table.names)} cards, "
+          f"{trainer.replicas} replica(s), global batch {trainer.global_batch}, XLA {xla}, "
           f"mixed precision {'on' if mixed else 'off'}")
     while int(epoch) < args.epochs:
         difficulty = curriculum.difficulty_at(int(epoch), args.curriculum_epochs)
@@ -207,13 +205,7 @@ def main(argv: list[str] | None = None) -> None:
         stale = 0 if improved else stale + 1
         manager.save()
         if chief:
-            history.append(row)
-            board.scalars({k: v for k, v in row.items() if k != "epoch"}, trainer.steps_done)
-            save_inference_model(net, args, out / "last.keras")
-            if improved:
-                save_inference_model(net, args, out / "best.keras")
-                run_files.write_json(out / "best.json", {"epoch": row["epoch"], "step": row["step"],
-                                                         "metrics": scores, **run_record(args)})
+            record_epoch(args, out, row, improved, net, history, board)
         print(f"epoch {row['epoch']}: {SELECT_ON} {scores[SELECT_ON]:.4f}, within3_aware "
               f"{scores['within3_aware']:.3f}, presence {scores.get('presence_accuracy', float('nan')):.3f}"
               + (" (best)" if improved else ""))
@@ -222,6 +214,18 @@ def main(argv: list[str] | None = None) -> None:
                                   f"no better {SELECT_ON} in {stale} epochs"))
             break
     print(f"done: {out / 'best.keras'} ({SELECT_ON} {float(best):.4f})")
+
+
+def record_epoch(args: argparse.Namespace, out: pathlib.Path, row: dict, improved: bool, net: keras.Model,
+                 history: run_files.History, board: run_files.TensorBoard) -> None:
+    """Writes an epoch's row to history.csv and TensorBoard, last.keras, and best.keras with best.json."""
+    history.append(row)
+    board.scalars({k: v for k, v in row.items() if k != "epoch"}, row["step"])
+    save_inference_model(net, args, out / "last.keras")
+    if improved:
+        save_inference_model(net, args, out / "best.keras")
+        metrics = {key: value for key, value in row.items() if not key.startswith("train_")}
+        run_files.write_json(out / "best.json", {"metrics": metrics, **run_record(args)})
 
 
 def train_epoch(trainer: training.Trainer, args: argparse.Namespace, epoch: int,

@@ -6,6 +6,8 @@ write them to JSON (`to_dict`) and rebuild them exactly (`from_dict`).
 """
 
 import dataclasses
+import json
+import pathlib
 from typing import Any
 
 
@@ -192,6 +194,26 @@ class SynthesisConfig:
           ValueError: on an unknown key or an invalid value.
         """
         return _from_dict(base or cls(), values)
+
+
+def recipe(size: int, path: str | None = None) -> SynthesisConfig:
+    """The default recipe at `size`, changed by a JSON file of `SynthesisConfig` fields (as the CLIs'
+    `--synthesis_config` takes it).
+
+    Raises:
+      ValueError: the file cannot be read, is not JSON, or names an unknown or invalid field.
+    """
+    config = SynthesisConfig.for_size(size)
+    if not path:
+        return config
+    try:
+        changes = json.loads(pathlib.Path(path).read_text())
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(str(error)) from None
+    try:
+        return SynthesisConfig.from_dict(changes, base=config)
+    except TypeError as error:
+        raise ValueError(str(error)) from None
 
 
 def _from_dict(base, values: dict[str, Any]):

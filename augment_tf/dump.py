@@ -13,7 +13,6 @@ half-written image or annotations.json.
 
 import argparse
 import io
-import json
 import math
 import os
 import pathlib
@@ -28,7 +27,7 @@ import tqdm  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
 from augment_tf import annotations, pipeline, synthesize  # noqa: E402
-from augment_tf.config import SynthesisConfig  # noqa: E402
+from augment_tf.config import SynthesisConfig, recipe  # noqa: E402
 
 _CORNER_COLOURS = ["#ff3030", "#30ff30", "#3080ff", "#ffe030"]  # TL, TR, BR, BL
 _SHEET_TILE = 256
@@ -70,13 +69,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def synthesis_config(parser: argparse.ArgumentParser, args: argparse.Namespace) -> SynthesisConfig:
     """The default recipe at --size, changed by the --synthesis_config file if one is given."""
-    config = SynthesisConfig.for_size(args.size)
-    if not args.synthesis_config:
-        return config
     try:
-        changes = json.loads(pathlib.Path(args.synthesis_config).read_text())
-        config = SynthesisConfig.from_dict(changes, base=config)
-    except (OSError, ValueError, TypeError) as error:
+        config = recipe(args.size, args.synthesis_config)
+    except ValueError as error:
         parser.error(f"--synthesis_config {args.synthesis_config}: {error}")
     if config.scene.empty_p >= 1.0:
         parser.error(f"--synthesis_config {args.synthesis_config}: empty_p {config.scene.empty_p} leaves no card to dump")

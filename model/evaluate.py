@@ -18,7 +18,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from augment_tf import annotations, letterbox, pipeline  # noqa: E402
-from augment_tf.config import SynthesisConfig  # noqa: E402
+from augment_tf.config import recipe  # noqa: E402
 from model import validation  # noqa: E402
 from model.loading import ModelFileError, load_model  # noqa: E402
 from model.predictor import Predictor  # noqa: E402
@@ -64,9 +64,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def synthetic_scores(args: argparse.Namespace, predictor: Predictor) -> dict[str, float]:
     """Scores the fixed synthetic validation set at the model's input size."""
-    config = SynthesisConfig.for_size(predictor.size)
-    if args.synthesis_config:
-        config = SynthesisConfig.from_dict(json.loads(pathlib.Path(args.synthesis_config).read_text()), base=config)
+    config = recipe(predictor.size, args.synthesis_config)
     builder = pipeline.load_builder(args.data_dir, args.config)
     val = validation.synthetic_set(builder, config, args.val_samples, seed=validation.VAL_SEED)
     scores, _, _ = validation.evaluate_arrays(predictor, val["image"], val["corners"], val["present"])

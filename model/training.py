@@ -111,10 +111,14 @@ class Trainer:
         self.optimizer.apply_gradients(zip(gradients, self.view.trainable_variables))
         return stats
 
+    def sample(self, seed: tf.Tensor) -> dict[str, tf.Tensor]:
+        """One replica's batch of fresh samples: rows drawn from the table, synthesised (`synthesize`)."""
+        cards, backgrounds = self.table.draw(seed, self.config.batch_size)
+        return self._synthesise(cards, backgrounds, seed)
+
     def _replica_gradients(self, seed: tf.Tensor):
         """Synthesises this replica's batch and returns (gradients, loss terms summed / global batch)."""
-        cards, backgrounds = self.table.draw(seed, self.config.batch_size)
-        batch = self._synthesise(cards, backgrounds, seed)
+        batch = self.sample(seed)
         present = batch["present"] if "present" in batch else tf.reduce_all(batch["visible"], axis=-1)
         with tf.GradientTape() as tape:
             outputs = self.view(batch["image"] * 255.0, training=True)

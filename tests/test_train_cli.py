@@ -83,7 +83,7 @@ cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 sys.path.insert(0, "tests")
 from model_helpers import TINY_MODEL, TINY_SYNTHESIS
-from augment_tf import pipeline, synthesize
+from augment_tf import pipeline
 from model import training
 from model.corner_model import build_model
 from model.textures import TextureTable, load_arrays
@@ -96,7 +96,7 @@ with strategy.scope():
                                training.StepConfig(batch_size=4, xla="none"))
 losses = [trainer.run_step()["total"] for _ in range(3)]
 seeds = strategy.experimental_local_results(strategy.run(trainer.replica_seed, args=(tf.constant(7, tf.int64),)))
-corners = [synthesize.synthesize(*table.draw(seed, 4), seed, TINY_SYNTHESIS)["corners"].numpy() for seed in seeds]
+corners = [trainer.sample(seed)["corners"].numpy() for seed in seeds]
 print("REPLICAS", strategy.num_replicas_in_sync, "STEP", trainer.steps_done, "FINITE", all(np.isfinite(losses)),
       "SEEDS_DIFFER", not np.array_equal(seeds[0].numpy(), seeds[1].numpy()),
       "SAMPLES_DIFFER", not np.allclose(corners[0], corners[1]))
