@@ -1,24 +1,34 @@
 # Two entry points for a fresh machine (see README.md):
-#   make demo   install, build the offline dataset, dump sample photos
+#   make demo   install, build the offline dataset, dump sample photos, train a short run, predict the samples
 #   make test   install, run the tests
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= data
 SAMPLES ?= samples
+RUN ?= runs/demo
 
 .PHONY: demo test install
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed web/node_modules/.installed
 
 $(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --disable-pip-version-check -c constraints.txt -e ".[test]"
+	$(BIN)/pip install --disable-pip-version-check -c constraints.txt -e ".[test,export]"
+	touch $@
+
+# TF.js for the export parity test (tests/test_export.py): the exact versions of web/package-lock.json.
+web/node_modules/.installed: web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund
 	touch $@
 
 demo: install
 	$(BIN)/tfds build mtg_tfds --data_dir $(DATA_DIR)
 	$(BIN)/python -m augment_tf.dump --data_dir $(DATA_DIR) --out $(SAMPLES) --num 16 --size 512 --overwrite
+	$(BIN)/python train.py --data_dir $(DATA_DIR) --model_dir $(RUN) --preset cpu --epochs 3 --steps_per_epoch 100 \
+		--curriculum_epochs 2 --val_samples 64 --weights none --overwrite
+	$(BIN)/python -m model.predict --model $(RUN)/best.keras --images $(SAMPLES) --out $(RUN)/predictions.json \
+		--rectify $(RUN)/cards
 
 test: install
 	$(BIN)/python -m pytest -q
