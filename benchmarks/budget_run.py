@@ -1,0 +1,89 @@
+"""The CPU budget run: train `--preset cpu` for a fixed wall time, then score it and plot error against time.
+
+    python benchmarks/budget_run.py --data_dir data --out runs/budget --minutes 30
+    python benchmarks/budget_run.py --out runs/budget --report_only      # score and plot an existing run
+
+Trains with `train.py --preset cpu --max_minutes MINUTES` (the epochs are sized
+to end near the budget, so the learning rate's cosine reaches its end), then
+runs `model.evaluate` on the held-out seeded synthetic set with the default
+recipe and writes OUT/error_vs_time.png from OUT/history.csv: the synthetic
+validation error (order-aware and order-free mean corner error, % of the side)
+against training minutes.
+"""
+
+import argparse
+import csv
+import json
+import pathlib
+import subprocess
+import sys
+
+from PIL import Image, ImageDraw
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+_SIZE, _MARGIN = (900, 520), 70
+_SERIES = {"mean_frac_aware": (220, 40, 40), "mean_frac_free": (40, 90, 220)}
+
+
+def train(args: argparse.Namespace) -> None:
+    """Runs train.py under the budget; the epoch count assumes ~`steps_per_minute` steps a minute."""
+    epochs = max(1, round(args.minutes * args.steps_per_minute / args.steps_per_epoch))
+    command = [sys.executable, str(ROOT / "train.py"), "--preset", "cpu", "--data_dir", args.data_dir,
+               "--model_dir", str(args.out), "--epochs", str(epochs), "--steps_per_epoch", str(args.steps_per_epoch),
+               "--curriculum_epochs", str(max(1, epochs // 6)), "--max_minutes", str(args.minutes),
+               "--weights", args.weights, *(["--resume"] if (args.out / "config.json").exists() else [])]
+    subprocess.run(command, check=True)
+
+
+def plot(history: pathlib.Path, out: pathlib.Path) -> None:
+    """Draws each series of `_SERIES` (fractions) in % against the `minutes` column."""
+    with history.open() as file:
+        rows = list(csv.DictReader(file))
+    minutes = [float(row["minutes"]) for row in rows]
+    series = {name: [100 * float(row[name]) for row in rows] for name in _SERIES}
+    top = max(max(values) for values in series.values()) * 1.05
+    width, height = _SIZE
+    picture = Image.new("RGB", _SIZE, "white")
+    draw = ImageDraw.Draw(picture)
+    to_xy = lambda t, v: (_MARGIN + (width - 2 * _MARGIN) * t / max(minutes[-1], 1e-6),  # noqa: E731
+                          height - _MARGIN - (height - 2 * _MARGIN) * v / top)
+    draw.line([to_xy(0, 0), to_xy(minutes[-1], 0)], fill="black")
+    draw.line([to_xy(0, 0), to_xy(0, top)], fill="black")
+    for tick in range(0, int(top) + 1, max(1, int(top) // 8)):
+        draw.text((10, to_xy(0, tick)[1] - 6), f"{tick}%", fill="black")
+    for tick in range(0, int(minutes[-1]) + 1, 5):
+        draw.text((to_xy(tick, 0)[0] - 6, height - _MARGIN + 8), f"{tick}", fill="black")
+    draw.text((width // 2 - 60, height - 25), "training minutes", fill="black")
+    for index, (name, colour) in enumerate(_SERIES.items()):
+        draw.line([to_xy(t, v) for t, v in zip(minutes, series[name])], fill=colour, width=2)
+        draw.text((width - 300, 20 + 16 * index), f"{name} (synthetic validation)", fill=colour)
+    picture.save(out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--data_dir", default="data", help="TFDS data folder with mtg_tfds/procedural built")
+    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("runs/budget"), help="the run folder")
+    parser.add_argument("--minutes", type=float, default=30.0, help="training wall-time budget")
+    parser.add_argument("--steps_per_epoch", type=int, default=200, help="steps between validations")
+    parser.add_argument("--steps_per_minute", type=float, default=330.0,
+                        help="expected training speed, to size the epochs (2 AVX-512 cores: ~330)")
+    parser.add_argument("--weights", default="none", help="backbone weights, as train.py's --weights")
+    parser.add_argument("--report_only", action="store_true", help="only score and plot an existing run")
+    args = parser.parse_args(argv)
+    if not args.report_only:
+        train(args)
+    plot(args.out / "history.csv", args.out / "error_vs_time.png")
+    result = subprocess.run([sys.executable, "-m", "model.evaluate", "--model", str(args.out / "best.keras"),
+                             "--data_dir", args.data_dir, "--json"], capture_output=True, text=True, cwd=ROOT,
+                            check=True)
+    metrics = json.loads(result.stdout)["metrics"]
+    (args.out / "evaluation.json").write_text(json.dumps(metrics, indent=1))
+    for name in ("mean_frac_aware", "mean_frac_free", "within3_aware", "within3_free", "presence_accuracy"):
+        print(f"{name:<20} {metrics[name]:.4f}")
+    print(f"plot: {args.out / 'error_vs_time.png'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""Where a model fails on the synthetic validation set: error by card size, and orientation mistakes.
+
+    python benchmarks/synthetic_errors.py --run runs/budget [--model runs/budget/best.keras]
+
+Reads the run's cached validation set (`val_set.npz`) and scores the model per
+image: the mean corner error as a share of the side, order-aware and
+order-free, bucketed by the card's apparent size (the square root of its quad's
+area as a share of the frame). Order-free errors far below order-aware ones
+mean the corners are found but the face's orientation is not.
+"""
+
+import argparse
+import os
+import pathlib
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+from model import metrics  # noqa: E402
+from model.loading import load_model  # noqa: E402
+from model.predictor import Predictor  # noqa: E402
+
+_BUCKETS = (0.0, 0.15, 0.25, 0.35, 0.5, 1.0)     # sqrt(card area / frame area)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--run", required=True, type=pathlib.Path, help="a train.py run folder (val_set.npz)")
+    parser.add_argument("--model", type=pathlib.Path, help="the model to score; the run's best.keras by default")
+    args = parser.parse_args(argv)
+    with np.load(args.run / "val_set.npz") as stored:
+        images, corners, present = stored["image"], stored["corners"], stored["present"]
+    predictor = Predictor(load_model(args.model or args.run / "best.keras"), refine=False)
+    predicted, presence = predictor.predict_inputs(images[present].astype(np.float32))
+    truth, size = corners[present], images.shape[1]
+    aware = metrics.corner_errors(predicted, truth, order_free=False).mean(axis=1) / size
+    free = metrics.corner_errors(predicted, truth, order_free=True).mean(axis=1) / size
+    x, y = truth[..., 0], truth[..., 1]
+    area = 0.5 * np.abs((x * np.roll(y, -1, 1) - np.roll(x, -1, 1) * y).sum(axis=1))
+    side = np.sqrt(area) / size
+    print("| card side (sqrt area / frame) | images | mean error aware | mean error free | worst within 3% (free) |")
+    print("|---|---|---|---|---|")
+    worst_free = metrics.corner_errors(predicted, truth, order_free=True).max(axis=1) / size
+    for low, high in zip(_BUCKETS, _BUCKETS[1:]):
+        chosen = (side >= low) & (side < high)
+        if chosen.any():
+            print(f"| {low:.2f}-{high:.2f} | {chosen.sum()} | {100 * aware[chosen].mean():.1f}% | "
+                  f"{100 * free[chosen].mean():.1f}% | {100 * np.mean(worst_free[chosen] <= 0.03):.0f}% |")
+    print(f"| all | {len(side)} | {100 * aware.mean():.1f}% | {100 * free.mean():.1f}% | "
+          f"{100 * np.mean(worst_free <= 0.03):.0f}% |")
+    turned = (aware > 2 * free) & (aware > 0.05)
+    print(f"\nwrong orientation (aware error > 2x order-free and > 5%): {100 * turned.mean():.0f}% of images")
+    print(f"presence on frames without a card: {np.mean(predictor.predict_inputs(images[~present].astype(np.float32))[1] < 0.5):.2f} "
+          f"correct; with one: {np.mean(presence >= 0.5):.2f}" if (~present).any() else "")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""Training speed of each preset: samples per second of the whole train step, and the synthesis's share.
+
+    python benchmarks/train_throughput.py --data_dir data [--presets cpu web gpu] [--seconds 20]
+
+For each preset it builds the preset's model and trainer (as `train.py` would,
+on this machine's devices: XLA for the synthesis only on a CPU, for the whole
+step on a GPU), then times, in the same process and on the same batches:
+  * the whole train step: synthesis from the texture table, forward, losses, backward, update;
+  * the synthesis alone (table rows drawn and synthesised, compiled as in the step).
+The ratio is the share of the step the synthesis costs.
+"""
+
+import argparse
+import os
+import pathlib
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from augment_tf import pipeline  # noqa: E402
+from augment_tf.config import SynthesisConfig  # noqa: E402
+from model import training  # noqa: E402
+from model.corner_model import ModelConfig, build_model  # noqa: E402
+from model.presets import PRESETS  # noqa: E402
+from model.textures import TextureTable, load_arrays  # noqa: E402
+
+
+def timed(function, seconds: float) -> float:
+    """Median-free mean seconds per call of `function` over about `seconds`, after two warm-up calls."""
+    for _ in range(2):
+        function()
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds or count < 3:
+        function()
+        count += 1
+    return (time.perf_counter() - start) / count
+
+
+def measure(builder, preset: str, seconds: float, cards: int) -> dict:
+    """Times one preset's train step and its synthesis."""
+    settings = PRESETS[preset]
+    on_gpu = bool(tf.config.list_physical_devices("GPU"))
+    config = ModelConfig(backbone=settings["backbone"], input_size=settings["input_size"], alpha=settings["alpha"],
+                         decoder_channels=settings["decoder_channels"])
+    synthesis = SynthesisConfig.for_size(config.input_size)
+    keras.mixed_precision.set_dtype_policy("mixed_float16" if on_gpu else "float32")
+    table = TextureTable(*load_arrays(builder, synthesis, f"cards[:{cards}]", "backgrounds"))
+    optimizer = keras.optimizers.AdamW(1e-4)
+    step = training.StepConfig(settings["batch_size"], "all" if on_gpu else "synthesis", on_gpu)
+    trainer = training.Trainer(tf.distribute.get_strategy(), build_model(config), table, synthesis,
+                               keras.optimizers.LossScaleOptimizer(optimizer) if on_gpu else optimizer, step)
+    step_seconds = timed(trainer.run_step, seconds)
+    seeds = iter(range(10 ** 9))
+    sample = lambda: trainer.sample(tf.constant([1, next(seeds)]))["image"].numpy()  # noqa: E731
+    synthesis_seconds = timed(sample, seconds / 2)
+    batch = settings["batch_size"]
+    return {"preset": preset, "model": f"{config.backbone} {config.alpha:g} @ {config.input_size}",
+            "device": "GPU" if on_gpu else "CPU", "batch": batch, "samples_per_s": batch / step_seconds,
+            "step_ms_per_sample": 1000 * step_seconds / batch,
+            "synthesis_ms_per_sample": 1000 * synthesis_seconds / batch,
+            "share": synthesis_seconds / step_seconds}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--data_dir", default="data", help="TFDS data folder with mtg_tfds/procedural built")
+    parser.add_argument("--presets", nargs="+", default=["cpu", "web", "gpu"], choices=sorted(PRESETS))
+    parser.add_argument("--seconds", type=float, default=20.0, help="timing per measurement")
+    parser.add_argument("--cards", type=int, default=64, help="cards in the texture table")
+    args = parser.parse_args(argv)
+    builder = pipeline.load_builder(args.data_dir, "procedural")
+    rows = [measure(builder, preset, args.seconds, args.cards) for preset in args.presets]
+    print("| preset | model | device | batch | samples/s | step ms/sample | synthesis ms/sample | synthesis share |")
+    print("|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        print(f"| {row['preset']} | {row['model']} | {row['device']} | {row['batch']} | {row['samples_per_s']:.1f} | "
+              f"{row['step_ms_per_sample']:.1f} | {row['synthesis_ms_per_sample']:.2f} | {100 * row['share']:.1f}% |")
+
+
+if __name__ == "__main__":
+    main()
