@@ -67,8 +67,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("runs/budget"), help="the run folder")
     parser.add_argument("--minutes", type=float, default=30.0, help="training wall-time budget")
     parser.add_argument("--steps_per_epoch", type=int, default=200, help="steps between validations")
-    parser.add_argument("--steps_per_minute", type=float, default=330.0,
-                        help="expected training speed, to size the epochs (2 AVX-512 cores: ~330)")
+    parser.add_argument("--steps_per_minute", type=float, default=240.0,
+                        help="expected training speed with validation, to size the epochs (2 AVX-512 cores: ~240)")
     parser.add_argument("--weights", default="none", help="backbone weights, as train.py's --weights")
     parser.add_argument("--report_only", action="store_true", help="only score and plot an existing run")
     args = parser.parse_args(argv)

@@ -23,7 +23,7 @@ FILE = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top.h5"
 
 @pytest.fixture
 def weight_server(tmp_path, monkeypatch):
-    """Serves a MobileNetV2 weights file in Keras's format from 127.0.0.1; Keras caches it under tmp_path."""
+    """Serves a MobileNetV2 weights file in Keras's format from 127.0.0.1; yields (its model, the Keras cache home)."""
     served = tmp_path / "served"
     served.mkdir()
     reference = keras.applications.MobileNetV2(input_shape=(224, 224, 3), alpha=0.35, include_top=False,
@@ -33,9 +33,10 @@ def weight_server(tmp_path, monkeypatch):
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    (tmp_path / "keras_home").mkdir()               # must exist: Keras caches in /tmp/.keras when it is not writable
     monkeypatch.setattr(keras_config, "_KERAS_DIR", str(tmp_path / "keras_home"))
     monkeypatch.setattr(mobilenet_v2, "BASE_WEIGHT_PATH", f"http://127.0.0.1:{server.server_address[1]}/")
-    yield reference
+    yield reference, tmp_path / "keras_home"
     server.shutdown()
 
 
@@ -47,10 +48,11 @@ def _closed_port_url() -> str:
 
 
 def test_auto_downloads_imagenet_weights_when_their_server_answers(weight_server):
+    reference, keras_home = weight_server
     assert backbones.resolve_weights("auto", "mobilenet_v2") == "imagenet"
     net = build_model(CONFIG, "imagenet")
-    np.testing.assert_array_equal(net.get_layer("Conv1").get_weights()[0],
-                                  weight_server.get_layer("Conv1").get_weights()[0])
+    assert (keras_home / "models" / FILE).is_file()                                 # fetched now, not a stale cache
+    np.testing.assert_array_equal(net.get_layer("Conv1").get_weights()[0], reference.get_layer("Conv1").get_weights()[0])
 
 
 def test_auto_warns_and_starts_from_random_when_the_server_is_out_of_reach(tmp_path, monkeypatch):
