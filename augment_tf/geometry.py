@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from augment_tf import homography, seeds
 from augment_tf.config import GeometryConfig
+from augment_tf.letterbox import Letterbox
 from mtg_tfds.card_shape import CARD_HEIGHT_MM, CARD_WIDTH_MM
 
 _CARD_ASPECT = CARD_WIDTH_MM / CARD_HEIGHT_MM
@@ -131,19 +132,9 @@ def _near_centre(seed: tf.Tensor, span: tf.Tensor, size: int, box: tf.Tensor, al
 
 
 def content_boxes(size: int) -> list[list[float]]:
-    """[x0, y0, x1, y1] of each of `ASPECTS` letterboxed into a size x size frame.
-
-    As a predictor letterboxes a photo: scaled so its longer side fills the
-    frame, the shorter rounded to whole pixels and centred at a whole-pixel
-    offset, so the bars cover whole pixels.
-    """
-    boxes = []
-    for width, height in ASPECTS:
-        inner_w = max(1, round(width * size / max(width, height)))
-        inner_h = max(1, round(height * size / max(width, height)))
-        x0, y0 = (size - inner_w) // 2, (size - inner_h) // 2
-        boxes.append([float(x0), float(y0), float(x0 + inner_w), float(y0 + inner_h)])
-    return boxes
+    """[x0, y0, x1, y1] of each of `ASPECTS` letterboxed into a size x size frame, exactly as the
+    predictor letterboxes a photo (`letterbox.Letterbox`), so the bars cover the same whole pixels."""
+    return [[float(edge) for edge in Letterbox(width, height, size).content_box] for width, height in ASPECTS]
 
 
 def sample_content_box(seed: tf.Tensor, batch_size, size: int, letterbox_p: float) -> tf.Tensor:

@@ -32,19 +32,22 @@ from model.loading import load_model  # noqa: E402
 from model.predictor import Predictor  # noqa: E402
 
 
-def score_methods(model_path: pathlib.Path, folder: pathlib.Path) -> tuple[list[str], dict[str, dict]]:
+def score_methods(model_path: pathlib.Path, folder: pathlib.Path) -> tuple[list[str], np.ndarray, dict[str, dict]]:
     """Runs every method on every photo.
 
     Returns:
-      (file names, {method: {"corners": [N, 4, 2], "seconds": [N], "presence": [N]}}).
+      (file names, photo sizes [N, 2] (width, height as displayed),
+       {method: {"corners": [N, 4, 2], "seconds": [N], "presence": [N]}}).
     """
     records = annotations.read_annotations(folder)
     net = load_model(model_path)
     methods = {"model, one pass": Predictor(net, refine=False), "model, refined": Predictor(net, refine=True),
                "classical": None}
     results = {name: {"corners": [], "seconds": [], "presence": []} for name in methods}
+    sizes = []
     for record in records:
         photo = letterbox.load_photo(folder / record["filename"])
+        sizes.append(photo.shape[1::-1])
         for name, predictor in methods.items():
             start = time.perf_counter()
             if predictor is None:
@@ -56,15 +59,13 @@ def score_methods(model_path: pathlib.Path, folder: pathlib.Path) -> tuple[list[
             results[name]["seconds"].append(time.perf_counter() - start)
             results[name]["corners"].append(corners)
             results[name]["presence"].append(presence)
-    return [r["filename"] for r in records], {name: {key: np.asarray(value) for key, value in result.items()}
-                                              for name, result in results.items()}
+    return [r["filename"] for r in records], np.asarray(sizes, np.float32), {
+        name: {key: np.asarray(value) for key, value in result.items()} for name, result in results.items()}
 
 
-def report(folder: pathlib.Path, names: list[str], results: dict[str, dict]) -> dict:
+def report(folder: pathlib.Path, names: list[str], sizes: np.ndarray, results: dict[str, dict]) -> dict:
     """Per-photo worst-corner shares and the summary of each method."""
-    records = annotations.read_annotations(folder)
-    targets = [metrics.candidates(record) for record in records]
-    sizes = np.asarray([letterbox.load_photo(folder / name).shape[1::-1] for name in names], np.float32)
+    targets = [metrics.candidates(record) for record in annotations.read_annotations(folder)]
     table = {}
     for method, result in results.items():
         worst = metrics.per_image(result["corners"], targets, sizes)
@@ -129,8 +130,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sheet", type=pathlib.Path, help="also draw every photo with the label (green), the "
                                                            "refined model (red) and the baseline (blue) to this PNG")
     args = parser.parse_args(argv)
-    names, results = score_methods(args.model, args.photos)
-    table = report(args.photos, names, results)
+    names, sizes, results = score_methods(args.model, args.photos)
+    table = report(args.photos, names, sizes, results)
     print_markdown(names, table)
     if args.json:
         args.json.write_text(json.dumps(table, indent=1))

@@ -119,7 +119,7 @@ class Trainer:
     def _replica_gradients(self, seed: tf.Tensor):
         """Synthesises this replica's batch and returns (gradients, loss terms summed / global batch)."""
         batch = self.sample(seed)
-        present = batch["present"] if "present" in batch else tf.reduce_all(batch["visible"], axis=-1)
+        present = batch["present"]                                                  # [B]: a whole card to find
         with tf.GradientTape() as tape:
             outputs = self.view(batch["image"] * 255.0, training=True)
             terms = losses.per_sample_losses(outputs, batch["corners"], present, self.size)

@@ -64,20 +64,13 @@ def synthetic_set(builder, config: SynthesisConfig, num: int, seed: int, cache: 
         cards, backgrounds = table.draw(batch_seed, batch_size)
         batch = synthesise(cards, backgrounds, batch_seed)
         parts.append({"image": np.uint8(np.round(batch["image"].numpy() * 255)),
-                      "corners": batch["corners"].numpy(), "present": _present(batch)})
+                      "corners": batch["corners"].numpy(), "present": batch["present"].numpy()})
     result = {key: np.concatenate([part[key] for part in parts])[:num] for key in parts[0]}
     if cache is not None:
         temporary = cache.with_name(cache.name + ".tmp.npz")
         np.savez(temporary, fingerprint=fingerprint, **result)
         temporary.replace(cache)
     return result
-
-
-def _present(batch: dict[str, tf.Tensor]) -> np.ndarray:
-    """[B] bool: the frame holds a whole card (the synthesis's `present`, or all corners visible)."""
-    if "present" in batch:
-        return batch["present"].numpy()
-    return batch["visible"].numpy().all(axis=-1)
 
 
 def evaluate_arrays(predictor: Predictor, images: np.ndarray, corners: np.ndarray,
