@@ -27,7 +27,7 @@ demo: install
 	$(BIN)/python -m augment_tf.dump --data_dir $(DATA_DIR) --out $(SAMPLES) --num 16 --size 512 --overwrite
 	$(BIN)/python train.py --data_dir $(DATA_DIR) --model_dir $(RUN) --preset cpu --epochs 3 --steps_per_epoch 100 \
 		--curriculum_epochs 2 --val_samples 64 --weights none --overwrite
-	$(BIN)/python -m model.predict --model $(RUN)/best.keras --images $(SAMPLES) --out $(RUN)/predictions.json \
+	$(BIN)/python -m model.predict --model $(RUN)/best.keras --images $(SAMPLES)/*.jpg --out $(RUN)/predictions.json \
 		--rectify $(RUN)/cards
 
 test: install
