@@ -48,15 +48,15 @@ def synthetic_set(builder, config: SynthesisConfig, num: int, seed: int, cache: 
       {"image": [N, S, S, 3] uint8, "corners": [N, 4, 2] float32 input pixels,
        "present": [N] bool}.
     """
-    cards, backgrounds = ((split_names(builder, split)[1] if held_out else split)
-                          for split in ("cards", "backgrounds"))
-    fingerprint = json.dumps({"config": config.to_dict(), "num": num, "seed": seed, "cards": cards,
-                              "dataset": builder.info.full_name, "backgrounds": backgrounds}, sort_keys=True)
+    card_split, background_split = ((split_names(builder, split)[1] if held_out else split)
+                                    for split in ("cards", "backgrounds"))
+    fingerprint = json.dumps({"config": config.to_dict(), "num": num, "seed": seed, "cards": card_split,
+                              "dataset": builder.info.full_name, "backgrounds": background_split}, sort_keys=True)
     if cache is not None and cache.is_file():
         with np.load(cache) as stored:
             if str(stored["fingerprint"]) == fingerprint:
                 return {key: stored[key] for key in ("image", "corners", "present")}
-    table = TextureTable(*load_arrays(builder, config, cards, backgrounds))
+    table = TextureTable(*load_arrays(builder, config, card_split, background_split))
     synthesise = synthesize.compile_synthesis(config, jit_compile=False)
     parts = []
     for start in tqdm.trange(0, num, batch_size, desc="validation set", unit="batch", leave=False):
