@@ -1,0 +1,92 @@
+// Drives the page (web/index.html) in headless Chromium with playwright-core, for the browser test and
+// the latency benchmark.
+//
+//     node web/node/page_check.mjs JOB.json OUT.json
+//
+// JOB.json: {"url": PAGE_URL, "chromium": PATH, "swiftshader": BOOL (lets WebGL run on the CPU),
+//            "photos": [FILE, ...], "repeat": N (each photo is analysed N times; default 1),
+//            "webcam": {"video": Y4M_FILE, "frames": N} (optional), "screenshot": PNG_PATH (optional)}
+// OUT.json: {"backend", "photos": {NAME: {status, last (the page's result), card (PNG data URL or null),
+//            milliseconds: [per run]}}, "webcam": {status, last, milliseconds: [per frame]}, "console": [...]}
+
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { chromium } from 'playwright-core';
+
+// Flags for a headless run on a machine without a GPU, network or sandbox.
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
+
+function launchArgs(job) {
+  const args = [...FLAGS];
+  if (job.swiftshader) args.push('--enable-unsafe-swiftshader');
+  if (job.webcam) {
+    args.push('--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${job.webcam.video}`);
+  }
+  return args;
+}
+
+/** What the page shows after it finished `frames` analyses. */
+async function waitForFrames(page, frames, timeout = 120000) {
+  await page.waitForFunction((n) => window.cardPage.frames >= n, frames, { timeout, polling: 50 });
+  return page.evaluate(() => ({
+    status: document.getElementById('status').textContent,
+    last: window.cardPage.last,
+    frames: window.cardPage.frames,
+  }));
+}
+
+async function runPhotos(page, job, out) {
+  for (const file of job.photos ?? []) {
+    const record = { milliseconds: [] };
+    for (let run = 0; run < (job.repeat ?? 1); run += 1) {
+      const before = await page.evaluate(() => window.cardPage.frames);
+      await page.setInputFiles('#photo', []);
+      await page.setInputFiles('#photo', file);
+      Object.assign(record, await waitForFrames(page, before + 1));
+      record.milliseconds.push(record.last.milliseconds);
+    }
+    record.card = record.last.found ? await page.evaluate(() => document.getElementById('card').toDataURL('image/png'))
+      : null;
+    out.photos[path.basename(file)] = record;
+  }
+}
+
+async function runWebcam(page, job, out) {
+  const before = await page.evaluate(() => window.cardPage.frames);
+  await page.click('#webcam');
+  const record = await waitForFrames(page, before + job.webcam.frames);
+  record.milliseconds = await page.evaluate(() => window.cardPage.webcamMilliseconds ?? []);
+  await page.click('#webcam');
+  out.webcam = record;
+}
+
+async function main([jobPath, outPath]) {
+  if (!jobPath || !outPath) throw new Error('usage: node web/node/page_check.mjs JOB.json OUT.json');
+  const job = JSON.parse(fs.readFileSync(jobPath, 'utf8'));
+  const browser = await chromium.launch({ executablePath: job.chromium, args: launchArgs(job) });
+  const out = { photos: {}, console: [] };
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    page.on('console', (message) => out.console.push(`${message.type()}: ${message.text()}`));
+    page.on('pageerror', (error) => out.console.push(`pageerror: ${error.message}`));
+    await page.goto(job.url);
+    await page.waitForFunction(() => window.cardPage && (window.cardPage.ready || window.cardPage.error),
+      null, { timeout: 120000 });
+    Object.assign(out, await page.evaluate(() => ({ backend: window.cardPage.backend, error: window.cardPage.error })));
+    if (!out.error) {
+      await runPhotos(page, job, out);
+      if (job.webcam) await runWebcam(page, job, out);
+      if (job.screenshot) await page.screenshot({ path: job.screenshot, fullPage: true });
+    }
+  } finally {
+    await browser.close();
+    fs.writeFileSync(outPath, JSON.stringify(out));
+  }
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  console.error(`error: ${error.message}`);
+  process.exit(1);
+});

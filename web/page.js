@@ -1,0 +1,180 @@
+// The page: a photo or the webcam in, the card's corners drawn and the card straightened out.
+//
+// URL parameters: ?model=FOLDER (default model/, where `python export.py --out web/model` writes) and
+// ?backend=webgl|wasm|cpu (the first backend to try; the others follow as fallbacks).
+// TF.js comes from vendor/ as the global `tf` (see index.html); the finding is src/findCard.js.
+// `window.cardPage` holds the page's state (backend, frames, last result) for scripts and tests.
+
+import { CardFinder } from './src/findCard.js';
+
+const BACKENDS = ['webgl', 'wasm', 'cpu'];
+const VIEW_SIDE = 720;   // the photo is drawn to fit a VIEW_SIDE x VIEW_SIDE box
+const params = new URLSearchParams(window.location.search);
+const $ = (id) => document.getElementById(id);
+
+const state = { ready: false, backend: null, frames: 0, last: null, error: null, webcam: false,
+  webcamMilliseconds: [] };
+window.cardPage = state;
+
+/** Starts the first TF.js backend of the preferred order that works here, and names it. */
+async function startBackend(first) {
+  tf.wasm.setWasmPaths(new URL('vendor/', window.location.href).href);
+  const order = first ? [first, ...BACKENDS.filter((name) => name !== first)] : BACKENDS;
+  for (const name of order) {
+    try {
+      if (await tf.setBackend(name)) {
+        await tf.ready();
+        return name;
+      }
+    } catch (error) {
+      console.warn(`TF.js backend ${name} failed: ${error.message}`);
+    }
+  }
+  throw new Error(`none of the TF.js backends ${order.join(', ')} started`);
+}
+
+/** The RGBA pixels of anything a canvas can draw (an ImageBitmap, a video frame), at its own size. */
+function pixelsOf(source, width, height) {
+  const canvas = new OffscreenCanvas(width, height);
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  context.drawImage(source, 0, 0);
+  return context.getImageData(0, 0, width, height);
+}
+
+/** Draws the photo scaled into the view, and the quad with its labelled corners when a card was found. */
+function drawView(source, width, height, result) {
+  const view = $('view');
+  const scale = Math.min(1, VIEW_SIDE / Math.max(width, height));
+  view.width = Math.round(width * scale);
+  view.height = Math.round(height * scale);
+  const context = view.getContext('2d');
+  context.drawImage(source, 0, 0, view.width, view.height);
+  if (!result.found) return;
+  const points = result.corners.map(([x, y]) => [x * scale, y * scale]);
+  context.lineWidth = 3;
+  context.strokeStyle = '#00e060';
+  context.beginPath();
+  points.forEach(([x, y], k) => (k === 0 ? context.moveTo(x, y) : context.lineTo(x, y)));
+  context.closePath();
+  context.stroke();
+  context.font = 'bold 14px system-ui, sans-serif';
+  const centre = [0, 1].map((axis) => points.reduce((sum, point) => sum + point[axis], 0) / 4);
+  ['TL', 'TR', 'BR', 'BL'].forEach((label, k) => {
+    const [x, y] = points[k];
+    context.fillStyle = '#ff2d55';
+    context.beginPath();
+    context.arc(x, y, 6, 0, 2 * Math.PI);
+    context.fill();
+    const away = Math.hypot(x - centre[0], y - centre[1]) || 1;     // labels sit outside the quad
+    context.fillStyle = '#fff';
+    context.textAlign = 'center';
+    context.textBaseline = 'middle';
+    context.fillText(label, x + (18 * (x - centre[0])) / away, y + (18 * (y - centre[1])) / away);
+  });
+}
+
+/** Shows the straightened card, or clears it when there is none. */
+function drawCard(crop) {
+  const card = $('card');
+  const context = card.getContext('2d');
+  if (crop) {
+    context.putImageData(new ImageData(crop.data, crop.width, crop.height), 0, 0);
+  } else {
+    context.clearRect(0, 0, card.width, card.height);
+  }
+  $('save').disabled = !crop;
+}
+
+/** Finds the card in one frame (a photo or a webcam image) and shows everything about it. */
+async function analyse(finder, source, width, height, name) {
+  const result = await finder.findCard(pixelsOf(source, width, height));
+  drawView(source, width, height, result);
+  drawCard(result.crop);
+  const status = $('status');
+  status.textContent = result.found ? `Card found (presence ${result.presence.toFixed(2)})`
+    : `No card (presence ${result.presence.toFixed(2)})`;
+  status.className = result.found ? 'found' : 'none';
+  $('latency').textContent = result.milliseconds.toFixed(0);
+  const { crop, ...record } = result;
+  state.last = { source: name, width, height, backend: state.backend, ...record };
+  state.frames += 1;
+  $('result').textContent = JSON.stringify(state.last, null, 1);
+}
+
+/** Reads an uploaded photo as displayed (EXIF orientation applied once, by the decoder) and analyses it. */
+async function analysePhoto(finder, file) {
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file, { imageOrientation: 'from-image', colorSpaceConversion: 'none',
+      premultiplyAlpha: 'none' });
+  } catch (error) {
+    $('status').textContent = `Cannot read ${file.name}: not an image this browser decodes`;
+    $('status').className = 'none';
+    return;
+  }
+  await analyse(finder, bitmap, bitmap.width, bitmap.height, file.name);
+  bitmap.close();
+}
+
+/** Runs the webcam (getUserMedia needs localhost or HTTPS) until the button stops it. */
+async function runWebcam(finder) {
+  const button = $('webcam');
+  if (state.webcam) {
+    state.webcam = false;
+    return;
+  }
+  const video = $('video');
+  try {
+    video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
+  } catch (error) {
+    $('status').textContent = `No webcam: ${error.message}`;
+    return;
+  }
+  await video.play();
+  state.webcam = true;
+  button.textContent = 'Stop the webcam';
+  while (state.webcam) {
+    await analyse(finder, video, video.videoWidth, video.videoHeight, 'webcam');
+    state.webcamMilliseconds.push(state.last.milliseconds);
+    await new Promise((resolve) => { requestAnimationFrame(resolve); });
+  }
+  video.srcObject.getTracks().forEach((track) => track.stop());
+  button.textContent = 'Start the webcam';
+}
+
+/** Downloads the straightened card as a PNG. */
+function saveCard() {
+  $('card').toBlob((blob) => {
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(blob);
+    link.download = 'card.png';
+    link.click();
+    URL.revokeObjectURL(link.href);
+  }, 'image/png');
+}
+
+async function main() {
+  const folder = params.get('model') ?? 'model/';
+  try {
+    state.backend = await startBackend(params.get('backend'));
+    $('backend').textContent = state.backend;
+    const finder = await CardFinder.load(tf, folder);
+    $('model-info').textContent = `${finder.size} px input, from ${folder}`;
+    await finder.findCard(new ImageData(finder.size, finder.size));   // warm-up: the first run compiles
+    $('photo').addEventListener('change', (event) => {
+      if (event.target.files.length) analysePhoto(finder, event.target.files[0]);
+    });
+    $('webcam').addEventListener('click', () => runWebcam(finder));
+    $('webcam').disabled = !navigator.mediaDevices?.getUserMedia;
+    $('save').addEventListener('click', saveCard);
+    $('status').textContent = 'Ready: choose a photo, or start the webcam.';
+    state.ready = true;
+  } catch (error) {
+    state.error = error.message;
+    $('status').textContent = `Cannot start: ${error.message}. Export a model with `
+      + '`python export.py --model runs/cpu/best.keras --out web/model` and serve web/ over HTTP.';
+    $('status').className = 'none';
+  }
+}
+
+main();
