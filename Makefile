@@ -8,19 +8,25 @@ DATA_DIR ?= data
 SAMPLES ?= samples
 RUN ?= runs/demo
 
-.PHONY: demo test install
+.PHONY: demo test install chromium
 
-install: $(VENV)/.installed web/node_modules/.installed
+install: $(VENV)/.installed web/node_modules/.installed chromium
 
 $(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -c constraints.txt -e ".[test,export]"
 	touch $@
 
-# TF.js for the export parity test (tests/test_export.py): the exact versions of web/package-lock.json.
-web/node_modules/.installed: web/package.json web/package-lock.json
+# TF.js, its WASM backend and playwright-core at the exact versions of web/package-lock.json, and the
+# TF.js files the page serves copied into web/vendor/ (tests/test_export.py, tests/test_web_*.py).
+web/node_modules/.installed: web/package.json web/package-lock.json web/tools/vendor.mjs
 	npm ci --prefix web --no-audit --no-fund
+	npm run vendor --prefix web
 	touch $@
+
+# Headless Chromium for the page's browser test, from Debian (apt-get needs root, as on CI).
+chromium:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 demo: install
 	$(BIN)/tfds build mtg_tfds --data_dir $(DATA_DIR)

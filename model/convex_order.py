@@ -40,7 +40,10 @@ class ConvexOrder(keras.layers.Layer):
         # converter's grappler pass) reassociate the sum above, and its 0 can come out just under 2pi.
         turned = ops.concatenate([ops.full_like(turned[:, :1], -1.0), turned[:, 1:]], axis=1)
         order = ops.argsort(turned, axis=-1)                                          # [B, 4]
-        return ops.take_along_axis(points, ops.expand_dims(order, -1), axis=1)
+        # A permutation matrix, not take_along_axis: that becomes a batched GatherV2, which TF.js's WASM
+        # backend (4.22) runs out of bounds for a batch of more than one. Products with 0 and 1 are exact.
+        permutation = ops.cast(ops.equal(order[..., None], ops.arange(4, dtype=order.dtype)), "float32")
+        return ops.matmul(permutation, points)                                        # [B, 4, 4] x [B, 4, 2]
 
     def compute_output_shape(self, points_shape):
         return points_shape

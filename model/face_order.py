@@ -43,7 +43,9 @@ class FaceOrder(keras.layers.Layer):
     def call(self, coords, orientation):
         # tf.argmax, not ops.argmax: Keras's TF argmax orders -0.0 below 0.0 through a Bitcast, an op
         # TF.js cannot run; they differ only on a tie between -0.0 and 0.0 logits.
-        turn = ops.one_hot(tf.argmax(orientation, axis=-1, output_type="int32"), 4)  # [B, 4]
+        # A comparison, not one_hot: TF.js's WASM backend (4.22) fills a float32 OneHot with int32 bits.
+        index = tf.argmax(orientation, axis=-1, output_type="int32")                      # [B]
+        turn = ops.cast(ops.equal(index[:, None], ops.arange(4, dtype="int32")), "float32")  # [B, 4] one-hot
         matrices = ops.reshape(ops.convert_to_tensor(shift_matrices()), [4, 16])
         permutation = ops.reshape(ops.matmul(turn, matrices), [-1, 4, 4])            # [B, 4, 4]
         return ops.matmul(permutation, ops.cast(coords, "float32"))

@@ -6,10 +6,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 import pathlib  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 
 import pytest  # noqa: E402
 
-DUMMY_BACKGROUNDS = pathlib.Path(__file__).parent.parent / "mtg_tfds" / "dummy_data" / "backgrounds"
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DUMMY_BACKGROUNDS = ROOT / "mtg_tfds" / "dummy_data" / "backgrounds"
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +40,34 @@ def tiny_model(tiny_dataset):
     """A `model_helpers.TINY_MODEL` trained for a few hundred steps on the tiny dataset (shared by tests)."""
     import model_helpers
     return model_helpers.train_tiny_model(tiny_dataset)
+
+
+@pytest.fixture(scope="session")
+def tiny_dump(tiny_dataset, tmp_path_factory) -> pathlib.Path:
+    """Six 64-px synthetic photos with their annotations.json, dumped from the tiny dataset."""
+    out = tmp_path_factory.mktemp("dump")
+    result = subprocess.run([sys.executable, "-m", "augment_tf.dump", "--data_dir", str(tiny_dataset), "--config",
+                             "procedural_tiny", "--out", str(out), "--num", "6", "--size", "64", "--batch_size", "6",
+                             "--overwrite"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_export(tiny_model, tmp_path_factory) -> dict:
+    """The tiny model saved as best.keras with a best.json, and exported once to TF.js in float32 (with --zip).
+
+    Returns {"folder", "model": the .keras path, "web": the exported folder}.
+    """
+    from model.run_files import save_model, write_json
+
+    folder = tmp_path_factory.mktemp("export")
+    model_path = folder / "best.keras"
+    save_model(tiny_model, model_path)
+    write_json(folder / "best.json", {"epoch": 3, "metrics": {"mean_frac_aware": 0.125, "presence_accuracy": 0.9},
+                                      "model": {"backbone": "mobilenet_v2", "input_size": 64}})
+    web = folder / "web_none"
+    result = subprocess.run([sys.executable, str(ROOT / "export.py"), "--model", str(model_path), "--out", str(web),
+                             "--quantize", "none", "--zip"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return {"folder": folder, "model": model_path, "web": web}

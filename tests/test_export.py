@@ -2,7 +2,6 @@
 
 import json
 import pathlib
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -11,8 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from web_helpers import run_node
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-PARITY_SCRIPT = ROOT / "web" / "node" / "parity.mjs"
 # Max abs difference from Keras per output: coords in 0..1 of the input (uint8: 0.5% of the side),
 # presence a probability, heatmaps per-cell probabilities. Measured on the tiny model (Nov 2026):
 # none 1e-7 / 2e-7 / 3e-7, float16 1.7e-4 / 1.3e-3 / 4.2e-4, uint8 3.5e-3 / 7.6e-3 / 5.4e-3.
@@ -21,6 +21,9 @@ TOLERANCE = {
     "float16": {"coords": 1e-2, "presence": 1e-2, "heatmaps": 5e-3},
     "uint8": {"coords": 5e-3, "presence": 3e-2, "heatmaps": 2e-2},
 }
+# (quantisation, TF.js backend): every quantisation on the pure-JS CPU backend, float32 on WASM too (the page's
+# fallback, whose kernels are separate code: its OneHot once returned int32 bits as float32).
+RUNS = [("none", "cpu"), ("float16", "cpu"), ("uint8", "cpu"), ("none", "wasm")]
 
 
 def run_export(*args: str) -> subprocess.CompletedProcess:
@@ -52,41 +55,30 @@ def parity_images(size: int) -> np.ndarray:
     return np.stack(images)
 
 
-def run_tfjs(web_dir: pathlib.Path, images: np.ndarray, scratch: pathlib.Path) -> dict:
-    """The outputs of `web_dir`'s graph model on `images`, from TF.js in Node."""
-    node = shutil.which("node")
-    if node is None or not (ROOT / "web" / "node_modules" / "@tensorflow" / "tfjs").is_dir():
-        pytest.fail("needs Node and web/node_modules (make install runs `npm ci --prefix web`)")
-    inputs, outputs = scratch / f"{web_dir.name}_in.bin", scratch / f"{web_dir.name}_out.json"
+def run_tfjs(web_dir: pathlib.Path, images: np.ndarray, scratch: pathlib.Path, backend: str) -> dict:
+    """The outputs of `web_dir`'s graph model on `images`, from TF.js in Node on `backend` (cpu or wasm)."""
+    inputs, outputs = scratch / f"{web_dir.name}_in.bin", scratch / f"{web_dir.name}_{backend}_out.json"
     inputs.write_bytes(np.ascontiguousarray(images, "<f4").tobytes())
-    result = subprocess.run([node, str(PARITY_SCRIPT), str(web_dir), str(inputs), str(outputs)],
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
+    run_node("parity.mjs", web_dir, inputs, outputs, backend)
     answer = json.loads(outputs.read_text())
-    assert answer["backend"] == "cpu"
+    assert answer["backend"] == backend
     return {key: np.asarray(answer[key]["data"], np.float32).reshape(answer[key]["shape"])
             for key in ("coords", "presence", "heatmaps")}
 
 
 @pytest.fixture(scope="module")
-def exported(tiny_model, tmp_path_factory):
-    """The tiny model saved with a best.json, exported once per quantisation, and run in Keras and in TF.js."""
-    from model.run_files import save_model, write_json
-
-    folder = tmp_path_factory.mktemp("export")
-    model_path = folder / "best.keras"
-    save_model(tiny_model, model_path)
-    write_json(folder / "best.json", {"epoch": 3, "metrics": {"mean_frac_aware": 0.125, "presence_accuracy": 0.9},
-                                      "model": {"backbone": "mobilenet_v2", "input_size": 64}})
+def exported(tiny_model, tiny_export):
+    """The tiny model exported once per quantisation (float32 by the session's `tiny_export`), run in Keras and TF.js."""
+    folder, model_path = tiny_export["folder"], tiny_export["model"]
     images = parity_images(int(tiny_model.input.shape[1]))
     keras_out = {key: np.asarray(value) for key, value in tiny_model(images, training=False).items()}
     runs = {}
-    for quantize in TOLERANCE:
+    for quantize, backend in RUNS:
         web_dir = folder / f"web_{quantize}"
-        result = run_export("--model", model_path, "--out", web_dir, "--quantize", quantize,
-                            *(["--zip"] if quantize == "none" else []))
-        assert result.returncode == 0, result.stderr[-3000:]
-        runs[quantize] = run_tfjs(web_dir, images, folder)
+        if not web_dir.exists():
+            result = run_export("--model", model_path, "--out", web_dir, "--quantize", quantize)
+            assert result.returncode == 0, result.stderr[-3000:]
+        runs[quantize, backend] = run_tfjs(web_dir, images, folder, backend)
     return {"folder": folder, "model": model_path, "keras": keras_out, "tfjs": runs}
 
 
@@ -97,11 +89,11 @@ def test_keras_outputs_vary_across_the_test_images(exported):
     assert np.ptp(exported["keras"]["heatmaps"], axis=0).max() > 0.01
 
 
-@pytest.mark.parametrize("quantize", list(TOLERANCE))
-def test_tfjs_matches_keras(exported, quantize):
-    tfjs, keras_out = exported["tfjs"][quantize], exported["keras"]
+@pytest.mark.parametrize("quantize, backend", RUNS)
+def test_tfjs_matches_keras(exported, quantize, backend):
+    tfjs, keras_out = exported["tfjs"][quantize, backend], exported["keras"]
     differences = {key: float(np.abs(tfjs[key] - keras_out[key]).max()) for key in TOLERANCE[quantize]}
-    print(f"{quantize}: max abs differences {differences}")
+    print(f"{quantize} on {backend}: max abs differences {differences}")
     for key, tolerance in TOLERANCE[quantize].items():
         assert tfjs[key].shape == keras_out[key].shape
         assert differences[key] <= tolerance, (key, differences)

@@ -9,26 +9,13 @@ import pytest
 from PIL import Image
 
 from augment_tf import letterbox
-from model import run_files
 from model.loading import ModelFileError, load_model
 from model.predictor import Predictor
 
 
 @pytest.fixture(scope="module")
-def saved_model(tiny_model, tmp_path_factory):
-    path = tmp_path_factory.mktemp("model") / "best.keras"
-    run_files.save_model(tiny_model, path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def tiny_dump(tiny_dataset, tmp_path_factory):
-    out = tmp_path_factory.mktemp("dump")
-    result = subprocess.run([sys.executable, "-m", "augment_tf.dump", "--data_dir", str(tiny_dataset), "--config",
-                             "procedural_tiny", "--out", str(out), "--num", "6", "--size", "64", "--batch_size", "6",
-                             "--overwrite"], capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return out
+def saved_model(tiny_export):
+    return tiny_export["model"]
 
 
 def _run(module, *args):

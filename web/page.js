@@ -87,7 +87,16 @@ function drawCard(crop) {
 
 /** Finds the card in one frame (a photo or a webcam image) and shows everything about it. */
 async function analyse(finder, source, width, height, name) {
-  const result = await finder.findCard(pixelsOf(source, width, height));
+  let result;
+  try {
+    result = await finder.findCard(pixelsOf(source, width, height));
+  } catch (error) {
+    $('status').textContent = `Cannot analyse ${name}: ${error.message}`;
+    $('status').className = 'none';
+    state.last = { source: name, width, height, backend: state.backend, error: error.message };
+    state.frames += 1;
+    return;
+  }
   drawView(source, width, height, result);
   drawCard(result.crop);
   const status = $('status');

@@ -4,6 +4,8 @@
 //     node web/node/page_check.mjs JOB.json OUT.json
 //
 // JOB.json: {"url": PAGE_URL, "chromium": PATH, "swiftshader": BOOL (lets WebGL run on the CPU),
+//            "webgl": BOOL (false makes every canvas refuse a WebGL context, as a browser without WebGL
+//                     does, so the page must fall back to WASM; default true),
 //            "photos": [FILE, ...], "repeat": N (each photo is analysed N times; default 1),
 //            "webcam": {"video": Y4M_FILE, "frames": N} (optional), "screenshot": PNG_PATH (optional)}
 // OUT.json: {"backend", "photos": {NAME: {status, last (the page's result), card (PNG data URL or null),
@@ -25,6 +27,16 @@ function launchArgs(job) {
       `--use-file-for-fake-video-capture=${job.webcam.video}`);
   }
   return args;
+}
+
+/** Makes the page's canvases refuse WebGL contexts (Chromium 156 headless keeps WebGL despite --disable-webgl). */
+function refuseWebGL() {
+  for (const Canvas of [HTMLCanvasElement, OffscreenCanvas]) {
+    const getContext = Canvas.prototype.getContext;
+    Canvas.prototype.getContext = function context(type, ...rest) {
+      return String(type).includes('webgl') ? null : getContext.call(this, type, ...rest);
+    };
+  }
 }
 
 /** What the page shows after it finished `frames` analyses. */
@@ -71,6 +83,7 @@ async function main([jobPath, outPath]) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     page.on('console', (message) => out.console.push(`${message.type()}: ${message.text()}`));
     page.on('pageerror', (error) => out.console.push(`pageerror: ${error.message}`));
+    if (job.webgl === false) await page.addInitScript(refuseWebGL);
     await page.goto(job.url);
     await page.waitForFunction(() => window.cardPage && (window.cardPage.ready || window.cardPage.error),
       null, { timeout: 120000 });

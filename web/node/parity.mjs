@@ -1,25 +1,27 @@
-// Runs an exported corner model in TF.js (pure JS, CPU backend) on a batch of inputs, for the parity test.
+// Runs an exported corner model in TF.js on a batch of inputs, for the parity test.
 //
-//     node web/node/parity.mjs WEB_DIR INPUTS.bin OUT.json
+//     node web/node/parity.mjs WEB_DIR INPUTS.bin OUT.json [cpu|wasm]
 //
 // WEB_DIR is what `python export.py` wrote (model.json and its weight shards).
 // INPUTS.bin holds float32 little-endian images [N, S, S, 3], RGB in 0..255,
 // S from the model's signature. OUT.json gets, for each output (coords,
 // presence, heatmaps), {"shape": [...], "data": [flat values]}, fetched by the
-// signature's node names (model_card.json's outputs.*.node).
+// signature's node names (model_card.json's outputs.*.node). The backend is TF.js's pure-JS CPU one
+// (default) or its WebAssembly one, as the page's fallback uses.
 
 import fs from 'node:fs';
 import path from 'node:path';
 
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 
 import { fileHandler } from './files.mjs';
 
-async function main([folder, inputsPath, outPath]) {
+async function main([folder, inputsPath, outPath, backend = 'cpu']) {
   if (!folder || !inputsPath || !outPath) {
-    throw new Error('usage: node web/node/parity.mjs WEB_DIR INPUTS.bin OUT.json');
+    throw new Error('usage: node web/node/parity.mjs WEB_DIR INPUTS.bin OUT.json [cpu|wasm]');
   }
-  await tf.setBackend('cpu');
+  if (!(await tf.setBackend(backend))) throw new Error(`TF.js backend ${backend} did not start`);
   await tf.ready();
   const { signature } = JSON.parse(fs.readFileSync(path.join(folder, 'model.json'), 'utf8'));
   const model = await tf.loadGraphModel(fileHandler(folder));

@@ -1,0 +1,87 @@
+"""web/src in Node: the letterbox, the warp and `findCard` answer as the Python side does on the same pixels."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from augment_tf import letterbox
+from model.predictor import Predictor
+from model.rectify import CARD_SIZE, rectify
+from web_helpers import card_photo, run_node, write_rgba
+
+# Photos of random pixels whose letterbox shrinks, enlarges, or takes a region; (name, (width, height), size, region).
+LETTERBOX_CASES = [("wide", (301, 177), 64, None), ("small", (37, 50), 64, None), ("big", (900, 700), 64, None),
+                   ("big", (900, 700), 48, (100, 200, 400, 650))]
+WARP_CORNERS = [[100.3, 80.2], [600.7, 120.1], [560.2, 850.9], [90.4, 800.5]]
+
+
+def noise_photo(size: tuple[int, int], seed: int) -> np.ndarray:
+    """[height, width, 3] uint8: smooth blobs plus pixel noise, so both resampling and detail matter."""
+    width, height = size
+    rng = np.random.default_rng(seed)
+    coarse = rng.uniform(0, 255, (max(2, height // 16), max(2, width // 16), 3)).astype(np.uint8)
+    smooth = np.asarray(Image.fromarray(coarse).resize((width, height), Image.Resampling.BICUBIC), np.float64)
+    return np.clip(smooth + rng.normal(0, 30, smooth.shape), 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def node_run(tiny_model, tiny_export, tiny_dump, tmp_path_factory):
+    """The photos, and what web/node/module_check.mjs computed on them."""
+    scratch = tmp_path_factory.mktemp("web_module")
+    photos = {name: noise_photo(size, seed) for seed, (name, size, _, _) in enumerate(LETTERBOX_CASES)}
+    dumped = sorted(tiny_dump.glob("*.jpg"))
+    for index, path in enumerate(dumped[:3]):
+        card = np.asarray(Image.open(path).convert("RGB"))
+        photos[f"card{index}"] = card_photo(card, (260 + 40 * index, 200), (30 + 50 * index, 20, 150), seed=index)
+    job = {"photos": {name: write_rgba(photo, scratch / f"{name}.rgba") for name, photo in photos.items()},
+           "letterbox": [{"photo": name, "size": size, **({"region": region} if region else {})}
+                         for name, _, size, region in LETTERBOX_CASES],
+           "rectify": [{"photo": "big", "corners": WARP_CORNERS}],
+           "find": {"model": str(tiny_export["web"]), "photos": [name for name in photos if name.startswith("card")]}}
+    (scratch / "job.json").write_text(json.dumps(job))
+    run_node("module_check.mjs", scratch / "job.json", scratch)
+    return {"photos": photos, "scratch": scratch, "result": json.loads((scratch / "result.json").read_text())}
+
+
+@pytest.mark.parametrize("case", range(len(LETTERBOX_CASES)))
+def test_letterbox_matches_python(node_run, case):
+    name, _, size, region = LETTERBOX_CASES[case]
+    photo = node_run["photos"][name]
+    x0, y0, x1, y1 = region or (0, 0, photo.shape[1], photo.shape[0])
+    expected, frame = letterbox.letterbox(photo[y0:y1, x0:x1], size)
+    got = np.fromfile(node_run["scratch"] / f"letterbox_{case}.bin", np.float32).reshape(size, size, 3)
+    assert np.abs(got - expected).max() < 0.01                # TF resizes in float32, the port in float64
+    js_frame = node_run["result"]["letterbox"][case]
+    assert (js_frame["innerW"], js_frame["innerH"], js_frame["ox"], js_frame["oy"]) == (
+        frame.inner_w, frame.inner_h, frame.ox, frame.oy)
+
+
+def test_rectify_matches_pillow(node_run):
+    expected = rectify(node_run["photos"]["big"], np.array(WARP_CORNERS))
+    width, height = CARD_SIZE
+    got = np.fromfile(node_run["scratch"] / "rectify_0.bin", np.uint8).reshape(height, width, 4)
+    difference = np.abs(got[..., :3].astype(int) - expected)
+    assert difference.max() <= 1 and (difference > 0).mean() < 1e-3     # rounding at Pillow's truncation only
+    assert (got[..., 3] == 255).all()
+
+
+def test_find_card_matches_the_predictor(node_run, tiny_model):
+    predictor = Predictor(tiny_model)
+    found_any = False
+    for name, got in node_run["result"]["find"].items():
+        photo = node_run["photos"][name]
+        expected = predictor.predict_photo(photo)
+        side = max(photo.shape[:2])
+        assert np.abs(np.array(got["corners"]) - expected["corners"]).max() < 1e-3 * side, name
+        assert np.abs(np.array(got["firstPass"]) - expected["first_pass"]).max() < 1e-3 * side, name
+        assert got["presence"] == pytest.approx(expected["presence"], abs=1e-4)
+        assert got["found"] == (expected["presence"] >= 0.5)
+        crop_path = node_run["scratch"] / f"find_{name}.bin"
+        assert crop_path.exists() == got["found"]
+        if got["found"]:
+            found_any = True
+            crop = np.fromfile(crop_path, np.uint8).reshape(CARD_SIZE[1], CARD_SIZE[0], 4)[..., :3]
+            assert np.abs(crop.astype(int) - rectify(photo, expected["corners"])).mean() < 0.5, name
+    assert found_any, "the tiny model found no card in the test photos: nothing compared the warp"

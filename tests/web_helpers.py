@@ -1,0 +1,113 @@
+"""Running web/'s JavaScript from the tests: Node scripts, a local HTTP server, and test photos."""
+
+import contextlib
+import functools
+import http.server
+import json
+import pathlib
+import shutil
+import subprocess
+import threading
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+WEB = ROOT / "web"
+
+
+def run_node(script: str, *args, timeout: int = 300) -> subprocess.CompletedProcess:
+    """Runs web/node/<script> with Node; fails the test with its stderr when it fails."""
+    node = shutil.which("node")
+    if node is None or not (WEB / "node_modules" / "@tensorflow" / "tfjs").is_dir():
+        pytest.fail("needs Node and web/node_modules (make install runs `npm ci --prefix web`)")
+    result = subprocess.run([node, str(WEB / "node" / script), *map(str, args)], capture_output=True, text=True,
+                            timeout=timeout)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def write_rgba(photo: np.ndarray, path: pathlib.Path) -> dict:
+    """Writes [H, W, 3] uint8 as raw RGBA bytes (as a canvas's ImageData holds them); returns the job entry."""
+    alpha = np.full(photo.shape[:2] + (1,), 255, np.uint8)
+    path.write_bytes(np.concatenate([photo, alpha], axis=-1).tobytes())
+    return {"rgba": str(path), "width": int(photo.shape[1]), "height": int(photo.shape[0])}
+
+
+def ground(size: tuple[int, int], seed: int) -> np.ndarray:
+    """[height, width, 3] uint8: a noisy dark table with no card, for a photo of `size` (width, height)."""
+    width, height = size
+    return np.clip(np.random.default_rng(seed).normal(60, 12, (height, width, 3)), 0, 255).astype(np.uint8)
+
+
+def card_photo(card: np.ndarray, size: tuple[int, int], box: tuple[int, int, int], seed: int) -> np.ndarray:
+    """A photo of `size` (width, height): the `ground` with `card` scaled to side box[2] at box[:2]."""
+    x, y, side = box
+    photo = ground(size, seed)
+    photo[y:y + side, x:x + side] = np.asarray(Image.fromarray(card).resize((side, side), Image.Resampling.BILINEAR))
+    return photo
+
+
+def save_sideways_jpeg(displayed: np.ndarray, path: pathlib.Path) -> None:
+    """Saves a photo as a phone does: pixels stored turned a quarter anticlockwise, with EXIF orientation 6."""
+    exif = Image.Exif()
+    exif[0x0112] = 6                                             # "turn 90 degrees clockwise to display"
+    Image.fromarray(displayed).transpose(Image.Transpose.ROTATE_90).save(path, quality=95, exif=exif)
+
+
+def write_y4m(frame: np.ndarray, path: pathlib.Path) -> None:
+    """Writes one RGB frame (even sides) as a Y4M video, 4:2:0, BT.601 studio range, for a fake webcam."""
+    rgb = frame.astype(np.float64)
+    y = 16 + (65.481 * rgb[..., 0] + 128.553 * rgb[..., 1] + 24.966 * rgb[..., 2]) / 255
+    u = 128 + (-37.797 * rgb[..., 0] - 74.203 * rgb[..., 1] + 112.0 * rgb[..., 2]) / 255
+    v = 128 + (112.0 * rgb[..., 0] - 93.786 * rgb[..., 1] - 18.214 * rgb[..., 2]) / 255
+    height, width = frame.shape[:2]
+
+    def quarter(plane):                                          # 2 x 2 means: the chroma planes' subsampling
+        return plane.reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3))
+
+    planes = [np.clip(np.rint(plane), 0, 255).astype(np.uint8).tobytes() for plane in (y, quarter(u), quarter(v))]
+    header = f"YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg\n".encode()
+    path.write_bytes(header + b"FRAME\n" + b"".join(planes))
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve(folder: pathlib.Path):
+    """Serves `folder` over HTTP on 127.0.0.1 (a free port) while the block runs; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def page_site(folder: pathlib.Path, web_model: pathlib.Path) -> pathlib.Path:
+    """A folder laid out as web/ is served (page, src/, vendor/), with `web_model` as its model/."""
+    if not (WEB / "vendor" / "tf.min.js").is_file():
+        pytest.fail("needs web/vendor (make install runs `npm run vendor --prefix web`)")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("index.html", "page.js", "page.css", "src", "vendor"):
+        (folder / name).symlink_to(WEB / name)
+    (folder / "model").symlink_to(web_model)
+    return folder
+
+
+def run_page(job: dict, scratch: pathlib.Path, name: str) -> dict:
+    """Runs web/node/page_check.mjs on a job (see its header) and returns what it wrote."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("needs Chromium (make install runs `apt-get install -y chromium`)")
+    job_path, out_path = scratch / f"{name}_job.json", scratch / f"{name}_out.json"
+    job_path.write_text(json.dumps({"chromium": chromium, **job}))
+    run_node("page_check.mjs", job_path, out_path, timeout=600)
+    return json.loads(out_path.read_text())
