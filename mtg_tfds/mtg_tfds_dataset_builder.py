@@ -11,7 +11,9 @@ Configs:
   * `scryfall`: real cards from Scryfall's `unique_artwork` bulk file. It is
     not in `BUILDER_CONFIGS`, so a plain `tfds build mtg_tfds` stays offline;
     ask for it with `--config scryfall` (or JSON: `--config '{"name":
-    "scryfall_30", "source": "scryfall", "cycles": 30}'`).
+    "scryfall_30", "source": "scryfall", "cycles": 30}'`). The bulk file used
+    is recorded in the dataset's metadata (`info.metadata["scryfall_bulk_file"]`);
+    `"bulk_file": "<its path>"` builds from that file again.
   * a card folder: card images a user already has (Scryfall PNGs downloaded
     elsewhere, scans), offline: `--config '{"name": "my_cards", "source":
     "folder", "cards_dir": "/path/to/cards"}'`.
@@ -49,6 +51,10 @@ class MtgConfig(tfds.core.BuilderConfig):
         `backgrounds/`.
       cards_dir: with source "folder": the folder of card images (png, jpg,
         webp), each a whole card filling its image; its name is the file's.
+      bulk_file: with source "scryfall": a bulk file on disk to draw from
+        instead of downloading Scryfall's current one, e.g. the `path` an
+        earlier build recorded in `info.metadata["scryfall_bulk_file"]`, so
+        builds made on different days draw the same cards. "" downloads.
     """
     source: str = "procedural"
     num_cards: int = 400
@@ -57,6 +63,7 @@ class MtgConfig(tfds.core.BuilderConfig):
     border_colors: tuple[str, ...] = scryfall.DEFAULT_BORDER_COLORS
     backgrounds_dir: str = ""
     cards_dir: str = ""
+    bulk_file: str = ""
 
 
 PROCEDURAL = MtgConfig(
@@ -93,6 +100,8 @@ class Builder(tfds.core.GeneratorBasedBuilder):
                 "layout": text, "source": text, "license": text,
             }),
             homepage="https://scryfall.com/docs/api",
+            # Scryfall builds record their bulk file here (`_split_generators`).
+            metadata=tfds.core.MetadataDict(),
         )
 
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
@@ -101,7 +110,8 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         photos = list(backgrounds.iter_backgrounds(folder))      # read once: a split of their own, and card art
         if config.source == "scryfall":
             client = scryfall.ScryfallClient(cache_dir=pathlib.Path(dl_manager.download_dir) / "scryfall")
-            usable = [card for card in client.bulk_cards() if scryfall.is_usable(card)]
+            bulk, usable = _scryfall_usable_cards(config, client)
+            self.info.metadata["scryfall_bulk_file"] = bulk.as_metadata()
             chosen = scryfall.parity_sample(usable, config.cycles, tuple(config.border_colors), config.seed)
             cards = _scryfall_examples(client, chosen)
         elif config.source == "procedural":
@@ -128,6 +138,21 @@ def _procedural_examples(config: MtgConfig, photos: list[np.ndarray]) -> Iterato
     """Procedural cards; some art boxes are cut from the background photos."""
     for meta, rgba in procedural_cards.generate_cards(config.num_cards, config.seed, photos):
         yield meta["id"], _card_example(meta, rgba, f"procedural (seed {config.seed})", _PROCEDURAL_LICENSE)
+
+
+def _scryfall_usable_cards(config: MtgConfig,
+                           client: scryfall.ScryfallClient) -> tuple[scryfall.BulkFile, list[dict]]:
+    """Returns the bulk file the build draws from, the config's or Scryfall's current one, and its usable cards.
+
+    A bulk file that cannot be had (no such file, not JSON, an HTTP error)
+    ends the build with a one-line `error: ...` naming the file or URL rather
+    than a traceback: it is the user's input or the network, not a bug.
+    """
+    try:
+        bulk = scryfall.local_bulk_file(config.bulk_file) if config.bulk_file else client.bulk_file()
+        return bulk, scryfall.usable_cards(bulk.cards())
+    except (scryfall.BulkFileError, scryfall.ScryfallError) as error:
+        raise SystemExit(f"error: {error}") from None
 
 
 def _scryfall_examples(client: scryfall.ScryfallClient, cards: list[dict]) -> Iterator[tuple[str, dict]]:

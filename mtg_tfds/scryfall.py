@@ -1,18 +1,25 @@
 """Downloads real Magic card images from Scryfall, politely and with a disk cache.
 
-The TFDS builder's Scryfall config reads the `unique_artwork` bulk file (one
-JSON array of card objects), keeps the cards that make good training images
-(`is_usable`), draws an even mix of border colours and colour groups
-(`parity_sample`), and fetches each card's image (`ScryfallClient.card_image`).
+The TFDS builder's Scryfall config takes the `unique_artwork` bulk file (one
+JSON array of card objects, about 190 MB) from `ScryfallClient.bulk_file`, or a
+copy on disk from `local_bulk_file`, streams its cards (`BulkFile.cards`) into
+`usable_cards`, which keeps the cards that make good training images (each cut
+down to the fields the dataset reads), draws an even mix of border colours and
+colour groups (`parity_sample`), and fetches each card's image
+(`ScryfallClient.card_image`).
 
 Scryfall's rules (scryfall.com/docs/api) shape the client: every request names
 the application in its User-Agent and sends an Accept header, requests are
-spaced to at most 10 per second, a 429 is answered by waiting `Retry-After`, and
-everything downloaded is cached on disk so a rebuild asks for nothing twice.
-Files are written to `<name>.tmp` and renamed into place, so an interrupted
-build never leaves a half file that looks complete.
+spaced to at most 10 per second, a 429 (a 30 s lockout) is answered by waiting
+at least 30 s, and everything downloaded is cached on disk so a rebuild asks for
+nothing twice. Files are written under a temporary name unique to the process
+and renamed into place, so an interrupted build never leaves a half file that
+looks complete, and builds sharing a folder never touch each other's partial
+files.
 """
 
+import contextlib
+import dataclasses
 import itertools
 import json
 import logging
@@ -21,9 +28,10 @@ import os
 import pathlib
 import random
 import re
+import secrets
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import TextIO, TypeVar
 
 import requests
 from PIL import Image
@@ -36,13 +44,22 @@ DEFAULT_BORDER_COLORS = ("black", "white", "borderless")
 COLOR_GROUPS = ("W", "U", "B", "R", "G", "colorless", "multicolor")
 
 MAX_BACKOFF_SECONDS = 60.0
+# After a 429 Scryfall refuses every request for 30 s; asking sooner risks a ban.
+LOCKOUT_SECONDS = 30.0
 _CHUNK_BYTES = 1 << 20
+# Characters of a bulk file read at a time.
+_CHUNK_CHARS = 1 << 20
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_NUMBER_CHARS = frozenset("0123456789+-.eE")
 # Image kinds tried in order, with the suffix of the cached file: the 745x1040
 # PNG has transparent rounded corners; the 672x936 JPEG is the fallback.
 _IMAGE_KINDS = (("png", ".png"), ("large", ".jpg"))
 _EXCLUDED_LAYOUTS = frozenset({"token", "emblem", "art_series", "double_faced_token"})
 _NO_IMAGE_STATUSES = frozenset({"missing", "placeholder"})
 _PLAYABLE = frozenset({"legal", "restricted"})
+# The card fields `card_metadata` copies into the dataset, by type.
+_TEXT_FIELDS = ("name", "id", "set", "border_color", "frame", "layout")
+_LIST_FIELDS = ("colors", "color_identity")
 # Raised while connecting or while reading the body; all are worth retrying.
 # ChunkedEncodingError is what requests raises for a body shorter than its
 # Content-Length.
@@ -67,6 +84,20 @@ class ScryfallError(RuntimeError):
         super().__init__(" ".join(f"GET {url}: {problem}".split()))
 
 
+class BulkFileError(RuntimeError):
+    """A bulk file on disk is missing or is not a JSON array of card objects.
+
+    The message is one line: `bulk file <path>: <what went wrong>`.
+
+    Attributes:
+      path: the file.
+    """
+
+    def __init__(self, path: pathlib.Path, problem: str):
+        self.path = path
+        super().__init__(" ".join(f"bulk file {path}: {problem}".split()))
+
+
 def api_url() -> str:
     """Returns the API base URL: `$SCRYFALL_API_URL` if set, else Scryfall's.
 
@@ -80,6 +111,73 @@ def api_url() -> str:
 
 # `ScryfallClient.__init__` has an argument named `api_url` that hides the function.
 _default_api_url = api_url
+
+
+@dataclasses.dataclass(frozen=True)
+class BulkFile:
+    """A bulk file on disk, and which of Scryfall's bulk files it is.
+
+    Attributes:
+      path: the JSON file, an array of card objects.
+      updated_at: Scryfall's `updated_at` of the file; "" if unknown.
+      download_uri: the URL it was downloaded from; "" if unknown.
+    """
+    path: pathlib.Path
+    updated_at: str = ""
+    download_uri: str = ""
+
+    def cards(self) -> Iterator[dict]:
+        """Yields the file's card objects one at a time.
+
+        The file is streamed (`iter_json_array`), never read whole: a 190 MB
+        bulk file takes about 700 MB of memory as one parsed list.
+
+        Raises:
+          BulkFileError: the file is not a JSON array of objects.
+        """
+        with self.path.open(encoding="utf-8") as file:
+            try:
+                for index, card in enumerate(iter_json_array(file)):
+                    if not isinstance(card, dict):
+                        raise BulkFileError(self.path, f"item {index} is not a card object")
+                    yield card
+            except ValueError as error:  # JSON syntax, or bytes that are not UTF-8
+                raise BulkFileError(self.path, f"not a JSON array of cards ({error})") from None
+
+    def as_metadata(self) -> dict[str, str]:
+        """Returns the file's path, `updated_at` and `download_uri`, for the dataset's metadata."""
+        return {"path": str(self.path), "updated_at": self.updated_at, "download_uri": self.download_uri}
+
+
+def local_bulk_file(path: str | os.PathLike) -> BulkFile:
+    """Returns a bulk file already on disk, such as one an earlier build downloaded.
+
+    Scryfall serves only its current bulk file, so building from an older copy
+    is how two builds made days apart draw the same cards. Where the copy came
+    from is read from the `<stem>.bulk_data.json` that `ScryfallClient.bulk_file`
+    writes beside each download; a file from elsewhere has none, and its
+    `updated_at` and `download_uri` are "".
+
+    Args:
+      path: the bulk file.
+
+    Returns:
+      The file, with its absolute path.
+
+    Raises:
+      BulkFileError: no such file, or its `.bulk_data.json` is not readable JSON.
+    """
+    path = pathlib.Path(path).expanduser().absolute()
+    if not path.is_file():
+        raise BulkFileError(path, "no such file")
+    entry_path = _bulk_entry_path(path)
+    if not entry_path.exists():
+        return BulkFile(path)
+    try:
+        entry = json.loads(entry_path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise BulkFileError(path, f"{entry_path.name} is not JSON ({error})") from None
+    return BulkFile(path, str(entry.get("updated_at", "")), str(entry.get("download_uri", "")))
 
 
 class ScryfallClient:
@@ -97,8 +195,14 @@ class ScryfallClient:
       max_retries: retries after a 429, 5xx, timeout or broken connection.
         Defaults to 5.
       backoff_seconds: the first retry waits this long, each further one twice
-        as long, at most 60 s. Defaults to 1.
+        as long, at most 60 s. Defaults to 1. A 429 always waits at least
+        `LOCKOUT_SECONDS`, and `Retry-After` overrides the backoff of a 5xx.
       session: the `requests.Session` to send with. Defaults to a new one.
+      clock: the monotonic clock, in seconds, that spaces requests. Defaults
+        to `time.monotonic`.
+      sleep: what waits for the rate limit and between retries. Defaults to
+        `time.sleep`; tests pass a fake with `clock` to check the waits
+        without waiting.
 
     Attributes:
       skipped: `(card id, card name, reason)` for each card whose image could
@@ -108,7 +212,9 @@ class ScryfallClient:
     def __init__(self, cache_dir: pathlib.Path, api_url: str | None = None,
                  requests_per_second: float = 10.0, timeout: float = 30.0,
                  max_retries: int = 5, backoff_seconds: float = 1.0,
-                 session: requests.Session | None = None):
+                 session: requests.Session | None = None,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
         _require(requests_per_second > 0, "requests_per_second", requests_per_second)
         _require(timeout > 0, "timeout", timeout)
         _require(max_retries >= 0, "max_retries", max_retries)
@@ -120,21 +226,26 @@ class ScryfallClient:
         self.backoff_seconds = backoff_seconds
         self.skipped: list[tuple[str, str, str]] = []
         self._session = session or requests.Session()
+        self._clock = clock
+        self._sleep = sleep
         self._min_interval = 1.0 / requests_per_second
         self._next_request_at = 0.0
 
-    def bulk_cards(self, bulk_type: str = "unique_artwork") -> list[dict]:
-        """Returns every card object in one of Scryfall's bulk files.
+    def bulk_file(self, bulk_type: str = "unique_artwork") -> BulkFile:
+        """Returns Scryfall's current bulk file of one type, downloading it unless cached.
 
         The bulk index is asked for on every call (one small request); the
-        file itself is downloaded only when no copy with the same `updated_at`
-        is cached.
+        file itself, `bulk/<type>-<updated_at>.json`, is downloaded only when
+        no copy with the same `updated_at` is cached. Its index entry is kept
+        beside it as `<type>-<updated_at>.bulk_data.json`, for
+        `local_bulk_file`. Older copies are never deleted: Scryfall serves
+        only the current file, and a build may name an older one.
 
         Args:
           bulk_type: bulk file type, e.g. "unique_artwork" or "default_cards".
 
         Returns:
-          The bulk file's JSON array of card objects.
+          The cached file, with its `updated_at` and `download_uri`.
 
         Raises:
           ScryfallError: the index or the file could not be downloaded.
@@ -144,8 +255,11 @@ class ScryfallClient:
         path = self.cache_dir / "bulk" / f"{bulk_type}-{stamp}.json"
         if not path.exists():
             self._download(entry["download_uri"], path)
-        with path.open(encoding="utf-8") as file:
-            return json.load(file)
+        entry_path = _bulk_entry_path(path)
+        if not entry_path.exists():
+            with _partial_file(entry_path) as partial:
+                partial.write_text(json.dumps(entry), encoding="utf-8")
+        return BulkFile(path, entry["updated_at"], entry["download_uri"])
 
     def card_image(self, card: dict) -> pathlib.Path | None:
         """Returns the path of the card's image, downloading it if not cached.
@@ -209,16 +323,11 @@ class ScryfallClient:
         Raises:
           ScryfallError: the download failed or `check` found a problem.
         """
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".tmp")
-        try:
+        with _partial_file(path) as partial:
             self._request(url, lambda response: _write_body(response, partial))
             problem = check(partial) if check else None
             if problem:
                 raise ScryfallError(url, problem)
-            os.replace(partial, path)
-        finally:
-            partial.unlink(missing_ok=True)
 
     def _request(self, url: str, read: Callable[[requests.Response], _T]) -> _T:
         """GETs `url` and returns `read(response)`, retrying what is worth retrying.
@@ -238,20 +347,32 @@ class ScryfallClient:
                     problem = f"HTTP {response.status_code} {response.reason}"
                     if response.status_code != 429 and response.status_code < 500:
                         raise ScryfallError(url, f"{problem}, not retried")
-                    delay = _retry_after(response) or self._backoff(attempt)
+                    delay = self._retry_delay(response, attempt)
             except _RETRYABLE_ERRORS as error:
                 problem, delay = self._describe(error), self._backoff(attempt)
             if attempt < self.max_retries:
                 logger.warning("GET %s: %s; retrying in %.2f s", url, problem, delay)
-                time.sleep(delay)
+                self._sleep(delay)
         raise ScryfallError(url, f"{problem}; gave up after {self.max_retries + 1} attempts")
 
     def _wait_for_turn(self) -> None:
         """Sleeps until at least the minimum interval has passed since the last request."""
-        now = time.monotonic()
+        now = self._clock()
         if now < self._next_request_at:
-            time.sleep(self._next_request_at - now)
+            self._sleep(self._next_request_at - now)
         self._next_request_at = max(now, self._next_request_at) + self._min_interval
+
+    def _retry_delay(self, response: requests.Response, attempt: int) -> float:
+        """Returns how long to wait before retrying after a 429 or a 5xx.
+
+        A 429 starts Scryfall's 30 s lockout, so it waits `LOCKOUT_SECONDS`, or
+        longer if `Retry-After` asks. A 5xx waits `Retry-After` as given, 0
+        included, and the exponential backoff when there is none.
+        """
+        retry_after = _retry_after(response)
+        if response.status_code == 429:
+            return max(LOCKOUT_SECONDS, retry_after or 0.0)
+        return self._backoff(attempt) if retry_after is None else retry_after
 
     def _backoff(self, attempt: int) -> float:
         """Returns the exponential backoff before retry number `attempt + 1`."""
@@ -292,6 +413,32 @@ def _has_image(card: dict) -> bool:
     uris = card.get("image_uris") or {}
     return (bool(uris.get("png") or uris.get("large"))
             and card.get("image_status") not in _NO_IMAGE_STATUSES)
+
+
+def usable_cards(cards: Iterable[dict]) -> list[dict]:
+    """Returns the usable cards (`is_usable`), each cut down to the fields the dataset reads.
+
+    A bulk file holds tens of thousands of cards of a few kB each. Keeping only
+    what `parity_sample`, `ScryfallClient.card_image` and `card_metadata` read
+    (and only the `png` and `large` image URLs) makes the kept cards a small
+    fraction of the file's size in memory.
+
+    Args:
+      cards: card objects, e.g. `BulkFile.cards()`; read once.
+
+    Returns:
+      The usable cards, in their order, with the fields `card_metadata` reads
+      and `image_uris`.
+    """
+    return [_dataset_fields(card) for card in cards if is_usable(card)]
+
+
+def _dataset_fields(card: dict) -> dict:
+    """Returns the card's metadata fields and its `png` and `large` image URLs."""
+    fields = {field: card[field] for field in (*_TEXT_FIELDS, "full_art", *_LIST_FIELDS) if field in card}
+    fields["image_uris"] = {kind: card["image_uris"][kind] for kind, _ in _IMAGE_KINDS
+                            if kind in card["image_uris"]}
+    return fields
 
 
 def color_group(card: dict) -> str:
@@ -370,12 +517,109 @@ def card_metadata(card: dict) -> dict:
       name, id, set, border_color, frame, layout (str, "" if missing),
       full_art (bool), colors and color_identity (lists, [] if missing).
     """
-    text_fields = ("name", "id", "set", "border_color", "frame", "layout")
-    metadata = {field: str(card.get(field) or "") for field in text_fields}
+    metadata = {field: str(card.get(field) or "") for field in _TEXT_FIELDS}
     metadata["full_art"] = bool(card.get("full_art", False))
-    for field in ("colors", "color_identity"):
+    for field in _LIST_FIELDS:
         metadata[field] = list(card.get(field) or [])
     return metadata
+
+
+def iter_json_array(file: TextIO, chunk_chars: int = _CHUNK_CHARS) -> Iterator[object]:
+    """Yields the items of the JSON array in a text file, one at a time.
+
+    Reads `chunk_chars` characters at a time and decodes each item with
+    `json.JSONDecoder.raw_decode`, so memory holds one chunk and one item
+    rather than the whole array. Any layout of whitespace works.
+
+    Args:
+      file: an open text file (anything with `read(size)`) holding one JSON array.
+      chunk_chars: characters read at a time.
+
+    Yields:
+      The array's items, in order, each decoded as `json.loads` would.
+
+    Raises:
+      ValueError: the text is not one JSON array; the one-line message says
+        what was wrong at which character.
+    """
+    text = _ChunkedText(file, chunk_chars)
+    text.take("[")
+    if text.peek() == "]":
+        text.take("]")
+    else:
+        yield text.decode()
+        while text.take(",]") == ",":
+            yield text.decode()
+    if text.peek():
+        raise text.error("text after the array")
+
+
+class _ChunkedText:
+    """A text file read a chunk at a time, with a read position, for `iter_json_array`.
+
+    Reading the next chunk drops the text before the position, so at most a
+    chunk and the value being decoded are held.
+    """
+
+    def __init__(self, file: TextIO, chunk_chars: int):
+        _require(chunk_chars > 0, "chunk_chars", chunk_chars)
+        self._file = file
+        self._chunk_chars = chunk_chars
+        self._decoder = json.JSONDecoder()
+        self._buffer = ""
+        self._position = 0   # in `_buffer`
+        self._dropped = 0    # characters of the file before `_buffer`
+
+    def peek(self) -> str:
+        """Skips whitespace; returns the next character, or "" at the end of the file."""
+        while True:
+            self._position = _WHITESPACE.match(self._buffer, self._position).end()
+            if self._position < len(self._buffer) or not self._read_chunk():
+                return self._buffer[self._position:self._position + 1]
+
+    def take(self, allowed: str) -> str:
+        """Skips whitespace and consumes the next character, which must be one of `allowed`."""
+        char = self.peek()
+        if not char or char not in allowed:
+            raise self.error(f"expected {' or '.join(map(repr, allowed))}")
+        self._position += 1
+        return char
+
+    def decode(self) -> object:
+        """Skips whitespace and decodes the JSON value that follows, reading on as needed."""
+        self.peek()
+        while True:
+            try:
+                value, end = self._decoder.raw_decode(self._buffer, self._position)
+            except json.JSONDecodeError as error:
+                if self._read_chunk():  # the value may go on in the next chunk
+                    continue
+                raise self.error(error.msg, error.pos) from None
+            # A number may go on in the next chunk, even past what was decoded
+            # ("1.5e" of "1.5e3"): it is complete once something else follows.
+            if (end < len(self._buffer) and self._buffer[end] not in _NUMBER_CHARS) or not self._read_chunk():
+                self._position = end
+                return value
+
+    def error(self, problem: str, position: int | None = None) -> ValueError:
+        """Returns a ValueError saying what is wrong at which character of the file.
+
+        Args:
+          problem: what is wrong.
+          position: where, in the buffer; defaults to the read position.
+        """
+        position = self._position if position is None else position
+        return ValueError(f"{problem} at character {self._dropped + position}")
+
+    def _read_chunk(self) -> bool:
+        """Appends the next chunk, dropping the text before the position; False at the end of the file."""
+        chunk = self._file.read(self._chunk_chars)
+        if not chunk:
+            return False
+        self._dropped += self._position
+        self._buffer = self._buffer[self._position:] + chunk
+        self._position = 0
+        return True
 
 
 def _json_body(response: requests.Response) -> dict:
@@ -384,6 +628,29 @@ def _json_body(response: requests.Response) -> dict:
         return json.loads(response.content)
     except ValueError as error:
         raise ScryfallError(response.url, f"body is not JSON ({error})") from error
+
+
+@contextlib.contextmanager
+def _partial_file(path: pathlib.Path) -> Iterator[pathlib.Path]:
+    """Yields a temporary path beside `path`; renames it to `path` if the block succeeds.
+
+    The temporary file is deleted whatever happens. Its name holds the process
+    id and a random suffix, so builds sharing a folder never write to or delete
+    each other's partial files. (`tempfile` would create it with mode 0600,
+    unlike every other file in the cache.)
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    try:
+        yield partial
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _bulk_entry_path(path: pathlib.Path) -> pathlib.Path:
+    """Returns where the bulk index entry of the bulk file at `path` is kept."""
+    return path.with_name(f"{path.stem}.bulk_data.json")
 
 
 def _write_body(response: requests.Response, path: pathlib.Path) -> None:

@@ -17,7 +17,7 @@ Example:
     with ScryfallStandIn() as stand_in:
         monkeypatch.setenv("SCRYFALL_API_URL", stand_in.url)
         stand_in.fail(BULK_INDEX_PATH, status=429, retry_after="0.2")
-        cards = ScryfallClient(tmp_path).bulk_cards()
+        cards = list(ScryfallClient(tmp_path).bulk_file().cards())
     assert len(stand_in.requests_to(BULK_INDEX_PATH)) == 2
 
 Fault knobs; each applies to the next `times` requests for one path (the URL
@@ -26,11 +26,19 @@ path without its query string, e.g. `stand_in.image_path(card, "png")`):
 - `fail(path, status, times=1, retry_after=None)`: answer with `status`.
 - `stall(path, seconds, times=1)`: wait before answering (client timeouts).
 - `cut_short(path, times=1)`: send an honest Content-Length but half the body.
+- `hold_body(path)`: send half the body, then the rest once the returned
+  event is set (a download caught in progress).
 
 Every request is recorded in `requests` as a `RecordedRequest`. Set
-`updated_at` to imitate Scryfall publishing a new bulk file.
+`updated_at`, or call `publish`, to imitate Scryfall publishing a new bulk file.
+
+`write_bulk_file` writes a synthetic bulk file of any size with cards the size
+of Scryfall's, for measuring memory; from the shell:
+
+    python tests/scryfall_stand_in.py /tmp/bulk.json 190     # about 190 MB
 """
 
+import argparse
 import dataclasses
 import email.message
 import functools
@@ -103,6 +111,7 @@ class _Fault:
     retry_after: str | None = None
     stall: float = 0.0
     cut_short: bool = False
+    hold: threading.Event | None = None
 
 
 class ScryfallStandIn:
@@ -159,6 +168,20 @@ class ScryfallStandIn:
         """Sends only half the body, with the full Content-Length, `times` times."""
         self._add_fault(path, _Fault(cut_short=True), times)
 
+    def hold_body(self, path: str) -> threading.Event:
+        """Sends half the body of the next request for `path`, the rest once the returned event is set.
+
+        The rest goes after 30 s anyway, so a failing test cannot hang.
+        """
+        release = threading.Event()
+        self._add_fault(path, _Fault(hold=release), 1)
+        return release
+
+    def publish(self, updated_at: str, cards: list[dict]) -> None:
+        """Imitates Scryfall publishing a new bulk file, holding `cards`, at `updated_at`."""
+        self.updated_at = updated_at
+        self.cards = cards
+
     def requests_to(self, path: str) -> list[RecordedRequest]:
         """Returns the recorded requests for one path."""
         with self._lock:
@@ -208,12 +231,13 @@ class ScryfallStandIn:
                 "download_uri": self.url + self.bulk_file_path,
                 "content_type": "application/json"}
 
-    def _image(self, kind: str, card_id: str) -> bytes:
+    @staticmethod
+    def _image(kind: str, card_id: str) -> bytes:
         """Returns the image bytes, truncated for the cards with broken images."""
         image = png_bytes() if kind == "png" else jpeg_bytes()
         broken = {TRUNCATED_PNG: ("png",), CORRUPT_IMAGES: ("png", "large")}
         for name, kinds in broken.items():
-            if card_id == self.card_named(name)["id"] and kind in kinds:
+            if card_id == _card_id(name) and kind in kinds:
                 return image[: len(image) // 2]
         return image
 
@@ -246,7 +270,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if fault.retry_after is not None:
             self.send_header("Retry-After", fault.retry_after)
         self.end_headers()
-        self.wfile.write(body[: len(body) // 2] if fault.cut_short else body)
+        half = len(body) // 2
+        self.wfile.write(body[:half])
+        if fault.cut_short:
+            return
+        if fault.hold:
+            fault.hold.wait(timeout=30.0)
+        self.wfile.write(body[half:])
 
     def log_message(self, *args) -> None:
         """Keeps test output clean."""
@@ -282,7 +312,7 @@ def _card(base_url: str, name: str, colors: list[str] | None = None, **changes) 
     `card_faces=True` adds two faces; `image_uris="small"` keeps only the small
     and normal images.
     """
-    card_id = str(uuid.uuid5(_ID_NAMESPACE, name))
+    card_id = _card_id(name)
     uris = _image_uris(base_url, card_id)
     card = {
         "object": "card", "id": card_id, "name": name, "lang": "en", "layout": "normal",
@@ -298,6 +328,11 @@ def _card(base_url: str, name: str, colors: list[str] | None = None, **changes) 
     if changes.get("image_uris") == "small":
         card["image_uris"] = {kind: uris[kind] for kind in ("small", "normal")}
     return {field: value for field, value in card.items() if value is not None}
+
+
+def _card_id(name: str) -> str:
+    """Returns the stand-in's id of the card called `name`: the same in every run."""
+    return str(uuid.uuid5(_ID_NAMESPACE, name))
 
 
 def _image_uris(base_url: str, card_id: str) -> dict[str, str]:
@@ -340,3 +375,89 @@ def _error(status: int, details: str) -> tuple[int, bytes, str]:
     """Returns a Scryfall-style error response."""
     body = {"object": "error", "status": status, "code": "stand_in_error", "details": details}
     return status, _json(body), "application/json"
+
+
+# The fields of a real Scryfall card that `make_cards` leaves out, with typical
+# values: they bring a synthetic card to the 3 to 4 kB of a real one.
+_REAL_CARD_FIELDS = {
+    "oracle_id": "8c2996d9-3287-4480-8c04-7a378e37e3cf", "multiverse_ids": [221892],
+    "mtgo_id": 37957, "tcgplayer_id": 33347, "cardmarket_id": 22117,
+    "uri": "https://api.scryfall.com/cards/tst/1", "scryfall_uri": "https://scryfall.com/card/tst/1?utm_source=api",
+    "mana_cost": "{1}{U}{R}", "cmc": 3.0, "type_line": "Creature - Human Wizard",
+    "oracle_text": ("Flying, haste\nWhen this creature enters, draw a card, then discard a card. "
+                    "{T}: This creature deals 1 damage to any target. Activate only as a sorcery."),
+    "flavor_text": "The storm does not ask the sea for permission; neither does the one who calls it.",
+    "power": "2", "toughness": "3", "keywords": ["Flying", "Haste"], "games": ["paper", "mtgo", "arena"],
+    "reserved": False, "foil": True, "nonfoil": True, "finishes": ["nonfoil", "foil"], "oversized": False,
+    "promo": False, "reprint": True, "variation": False, "set_id": "4a4b5b5e-2bd4-4ab5-9bf8-8e8a0a4c5c6d",
+    "set_name": "Stand-in Test Set", "set_uri": "https://api.scryfall.com/sets/4a4b5b5e-2bd4-4ab5-9bf8-8e8a0a4c5c6d",
+    "set_search_uri": "https://api.scryfall.com/cards/search?order=set&q=e%3Atst&unique=prints",
+    "scryfall_set_uri": "https://scryfall.com/sets/tst?utm_source=api",
+    "rulings_uri": "https://api.scryfall.com/cards/tst/1/rulings",
+    "prints_search_uri": "https://api.scryfall.com/cards/search?order=released&q=oracleid%3A8c2996d9&unique=prints",
+    "collector_number": "1", "digital": False, "rarity": "rare",
+    "card_back_id": "0aeebaf5-8c7d-4636-9e82-8c27447861f7", "artist": "Stand-in Artist",
+    "artist_ids": ["d48dd097-720d-476a-8722-6a02854ae28b"],
+    "illustration_id": "2fcca987-364c-4738-a75b-099d8a26d614", "textless": False, "booster": True,
+    "story_spotlight": False, "edhrec_rank": 5012, "penny_rank": 1200, "released_at": "2024-11-15",
+    "prices": {"usd": "0.25", "usd_foil": "1.10", "usd_etched": None, "eur": "0.20", "eur_foil": "0.90",
+               "tix": "0.03"},
+    "related_uris": {
+        "gatherer": "https://gatherer.wizards.com/Pages/Card/Details.aspx?multiverseid=221892",
+        "tcgplayer_infinite_articles": "https://tcgplayer.pxf.io/c/4931599/1830156/21018?subId1=api&trafcat=infinite"
+                                       "&u=https%3A%2F%2Finfinite.tcgplayer.com%2Fsearch%3FcontentMode%3Darticle",
+        "tcgplayer_infinite_decks": "https://tcgplayer.pxf.io/c/4931599/1830156/21018?subId1=api&trafcat=infinite"
+                                    "&u=https%3A%2F%2Finfinite.tcgplayer.com%2Fsearch%3FcontentMode%3Ddeck",
+        "edhrec": "https://edhrec.com/route/?cc=Stand-in+Card"},
+    "purchase_uris": {
+        "tcgplayer": "https://tcgplayer.pxf.io/c/4931599/1830156/21018?subId1=api&u=https%3A%2F%2Fwww.tcgplayer.com"
+                     "%2Fproduct%2F33347%3Fpage%3D1",
+        "cardmarket": "https://www.cardmarket.com/en/Magic/Products/Search?referrer=scryfall&searchString=Stand-in"
+                      "&utm_campaign=card_prices&utm_medium=text&utm_source=scryfall",
+        "cardhoarder": "https://www.cardhoarder.com/cards/37957?affiliate_id=scryfall&ref=card-profile"
+                       "&utm_campaign=affiliate&utm_medium=card&utm_source=scryfall"},
+}
+# The formats a real card's `legalities` lists.
+_FORMATS = ("standard", "future", "historic", "timeless", "gladiator", "pioneer", "explorer", "modern", "legacy",
+            "pauper", "vintage", "penny", "commander", "oathbreaker", "standardbrawl", "brawl", "alchemy",
+            "paupercommander", "duel", "oldschool", "premodern", "predh")
+
+
+def write_bulk_file(path: str, megabytes: float, base_url: str = "http://stand-in.invalid") -> int:
+    """Writes a synthetic bulk file of about `megabytes` MB; returns how many cards it holds.
+
+    The cards are `make_cards`'s over and over, each with a new id, a numbered
+    name, `_REAL_CARD_FIELDS` and every format in `legalities` (those not
+    listed as "not_legal"), one card per line as Scryfall lays out its bulk
+    files.
+
+    Args:
+      path: the file to write.
+      megabytes: its size, in units of 10^6 bytes.
+      base_url: where the cards' image URLs point.
+
+    Returns:
+      The number of cards written.
+    """
+    templates = make_cards(base_url)
+    count, size = 0, 1
+    with open(path, "w", encoding="utf-8") as file:
+        file.write("[")
+        while size < megabytes * 1e6:
+            template = templates[count % len(templates)]
+            name = f"{template['name']} #{count}"
+            legalities = {**dict.fromkeys(_FORMATS, "not_legal"), **template["legalities"]}
+            card = {**template, **_REAL_CARD_FIELDS, "id": _card_id(name), "name": name, "legalities": legalities}
+            line = ("\n" if count == 0 else ",\n") + json.dumps(card, separators=(",", ":"))
+            file.write(line)
+            count, size = count + 1, size + len(line)
+        file.write("\n]\n")
+    return count
+
+
+if __name__ == "__main__":
+    _parser = argparse.ArgumentParser(description="Writes a synthetic Scryfall bulk file.")
+    _parser.add_argument("path", help="the file to write")
+    _parser.add_argument("megabytes", type=float, help="its size in MB (10^6 bytes)")
+    _args = _parser.parse_args()
+    print(f"{_args.path}: {write_bulk_file(_args.path, _args.megabytes)} cards")

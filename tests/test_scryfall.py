@@ -1,20 +1,44 @@
 """Tests for `mtg_tfds.scryfall`, against the stand-in server in `scryfall_stand_in`."""
 
 import collections
+import concurrent.futures
+import io
+import json
 import logging
+import os
 import random
 import time
-import types
 
 import pytest
 from PIL import Image
 
 from mtg_tfds import scryfall
 from scryfall_stand_in import (BORDER_COLORS, BULK_INDEX_PATH, CORRUPT_IMAGES, DROPPED, JPEG_SIZE, SPLIT_CARD,
-                               TRUNCATED_PNG, ScryfallStandIn, make_cards, png_bytes)
+                               TRUNCATED_PNG, ScryfallStandIn, make_cards, png_bytes, write_bulk_file)
 
 ALL_PAIRS = [(border, group) for border in scryfall.DEFAULT_BORDER_COLORS
              for group in scryfall.COLOR_GROUPS]
+
+
+class FakeClock:
+    """A clock and sleep for `ScryfallClient` that never wait.
+
+    `sleep` records the wait in `sleeps` and moves the clock on. Reading the
+    clock moves it on a second too, as if each request took that long, so the
+    rate limit never waits and `sleeps` holds exactly the waits between retries.
+    """
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        self.now += 1.0
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
 
 
 @pytest.fixture
@@ -24,12 +48,17 @@ def stand_in():
 
 
 @pytest.fixture
-def make_client(stand_in, tmp_path):
-    """Returns a factory of fast clients that share one cache folder."""
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def make_client(stand_in, tmp_path, clock):
+    """Returns a factory of clients that share one cache folder and `clock`, so never wait."""
     def make(**overrides) -> scryfall.ScryfallClient:
         options = {"cache_dir": tmp_path / "cache", "api_url": stand_in.url,
                    "requests_per_second": 1000.0, "timeout": 5.0, "max_retries": 3,
-                   "backoff_seconds": 0.01}
+                   "backoff_seconds": 0.01, "clock": clock.monotonic, "sleep": clock.sleep}
         return scryfall.ScryfallClient(**{**options, **overrides})
     return make
 
@@ -68,7 +97,7 @@ def test_api_url_reads_environment(monkeypatch):
 
 def test_client_uses_environment_url(stand_in, monkeypatch, tmp_path):
     monkeypatch.setenv(scryfall.API_URL_ENV, stand_in.url + "/")
-    cards = scryfall.ScryfallClient(tmp_path, requests_per_second=1000.0).bulk_cards()
+    cards = scryfall.ScryfallClient(tmp_path, requests_per_second=1000.0).bulk_file().cards()
     assert [card["id"] for card in cards] == [card["id"] for card in stand_in.cards]
 
 
@@ -83,7 +112,7 @@ def test_client_rejects_bad_arguments(tmp_path, argument, value):
 
 def test_every_request_sends_user_agent_and_accept(stand_in, make_client):
     client = make_client()
-    client.bulk_cards()
+    client.bulk_file()
     for card in good_cards(stand_in, 2) + [stand_in.card_named(TRUNCATED_PNG)]:
         client.card_image(card)
     assert len(stand_in.requests) == 6
@@ -93,8 +122,8 @@ def test_every_request_sends_user_agent_and_accept(stand_in, make_client):
 
 
 def test_requests_are_spaced_by_rate_limit(stand_in, make_client):
-    client = make_client(requests_per_second=10.0)
-    client.bulk_cards()
+    client = make_client(requests_per_second=10.0, clock=time.monotonic, sleep=time.sleep)
+    client.bulk_file()
     for card in good_cards(stand_in, 3):
         client.card_image(card)
     times = [request.time for request in stand_in.requests]
@@ -103,88 +132,174 @@ def test_requests_are_spaced_by_rate_limit(stand_in, make_client):
     assert min(gaps) >= 0.085, gaps  # 0.1 s, less a little for network jitter
 
 
-def test_429_waits_retry_after_then_retries(stand_in, make_client):
-    stand_in.fail(BULK_INDEX_PATH, 429, retry_after="0.3")
-    cards = make_client(backoff_seconds=0.01).bulk_cards()
-    assert len(cards) == len(stand_in.cards)
-    first, second = stand_in.requests_to(BULK_INDEX_PATH)
-    assert second.time - first.time >= 0.28
+@pytest.mark.parametrize("status, retry_after, wait", [
+    (429, None, 30.0),      # Scryfall's lockout, not the 0.01 s backoff
+    (429, "0", 30.0),
+    (429, "0.3", 30.0),
+    (429, "45", 45.0),
+    (429, "soon", 30.0),    # not a number of seconds
+    (503, "0", 0.0),        # as given, 0 included
+    (503, "2.5", 2.5),
+    (503, None, 0.01),      # the backoff
+    (500, None, 0.01),
+])
+def test_retry_waits(stand_in, make_client, clock, status, retry_after, wait):
+    stand_in.fail(BULK_INDEX_PATH, status, retry_after=retry_after)
+    make_client().bulk_file()
+    assert len(stand_in.requests_to(BULK_INDEX_PATH)) == 2
+    assert clock.sleeps == [wait]
+
+
+def test_rate_limit_waits_out_the_interval(make_client, clock):
+    clock.monotonic = lambda: clock.now     # a clock that stands still between requests
+    make_client(requests_per_second=4.0).bulk_file()
+    assert clock.sleeps == [0.25]
 
 
 @pytest.mark.parametrize("status", [429, 500, 503])
 def test_server_errors_are_retried(stand_in, make_client, status):
     stand_in.fail(stand_in.bulk_file_path, status)
-    assert len(make_client().bulk_cards()) == len(stand_in.cards)
+    assert len(list(make_client().bulk_file().cards())) == len(stand_in.cards)
     assert len(stand_in.requests_to(stand_in.bulk_file_path)) == 2
 
 
-def test_backoff_doubles_and_is_capped(stand_in, make_client, monkeypatch):
-    sleeps = []
-    monkeypatch.setattr(scryfall, "time", types.SimpleNamespace(
-        monotonic=time.monotonic, sleep=sleeps.append))
+def test_backoff_doubles_and_is_capped(stand_in, make_client, clock):
     stand_in.fail(BULK_INDEX_PATH, 500, times=4)
     with pytest.raises(scryfall.ScryfallError):
-        make_client(backoff_seconds=20.0, max_retries=3).bulk_cards()
-    assert [seconds for seconds in sleeps if seconds >= 1] == [20.0, 40.0, 60.0]
+        make_client(backoff_seconds=20.0, max_retries=3).bulk_file()
+    assert clock.sleeps == [20.0, 40.0, 60.0]
 
 
 def test_gives_up_after_max_retries(stand_in, make_client):
     stand_in.fail(BULK_INDEX_PATH, 500, times=10)
     with pytest.raises(scryfall.ScryfallError) as error:
-        make_client(max_retries=2).bulk_cards()
+        make_client(max_retries=2).bulk_file()
     assert len(stand_in.requests_to(BULK_INDEX_PATH)) == 3
     assert_one_line_naming(error, stand_in.url + BULK_INDEX_PATH, "500", "3 attempts")
 
 
 def test_404_is_not_retried(stand_in, make_client):
     with pytest.raises(scryfall.ScryfallError) as error:
-        make_client().bulk_cards("no_such_type")
+        make_client().bulk_file("no_such_type")
     assert len(stand_in.requests) == 1
     assert_one_line_naming(error, stand_in.url + "/bulk-data/no_such_type", "404")
 
 
 def test_timeout_is_retried(stand_in, make_client):
     stand_in.stall(BULK_INDEX_PATH, 1.0)
-    assert len(make_client(timeout=0.2).bulk_cards()) == len(stand_in.cards)
+    assert len(list(make_client(timeout=0.2).bulk_file().cards())) == len(stand_in.cards)
     assert len(stand_in.requests_to(BULK_INDEX_PATH)) == 2
 
 
 def test_timeouts_exhausted_raise(stand_in, make_client):
     stand_in.stall(BULK_INDEX_PATH, 1.0, times=2)
     with pytest.raises(scryfall.ScryfallError) as error:
-        make_client(timeout=0.2, max_retries=1).bulk_cards()
+        make_client(timeout=0.2, max_retries=1).bulk_file()
     assert_one_line_naming(error, stand_in.url + BULK_INDEX_PATH, "timed out")
 
 
 def test_body_cut_short_is_retried(stand_in, make_client):
     stand_in.cut_short(stand_in.bulk_file_path)
-    assert len(make_client().bulk_cards()) == len(stand_in.cards)
+    assert len(list(make_client().bulk_file().cards())) == len(stand_in.cards)
     assert len(stand_in.requests_to(stand_in.bulk_file_path)) == 2
 
 
 def test_failed_download_leaves_no_file(stand_in, make_client, tmp_path):
     stand_in.cut_short(stand_in.bulk_file_path, times=4)
     with pytest.raises(scryfall.ScryfallError) as error:
-        make_client(max_retries=3).bulk_cards()
+        make_client(max_retries=3).bulk_file()
     assert_one_line_naming(error, stand_in.url + stand_in.bulk_file_path, "cut short")
     assert list((tmp_path / "cache" / "bulk").iterdir()) == []
+
+
+def test_downloads_sharing_a_folder_keep_their_own_partial_files(stand_in, make_client, tmp_path):
+    bulk_dir = tmp_path / "cache" / "bulk"
+    release = stand_in.hold_body(stand_in.bulk_file_path)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        in_progress = pool.submit(make_client().bulk_file)
+        theirs = _wait_for_one(bulk_dir, "*.tmp")
+        stand_in.cut_short(stand_in.bulk_file_path, times=4)
+        with pytest.raises(scryfall.ScryfallError):
+            make_client(max_retries=3).bulk_file()     # fails, and deletes its own partial file only
+        assert theirs.exists()
+        release.set()
+        bulk = in_progress.result(timeout=30)
+    assert list(bulk.cards()) == stand_in.cards
+    assert f".{os.getpid()}-" in theirs.name
+    assert list(bulk_dir.glob("*.tmp")) == []
+
+
+def _wait_for_one(folder, pattern):
+    """Returns the one file in `folder` matching `pattern`, waiting up to 10 s for it to appear."""
+    deadline = time.monotonic() + 10.0
+    while time.monotonic() < deadline:
+        found = list(folder.glob(pattern))
+        if found:
+            [path] = found
+            return path
+        time.sleep(0.01)
+    raise AssertionError(f"no {pattern} in {folder}")
 
 
 # --- Bulk data and image cache ---------------------------------------------------------------
 
 def test_bulk_file_is_cached_per_updated_at(stand_in, make_client, tmp_path):
-    first = make_client().bulk_cards()
-    second = make_client().bulk_cards()
-    assert first == second == stand_in.cards
+    first = make_client().bulk_file()
+    second = make_client().bulk_file()
+    assert first == second
+    assert list(first.cards()) == stand_in.cards
     assert len(stand_in.requests_to(BULK_INDEX_PATH)) == 2
     assert len(stand_in.requests_to(stand_in.bulk_file_path)) == 1
     bulk_dir = tmp_path / "cache" / "bulk"
-    assert (bulk_dir / "unique_artwork-2024-11-20T10_02_31.594_00_00.json").is_file()
+    assert first.path == bulk_dir / "unique_artwork-2024-11-20T10_02_31.594_00_00.json"
+    assert first.path.is_file()
 
     stand_in.updated_at = "2024-11-21T10:02:31.594+00:00"
-    make_client().bulk_cards()
+    make_client().bulk_file()
     assert len(stand_in.requests_to(stand_in.bulk_file_path)) == 1
-    assert len(list(bulk_dir.iterdir())) == 2
+    assert first.path.is_file()      # kept: a build may name it in `bulk_file`
+    assert len(list(bulk_dir.glob("unique_artwork-*[0-9].json"))) == 2
+
+
+def test_bulk_file_knows_where_it_came_from(stand_in, make_client):
+    downloaded = make_client().bulk_file()
+    assert downloaded.updated_at == stand_in.updated_at == "2024-11-20T10:02:31.594+00:00"
+    assert downloaded.download_uri == stand_in.url + stand_in.bulk_file_path
+    assert downloaded.as_metadata() == {"path": str(downloaded.path), "updated_at": downloaded.updated_at,
+                                        "download_uri": downloaded.download_uri}
+    assert scryfall.local_bulk_file(downloaded.path) == downloaded     # read back from its .bulk_data.json
+
+
+def test_local_bulk_file_from_elsewhere(tmp_path, monkeypatch):
+    (tmp_path / "cards.json").write_text(json.dumps(make_cards("http://stand-in.invalid")))
+    monkeypatch.chdir(tmp_path)
+    bulk = scryfall.local_bulk_file("cards.json")
+    assert bulk == scryfall.BulkFile(tmp_path / "cards.json")      # absolute; no updated_at or URI known
+    assert list(bulk.cards()) == make_cards("http://stand-in.invalid")
+
+
+def test_missing_local_bulk_file_is_one_line_naming_it(tmp_path):
+    with pytest.raises(scryfall.BulkFileError) as error:
+        scryfall.local_bulk_file(tmp_path / "nowhere.json")
+    assert str(error.value) == f"bulk file {tmp_path / 'nowhere.json'}: no such file"
+
+
+@pytest.mark.parametrize("text, problem", [
+    ('[{"id": "a"}, {"id": ', "Expecting value at character 21"),
+    ('{"object": "list"}', "expected '[' at character 0"),
+    ('[{"id": "a"}, 7]', "item 1 is not a card object"),
+    (b'["\xff"]', "utf-8"),
+])
+def test_bad_bulk_file_is_one_line_naming_it(tmp_path, text, problem):
+    path = tmp_path / "bulk.json"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    with pytest.raises(scryfall.BulkFileError) as error:
+        list(scryfall.BulkFile(path).cards())
+    message = str(error.value)
+    assert message.startswith(f"bulk file {path}: ") and problem in message and "\n" not in message
 
 
 def test_images_are_cached(stand_in, make_client):
@@ -330,7 +445,79 @@ def test_card_metadata_reads_fields(stand_in):
         "layout": "normal"}
 
 
+def test_usable_cards_keep_what_the_dataset_reads(stand_in, make_client):
+    cards = make_cards(stand_in.url)
+    kept = scryfall.usable_cards(iter(cards))
+    usable = [card for card in cards if scryfall.is_usable(card)]
+    assert [card["id"] for card in kept] == [card["id"] for card in usable]
+    assert [scryfall.card_metadata(card) for card in kept] == [scryfall.card_metadata(card) for card in usable]
+    assert ([card["id"] for card in scryfall.parity_sample(kept, cycles=2)]
+            == [card["id"] for card in scryfall.parity_sample(usable, cycles=2)])
+    assert all(set(card["image_uris"]) == {"png", "large"} for card in kept)
+    assert "legalities" not in kept[0] and "card_faces" not in kept[usable.index(stand_in.card_named(SPLIT_CARD))]
+    assert make_client().card_image(kept[0]).name == f"{kept[0]['id']}.png"
+
+
 def test_card_metadata_fills_missing_fields():
     assert scryfall.card_metadata({}) == {
         "name": "", "id": "", "set": "", "border_color": "", "frame": "", "full_art": False,
         "colors": [], "color_identity": [], "layout": ""}
+
+
+# --- Streaming the bulk file -----------------------------------------------------------------
+
+ODD_ARRAY = ('[1234567, -2.5e10, 0, "a\\"b\\u00e9]", true, false, null, {"k": [1, {"x": "\u00e9,]"}]}, [],'
+             ' {}, "\\ud83c\\udccf"]')
+
+
+@pytest.mark.parametrize("text", [
+    "[]", " \n[ ]\n", "[[]]", ODD_ARRAY, ODD_ARRAY.replace(", ", ",\n  "), ODD_ARRAY.replace(" ", ""),
+    json.dumps(make_cards("http://stand-in.invalid"), indent=1)],
+    ids=["empty", "empty with spaces", "nested", "odd", "odd one per line", "odd compact", "cards indented"])
+@pytest.mark.parametrize("chunk_chars", [1, 2, 3, 7, 64, 1 << 20])
+def test_iter_json_array_matches_json_loads(text, chunk_chars):
+    assert list(scryfall.iter_json_array(io.StringIO(text), chunk_chars)) == json.loads(text)
+
+
+class CountingReader:
+    """A text file that counts its reads."""
+
+    def __init__(self, file):
+        self.file = file
+        self.reads = 0
+
+    def read(self, size):
+        self.reads += 1
+        return self.file.read(size)
+
+
+def test_bulk_file_larger_than_a_chunk_is_streamed(tmp_path):
+    path = tmp_path / "bulk.json"
+    write_bulk_file(path, megabytes=3.5)                 # one card per line, as Scryfall's
+    with path.open(encoding="utf-8") as file:
+        expected = json.load(file)
+    with path.open(encoding="utf-8") as file:
+        reader = CountingReader(file)
+        cards = scryfall.iter_json_array(reader)         # 1 MiB chunks
+        first = next(cards)
+        assert reader.reads == 1                         # lazily: one chunk read for the first card
+        assert [first, *cards] == expected
+    assert reader.reads == 5                             # 4 chunks, then the end of the file
+    assert list(scryfall.BulkFile(path).cards()) == expected
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "expected '[' at character 0"),
+    ("  ", "expected '[' at character 2"),
+    ("[1,]", "Expecting value at character 3"),
+    ("[1 2]", "expected ',' or ']' at character 3"),
+    ("[1", "expected ',' or ']' at character 2"),
+    ('[{"a": 1}', "expected ',' or ']' at character 9"),
+    ('[{"a": 1', "Expecting ',' delimiter at character 8"),
+    ("[1] x", "text after the array at character 4"),
+])
+@pytest.mark.parametrize("chunk_chars", [1, 3, 1 << 20])
+def test_iter_json_array_rejects_what_is_not_one_array(text, message, chunk_chars):
+    with pytest.raises(ValueError) as error:
+        list(scryfall.iter_json_array(io.StringIO(text), chunk_chars))
+    assert str(error.value) == message
