@@ -52,10 +52,11 @@ def site(tiny_export, tmp_path_factory):
 def wasm_run(site, photos, tmp_path_factory):
     folder = photos["folder"]
     with serve(site) as url:
-        return run_page({"url": url + "index.html", "webgl": False,
+        scratch = tmp_path_factory.mktemp("web_run")
+        return run_page({"url": url + "index.html", "webgl": False, "saveDir": str(scratch),
                          "photos": [str(folder / name) for name in ("card.png", "sideways.jpg", "empty.png")],
                          "webcam": {"video": str(folder / "webcam.y4m"), "frames": 4}},
-                        tmp_path_factory.mktemp("web_run"), "wasm")
+                        scratch, "wasm")
 
 
 def png_pixels(data_url: str) -> np.ndarray:
@@ -84,6 +85,8 @@ def test_page_corners_and_card_match_keras(wasm_run, photos, name, capsys):
     card = png_pixels(record["card"])
     difference = np.abs(card.astype(int) - rectify(photo, expected["corners"]))
     assert difference.mean() < 2.0, difference.mean()          # decoders may differ by a level or two on a JPEG
+    assert record["saved"].endswith("card.png")                 # the save button downloads the same picture
+    np.testing.assert_array_equal(np.asarray(Image.open(record["saved"]).convert("RGB")), card)
     with capsys.disabled():
         print(f"\n[web page, wasm] {name}: {record['milliseconds'][0]:.0f} ms a frame")
 

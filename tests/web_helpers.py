@@ -1,31 +1,14 @@
-"""Running web/'s JavaScript from the tests: Node scripts, a local HTTP server, and test photos."""
+"""Test photos for web/'s JavaScript, and the runners of `benchmarks/web_page.py` (Node, HTTP server, Chromium)."""
 
-import contextlib
-import functools
-import http.server
-import json
 import pathlib
-import shutil
-import subprocess
-import threading
 
 import numpy as np
-import pytest
 from PIL import Image
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-WEB = ROOT / "web"
+from synthesis_helpers import benchmark_script
 
-
-def run_node(script: str, *args, timeout: int = 300) -> subprocess.CompletedProcess:
-    """Runs web/node/<script> with Node; fails the test with its stderr when it fails."""
-    node = shutil.which("node")
-    if node is None or not (WEB / "node_modules" / "@tensorflow" / "tfjs").is_dir():
-        pytest.fail("needs Node and web/node_modules (make install runs `npm ci --prefix web`)")
-    result = subprocess.run([node, str(WEB / "node" / script), *map(str, args)], capture_output=True, text=True,
-                            timeout=timeout)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result
+_web_page = benchmark_script("web_page")
+run_node, serve, page_site, run_page = _web_page.run_node, _web_page.serve, _web_page.page_site, _web_page.run_page
 
 
 def write_rgba(photo: np.ndarray, path: pathlib.Path) -> dict:
@@ -72,42 +55,3 @@ def write_y4m(frame: np.ndarray, path: pathlib.Path) -> None:
     path.write_bytes(header + b"FRAME\n" + b"".join(planes))
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@contextlib.contextmanager
-def serve(folder: pathlib.Path):
-    """Serves `folder` over HTTP on 127.0.0.1 (a free port) while the block runs; yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def page_site(folder: pathlib.Path, web_model: pathlib.Path) -> pathlib.Path:
-    """A folder laid out as web/ is served (page, src/, vendor/), with `web_model` as its model/."""
-    if not (WEB / "vendor" / "tf.min.js").is_file():
-        pytest.fail("needs web/vendor (make install runs `npm run vendor --prefix web`)")
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in ("index.html", "page.js", "page.css", "src", "vendor"):
-        (folder / name).symlink_to(WEB / name)
-    (folder / "model").symlink_to(web_model)
-    return folder
-
-
-def run_page(job: dict, scratch: pathlib.Path, name: str) -> dict:
-    """Runs web/node/page_check.mjs on a job (see its header) and returns what it wrote."""
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("needs Chromium (make install runs `apt-get install -y chromium`)")
-    job_path, out_path = scratch / f"{name}_job.json", scratch / f"{name}_out.json"
-    job_path.write_text(json.dumps({"chromium": chromium, **job}))
-    run_node("page_check.mjs", job_path, out_path, timeout=600)
-    return json.loads(out_path.read_text())

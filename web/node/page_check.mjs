@@ -7,9 +7,11 @@
 //            "webgl": BOOL (false makes every canvas refuse a WebGL context, as a browser without WebGL
 //                     does, so the page must fall back to WASM; default true),
 //            "photos": [FILE, ...], "repeat": N (each photo is analysed N times; default 1),
-//            "webcam": {"video": Y4M_FILE, "frames": N} (optional), "screenshot": PNG_PATH (optional)}
+//            "webcam": {"video": Y4M_FILE, "frames": N} (optional), "screenshot": PNG_PATH (optional),
+//            "saveDir": DIR (optional: press "save" on each found card and keep the download there)}
 // OUT.json: {"backend", "photos": {NAME: {status, last (the page's result), card (PNG data URL or null),
-//            milliseconds: [per run]}}, "webcam": {status, last, milliseconds: [per frame]}, "console": [...]}
+//            milliseconds: [per run], saved: the downloaded file}}, "webcam": {status, last, milliseconds:
+//            [per frame]}, "console": [...]}
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -61,6 +63,11 @@ async function runPhotos(page, job, out) {
     }
     record.card = record.last.found ? await page.evaluate(() => document.getElementById('card').toDataURL('image/png'))
       : null;
+    if (record.last.found && job.saveDir) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+      record.saved = path.join(job.saveDir, `${path.basename(file)}.${download.suggestedFilename()}`);
+      await download.saveAs(record.saved);
+    }
     out.photos[path.basename(file)] = record;
   }
 }

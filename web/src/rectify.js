@@ -62,6 +62,7 @@ function cubic(v1, v2, v3, v4, d) {
 
 /**
  * Pillow's bicubic sample at (x, y) into out[at..at+2]: a 4 x 4 neighbourhood, edges clamped.
+ * Written without temporary arrays: it runs for every pixel of the card.
  *
  * @param {{data: ArrayLike<number>, width: number, height: number}} image RGBA
  */
@@ -69,14 +70,22 @@ function bicubicSample(image, x, y, out, at) {
   const { width, height, data } = image;
   const fx = x - 0.5;
   const fy = y - 0.5;
-  const dx = fx - Math.floor(fx);
-  const dy = fy - Math.floor(fy);
-  const columns = [-1, 0, 1, 2].map((k) => Math.min(Math.max(Math.floor(fx) + k, 0), width - 1) * 4);
-  const rows = [-1, 0, 1, 2].map((k) => Math.min(Math.max(Math.floor(fy) + k, 0), height - 1) * width * 4);
+  const left = Math.floor(fx);
+  const top = Math.floor(fy);
+  const dx = fx - left;
+  const dy = fy - top;
+  const c0 = Math.min(Math.max(left - 1, 0), width - 1) * 4;
+  const c1 = Math.min(Math.max(left, 0), width - 1) * 4;
+  const c2 = Math.min(Math.max(left + 1, 0), width - 1) * 4;
+  const c3 = Math.min(Math.max(left + 2, 0), width - 1) * 4;
+  const r0 = Math.min(Math.max(top - 1, 0), height - 1) * width * 4;
+  const r1 = Math.min(Math.max(top, 0), height - 1) * width * 4;
+  const r2 = Math.min(Math.max(top + 1, 0), height - 1) * width * 4;
+  const r3 = Math.min(Math.max(top + 2, 0), height - 1) * width * 4;
   for (let channel = 0; channel < 3; channel += 1) {
-    const across = rows.map((row) => cubic(data[row + columns[0] + channel], data[row + columns[1] + channel],
-      data[row + columns[2] + channel], data[row + columns[3] + channel], dx));
-    const value = cubic(across[0], across[1], across[2], across[3], dy);
+    const row = (r) => cubic(data[r + c0 + channel], data[r + c1 + channel], data[r + c2 + channel],
+      data[r + c3 + channel], dx);
+    const value = cubic(row(r0), row(r1), row(r2), row(r3), dy);
     out[at + channel] = value <= 0 ? 0 : value >= 255 ? 255 : Math.trunc(value);   // Pillow truncates
   }
 }

@@ -1,0 +1,121 @@
+"""The TF.js export per quantisation (size, parity with Keras) and the page's latency in Chromium per backend.
+
+    python benchmarks/web_latency.py --model runs/budget/best.keras --photos realdev/tyler_01.jpg ... \
+        [--repeat 5] [--out runs/web_bench] [--screenshot realdev/tyler_03.jpg --screenshot_out docs/web_page.png]
+
+1. Exports the model with each quantisation (`export.py`) and reports the
+   weights' size and the largest corner difference from Keras, in % of the
+   input side, on the photos' letterboxed inputs (TF.js CPU backend in Node).
+2. Serves the page (web/index.html) with the float16 export and opens it in
+   headless Chromium once per backend (WebGL on SwiftShader, WASM, CPU). Each
+   photo is analysed `--repeat` times; it reports the median time per frame
+   (letterbox, both passes, warp) and the largest corner difference from
+   `model.predict` in % of the photo's longer side.
+3. With --screenshot, saves a screenshot of the page on that photo (WASM).
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+import web_page  # noqa: E402
+from augment_tf import letterbox  # noqa: E402
+from model.loading import load_model  # noqa: E402
+from model.predictor import Predictor  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+QUANTIZE = ("none", "float16", "uint8")
+BACKENDS = ("webgl", "wasm", "cpu")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--model", required=True, help="the .keras corner model to export and time")
+    parser.add_argument("--photos", nargs="+", required=True, help="photos to run (any size; EXIF is applied)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each photo per backend")
+    parser.add_argument("--out", default="runs/web_bench", help="folder for the exports and the runs' files")
+    parser.add_argument("--screenshot", help="a photo to show in a screenshot of the page")
+    parser.add_argument("--screenshot_out", default="docs/web_page.png", help="where to save the screenshot")
+    parser.add_argument("--json", help="also write the figures to this JSON file")
+    return parser.parse_args(argv)
+
+
+def export(model: str, out: pathlib.Path, quantize: str) -> dict:
+    """Exports with export.py; returns its model card."""
+    folder = out / f"web_{quantize}"
+    subprocess.run([sys.executable, str(ROOT / "export.py"), "--model", model, "--out", str(folder),
+                    "--quantize", quantize, "--overwrite"], check=True, capture_output=True)
+    return json.loads((folder / "model_card.json").read_text())
+
+
+def export_parity(net, photos: list[np.ndarray], out: pathlib.Path, quantize: str) -> float:
+    """Largest |TF.js - Keras| corner coordinate on the letterboxed photos, in % of the input side."""
+    size = int(net.input.shape[1])
+    inputs = np.stack([letterbox.letterbox(photo, size)[0] for photo in photos])       # [N, S, S, 3]
+    (out / "inputs.bin").write_bytes(np.ascontiguousarray(inputs, "<f4").tobytes())
+    web_page.run_node("parity.mjs", out / f"web_{quantize}", out / "inputs.bin", out / "parity.json", "cpu")
+    answer = json.loads((out / "parity.json").read_text())["coords"]
+    tfjs = np.asarray(answer["data"], np.float32).reshape(answer["shape"])
+    return 100 * float(np.abs(tfjs - np.asarray(net(inputs, training=False)["coords"])).max())
+
+
+def page_run(site: pathlib.Path, out: pathlib.Path, backend: str, photos: list[str], repeat: int,
+             screenshot: str | None = None) -> dict:
+    with web_page.serve(site) as url:
+        return web_page.run_page({"url": f"{url}index.html?backend={backend}", "swiftshader": backend == "webgl",
+                                  "photos": photos, "repeat": repeat,
+                                  **({"screenshot": screenshot} if screenshot else {})}, out, backend)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    out = pathlib.Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    net = load_model(args.model)
+    photos = [letterbox.load_photo(path) for path in args.photos]
+    report = {"exports": {}, "page": {}}
+
+    print("| quantisation | weights | max corner difference from Keras (% of input side) |\n|---|---|---|")
+    for quantize in QUANTIZE:
+        card = export(args.model, out, quantize)
+        difference = export_parity(net, photos, out, quantize)
+        report["exports"][quantize] = {"weights_bytes": card["weights_bytes"], "max_coords_percent": difference}
+        print(f"| {quantize} | {card['weights_bytes'] / 1e6:.2f} MB | {difference:.4f} |")
+
+    site = out / "site"
+    if not site.exists():
+        web_page.page_site(site, out / "web_float16")
+    keras = [Predictor(net).predict_photo(photo)["corners"] for photo in photos]
+    paths = [str(pathlib.Path(path).resolve()) for path in args.photos]
+    print("\n| backend (page, float16 weights) | median ms per frame | max corner difference from model.predict "
+          "(% of photo side) |\n|---|---|---|")
+    for backend in BACKENDS:
+        run = page_run(site, out, backend, paths, args.repeat)
+        milliseconds = [value for path in paths for value in run["photos"][pathlib.Path(path).name]["milliseconds"]]
+        differences = [np.abs(np.array(run["photos"][pathlib.Path(path).name]["last"]["corners"]) - expected).max()
+                       / max(photo.shape[:2]) for path, photo, expected in zip(paths, photos, keras)]
+        name = backend if run["backend"] == backend else f"{backend} (fell back to {run['backend']})"
+        report["page"][backend] = {"ran": run["backend"], "median_ms": float(np.median(milliseconds)),
+                                   "max_corner_percent": 100 * float(max(differences))}
+        print(f"| {name} | {np.median(milliseconds):.0f} | {100 * max(differences):.3f} |")
+
+    if args.screenshot:
+        shot = pathlib.Path(args.screenshot_out).resolve()
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        page_run(site, out, "wasm", [str(pathlib.Path(args.screenshot).resolve())], 1, str(shot))
+        print(f"\nscreenshot of the page on {args.screenshot}: {shot}")
+    if args.json:
+        pathlib.Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""Running web/ from Python: Node scripts, a local HTTP server, and the page in headless Chromium.
+
+Shared by the browser tests (tests/test_web_*.py) and `benchmarks/web_latency.py`.
+The page is driven by web/node/page_check.mjs (playwright-core); see its header for the job format.
+"""
+
+import contextlib
+import functools
+import http.server
+import json
+import pathlib
+import shutil
+import subprocess
+import threading
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+WEB = ROOT / "web"
+
+
+class WebToolError(RuntimeError):
+    """Node, web/node_modules, web/vendor or Chromium is missing, or a script failed; the message says which."""
+
+
+def run_node(script: str, *args, timeout: int = 300) -> subprocess.CompletedProcess:
+    """Runs web/node/<script> with Node; raises WebToolError with its stderr when it fails."""
+    node = shutil.which("node")
+    if node is None or not (WEB / "node_modules" / "@tensorflow" / "tfjs").is_dir():
+        raise WebToolError("needs Node and web/node_modules (make install runs `npm ci --prefix web`)")
+    result = subprocess.run([node, str(WEB / "node" / script), *map(str, args)], capture_output=True, text=True,
+                            timeout=timeout)
+    if result.returncode != 0:
+        raise WebToolError(f"web/node/{script} failed: {result.stderr[-3000:]}")
+    return result
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve(folder: pathlib.Path):
+    """Serves `folder` over HTTP on 127.0.0.1 (a free port) while the block runs; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def page_site(folder: pathlib.Path, web_model: pathlib.Path) -> pathlib.Path:
+    """A folder laid out as web/ is served (page, src/, vendor/), with `web_model` as its model/."""
+    if not (WEB / "vendor" / "tf.min.js").is_file():
+        raise WebToolError("needs web/vendor (make install runs `npm run vendor --prefix web`)")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("index.html", "page.js", "page.css", "src", "vendor"):
+        (folder / name).symlink_to(WEB / name)
+    (folder / "model").symlink_to(web_model)
+    return folder
+
+
+def run_page(job: dict, scratch: pathlib.Path, name: str) -> dict:
+    """Runs web/node/page_check.mjs on a job (see its header) and returns what it wrote."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        raise WebToolError("needs Chromium (make install runs `apt-get install -y chromium`)")
+    job_path, out_path = scratch / f"{name}_job.json", scratch / f"{name}_out.json"
+    job_path.write_text(json.dumps({"chromium": chromium, **job}))
+    run_node("page_check.mjs", job_path, out_path, timeout=600)
+    return json.loads(out_path.read_text())
