@@ -143,6 +143,24 @@ def background_atlas(image: tf.Tensor, size: int) -> tf.Tensor:
     return card_atlas(opaque, size, size, BACKGROUND_LEVELS)
 
 
+def flat_index(texture: tf.Tensor, texels: int, offset: tf.Tensor) -> tf.Tensor:
+    """Index into a batch's textures flattened into one buffer, as `gather_bilinear` reads them.
+
+    int64: texture * texels passes int32's 2**31 at about 2,000 textures of
+    1024 x 736 texels, where an int32 index would wrap to another card's
+    texels (or fail). Per pixel it is the same arithmetic, only wider.
+
+    Args:
+      texture: [B, 1] or [B, P] int32, which texture of the batch.
+      texels: the length of one texture's buffer (`AtlasLayout.texels`).
+      offset: [B, P] float32 whole-number index within that texture.
+
+    Returns:
+      [B, P] int64.
+    """
+    return tf.cast(texture, tf.int64) * texels + tf.cast(offset, tf.int64)
+
+
 def gather_bilinear(texels: tf.Tensor, index: tf.Tensor, step_x, step_y, fx: tf.Tensor,
                     fy: tf.Tensor) -> tf.Tensor:
     """Bilinear interpolation of 4 packed taps read from a flat texel buffer.
@@ -154,9 +172,9 @@ def gather_bilinear(texels: tf.Tensor, index: tf.Tensor, step_x, step_y, fx: tf.
 
     Args:
       texels: [M] int32 packed RGBA.
-      index: [B, P] int32 flat index of the top-left tap.
-      step_x: index step to the right-hand tap (a number or [B, P] int32).
-      step_y: index step to the tap below (a number or [B, P] int32).
+      index: [B, P] int64 flat index of the top-left tap (`flat_index`).
+      step_x: index step to the right-hand tap (a number or [B, P] int64).
+      step_y: index step to the tap below (a number or [B, P] int64).
       fx: [B, P] float32 weight of the right-hand taps, in 0..1.
       fy: [B, P] float32 weight of the lower taps, in 0..1.
 
@@ -212,9 +230,8 @@ def sample_atlas(atlases: tf.Tensor, layout: AtlasLayout, card: tf.Tensor, u: tf
     x0 = tf.clip_by_value(tf.floor(x), 0.0, width)   # taps x0 and x0 + 1 stay inside the padded level
     y0 = tf.clip_by_value(tf.floor(y), 0.0, height)
     stride = width + 2.0
-    base = card * layout.texels                                                 # [B, 1] or [B, P]
-    index = base + tf.cast(layout.level_start(level) + x0 + y0 * stride, tf.int32)
-    packed = gather_bilinear(tf.reshape(atlases, [-1]), index, 1, tf.cast(stride, tf.int32),
+    index = flat_index(card, layout.texels, layout.level_start(level) + x0 + y0 * stride)
+    packed = gather_bilinear(tf.reshape(atlases, [-1]), index, 1, tf.cast(stride, tf.int64),
                              tf.clip_by_value(x - x0, 0.0, 1.0), tf.clip_by_value(y - y0, 0.0, 1.0))
     return unpack_rgba(fusion.materialize(packed))
 
@@ -241,9 +258,9 @@ def sample_mirrored(atlases: tf.Tensor, layout: AtlasLayout, x: tf.Tensor, y: tf
     # right-hand tap is always one step away.
     x0, y0 = tf.minimum(tf.floor(x), width - 2.0), tf.minimum(tf.floor(y), height - 2.0)
     stride = width + 2.0                                         # each level has a one-texel ring
-    base = (tf.range(tf.shape(atlases)[0]) * layout.texels)[:, None]
-    index = base + tf.cast(layout.level_start(level) + (x0 + 1.0) + (y0 + 1.0) * stride, tf.int32)
-    packed = gather_bilinear(tf.reshape(atlases, [-1]), index, 1, tf.cast(stride, tf.int32), x - x0, y - y0)
+    index = flat_index(tf.range(tf.shape(atlases)[0])[:, None], layout.texels,
+                       layout.level_start(level) + (x0 + 1.0) + (y0 + 1.0) * stride)
+    packed = gather_bilinear(tf.reshape(atlases, [-1]), index, 1, tf.cast(stride, tf.int64), x - x0, y - y0)
     return unpack_rgba(fusion.materialize(packed))[..., :3]
 
 

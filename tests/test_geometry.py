@@ -1,7 +1,6 @@
 """The random geometry sampler: framing, size, rotation, tilt, shear, visibility, XLA."""
 
 import dataclasses
-import math
 
 import numpy as np
 import tensorflow as tf
@@ -18,9 +17,8 @@ def _sample(config=GeometryConfig(), batch=512, seed=(1, 2)):
 
 
 def test_all_corners_inside_the_frame_by_default():
-    geo = _sample()
-    assert geo["visible"].all()
-    assert (geo["corners"] >= 0).all() and (geo["corners"] <= SIZE).all()
+    corners = _sample()["corners"]
+    assert (corners >= 0).all() and (corners <= SIZE).all()
 
 
 def test_card_extent_follows_the_scale_range():
@@ -87,4 +85,3 @@ def test_image_order_of_an_upright_card_is_the_printed_order():
     np.testing.assert_array_equal(geometry.image_order(upright).numpy(), upright.numpy())
     turned = tf.roll(upright, 2, axis=1)                                         # the card upside down
     np.testing.assert_array_equal(geometry.image_order(turned).numpy(), upright.numpy())
-    assert math.isclose(float(tf.reduce_sum(turned)), float(tf.reduce_sum(upright)))

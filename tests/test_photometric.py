@@ -1,4 +1,5 @@
-"""Each photometric effect, switched on alone, changes the image the way it should."""
+"""Each photometric effect, switched on alone, changes the image the way it should, and an image that
+does not draw it keeps its pixels."""
 
 import dataclasses
 
@@ -7,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from augment_tf import photometric
-from augment_tf.config import Effect
+from augment_tf.config import Effect, PhotometricConfig
 
 from synthesis_helpers import PHOTOMETRIC_OFF
 
@@ -15,8 +16,8 @@ SIZE = 64
 SEED = tf.constant([1, 2])
 
 
-def _only(name: str, low: float, high: float) -> photometric.PhotometricConfig:
-    return dataclasses.replace(PHOTOMETRIC_OFF, **{name: Effect(1.0, low, high)})
+def _only(name: str, low: float, high: float, p: float = 1.0) -> PhotometricConfig:
+    return dataclasses.replace(PHOTOMETRIC_OFF, **{name: Effect(p, low, high)})
 
 
 def _scene(batch=4):
@@ -29,17 +30,24 @@ def _scene(batch=4):
     return tf.constant(image), tf.constant(np.tile([[0.5, 0.5]], (batch, 1)).astype(np.float32)), tf.constant(cover)
 
 
-def _apply(config):
-    image, centre, cover = _scene()
+def _apply(config, batch=4):
+    image, centre, cover = _scene(batch)
     return image.numpy(), photometric.apply(SEED, image, centre, cover, config).numpy()
 
 
-def test_all_off_changes_almost_nothing():
-    before, after = _apply(PHOTOMETRIC_OFF)
-    assert np.abs(after - before).max() < 0.02          # only the quality-100 JPEG rounding remains
+def _change(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """[B] the largest change an effect made to each image."""
+    return np.abs(after - before).max(axis=(1, 2, 3))
 
 
-@pytest.mark.parametrize("name, low, high, check", [
+def test_every_effect_belongs_to_one_stage():
+    """`apply` skips a stage whose `STAGE_EFFECTS` all have p == 0: an effect in no stage would never be
+    drawn while the rest of its stage is off, and one in two stages would keep the wrong stage on."""
+    listed = [effect for effects in photometric.STAGE_EFFECTS.values() for effect in effects]
+    assert sorted(listed) == sorted(field.name for field in dataclasses.fields(PhotometricConfig))
+
+
+EFFECTS = [
     ("brightness", 0.2, 0.2, lambda b, a: a.mean() > b.mean() + 0.15),
     ("contrast", 0.5, 0.5, lambda b, a: a.std() < 0.6 * b.std()),
     ("saturation", 0.0, 0.0, lambda b, a: np.abs(a - a.mean(-1, keepdims=True)).max() < 0.02),
@@ -56,11 +64,25 @@ def test_all_off_changes_almost_nothing():
     ("shadow", 0.6, 0.6, lambda b, a: a.mean() < b.mean() - 0.02),
     ("glare", 1.0, 1.0, lambda b, a: a[:, 20:44, 24:40].mean() > b[:, 20:44, 24:40].mean() + 0.05),
     ("jpeg", 5.0, 5.0, lambda b, a: np.abs(a - b).mean() > 0.01),
-])
-def test_effect_changes_the_image_as_expected(name, low, high, check):
+]
+
+
+@pytest.mark.parametrize("name, low, high, check", EFFECTS)
+def test_effect_changes_every_image_as_expected(name, low, high, check):
     before, after = _apply(_only(name, low, high))
     assert check(before, after)
-    assert after.min() >= 0 and after.max() <= 1
+    assert (_change(before, after) > 0.05).all()                   # p == 1: every image gets it
+
+
+@pytest.mark.parametrize("name, low, high", [effect[:3] for effect in EFFECTS])
+def test_an_image_that_does_not_draw_an_effect_keeps_its_pixels(name, low, high):
+    """At p = 0.5 the effect's stage runs for the whole batch; the images that do not draw the effect get
+    its neutral strength, which leaves them as they were (JPEG's, quality 100, still rounds: ~1/255)."""
+    before, after = _apply(_only(name, low, high, p=0.5), batch=16)
+    change = _change(before, after)
+    kept, changed = change < 0.005, change > 0.05
+    assert (kept | changed).all(), change
+    assert kept.any() and changed.any(), change
 
 
 def test_jpeg_like_error_lives_in_8x8_blocks():
@@ -84,15 +106,6 @@ def test_sharpening_leaves_a_halo_on_each_side_of_an_edge_and_flat_areas_alone()
     assert (row[:, size // 2:size // 2 + 2].max(axis=1) > 0.7 + 0.03).all()
     np.testing.assert_allclose(row[:, :size // 2 - 12], 0.3, atol=1e-4)
     np.testing.assert_allclose(row[:, size // 2 + 12:], 0.7, atol=1e-4)
-
-
-def test_probability_zero_means_neutral_and_one_means_always():
-    image, centre, cover = _scene(batch=16)
-    off = dataclasses.replace(PHOTOMETRIC_OFF, brightness=Effect(0.0, 0.3, 0.3))
-    on = dataclasses.replace(PHOTOMETRIC_OFF, brightness=Effect(1.0, 0.3, 0.3))
-    base = image.numpy().mean(axis=(1, 2, 3))
-    assert np.allclose(photometric.apply(SEED, image, centre, cover, off).numpy().mean(axis=(1, 2, 3)), base, atol=0.01)
-    assert (photometric.apply(SEED, image, centre, cover, on).numpy().mean(axis=(1, 2, 3)) > base + 0.2).all()
 
 
 def test_fast_power_and_wave_follow_the_exact_functions():

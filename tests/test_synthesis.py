@@ -3,12 +3,14 @@
 import dataclasses
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from augment_tf import synthesize
-from augment_tf.config import Effect
+from augment_tf.config import Effect, SceneConfig
 
-from synthesis_helpers import GEOMETRY_OFF, MARKS, PHOTOMETRIC_OFF, SCENE_OFF, marked_card, small_config, textures
+from synthesis_helpers import (GEOMETRY_OFF, MARKS, PHOTOMETRIC_OFF, SCENE_OFF, SCENE_SETTINGS, fixed_barrel, flat_card,
+                               marked_card, pixel_centres, small_config, textures)
 
 
 def test_corner_marks_are_under_the_corner_labels():
@@ -60,15 +62,90 @@ def test_occluders_hide_at_most_one_corner():
     assert hidden.any()
 
 
-def test_full_synthesis_output_is_a_valid_photo_batch():
+SHADOW_LIGHT = 0.55     # the least light an occluder's shadow leaves (`occluders.render_occluders`)
+
+
+def _around(image: np.ndarray, point: np.ndarray) -> np.ndarray:
+    """The 2 x 2 pixels of [S, S] `image` whose centres surround `point` (fewer at the frame's edge)."""
+    column, row = np.floor(point - 0.5).astype(int)
+    return image[max(row, 0):row + 2, max(column, 0):column + 2]
+
+
+@pytest.mark.parametrize("barrel", [0.0, 0.05], ids=["pinhole", "lens"])
+def test_a_corner_is_flagged_occluded_where_the_pixels_show_the_occluder_over_it(barrel):
+    """The same occluders over an all-black and an all-white scene: the difference of the two photos is
+    how much of the scene shows through each pixel, 1 in the clear, 0 under an occluder, and at least
+    `SHADOW_LIGHT` under its shadow alone. A corner is flagged when the occluder covers more than half of
+    the corner point, so of the 2 x 2 pixels around it one at least is half hidden or more (shows 0.5 or
+    less); around a corner not flagged, one at least is half clear (shows 0.5 * SHADOW_LIGHT or more)."""
+    geometry = dataclasses.replace(GEOMETRY_OFF, scale=(0.5, 0.8), barrel=fixed_barrel(barrel))
+    scene = dataclasses.replace(SCENE_OFF, occluder=Effect(1.0, 0.25, 0.35))
+    config = small_config(size=256, scene=scene, photometric=PHOTOMETRIC_OFF, geometry=geometry)
+    black, white = [synthesize.synthesize(*textures(config, [flat_card(grey)] * 24, background_rgb=grey),
+                                          tf.constant([5, 5]), config) for grey in [(0, 0, 0), (255, 255, 255)]]
+    shows = (white["image"] - black["image"]).numpy().mean(-1)                            # [B, S, S]
+    flagged, corners = black["occluded"].numpy(), black["corners"].numpy()
+    touched = 0                                        # corners not flagged, with an occluder or shadow on them
+    for image, quad, flags in zip(shows, corners, flagged):
+        for corner, flag in zip(quad, flags):
+            around = _around(image, corner)
+            if flag:
+                assert around.min() <= 0.5, (corner, around)
+            else:
+                assert around.max() >= 0.5 * SHADOW_LIGHT, (corner, around)
+                touched += around.min() < 1.0
+    assert flagged.sum() >= 3 and touched >= 3, (flagged.sum(), touched)      # both sides were tried
+
+
+def _inset(quad: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """[N] how far [N, 2] points lie inside the convex [4, 2] quad: their distance to its nearest edge's
+    line (negative outside)."""
+    following = np.roll(quad, -1, axis=0)
+    edges = following - quad                                                              # [4, 2]
+    relative = points[:, None] - quad[None]                                               # [N, 4, 2]
+    cross = edges[:, 0] * relative[..., 1] - edges[:, 1] * relative[..., 0]               # [N, 4]
+    turn = np.sign((quad[:, 0] * following[:, 1] - following[:, 0] * quad[:, 1]).sum())   # inside: cross's sign
+    return (turn * cross / np.linalg.norm(edges, axis=-1)).min(axis=-1)
+
+
+def test_neighbours_never_paint_over_the_labelled_card():
+    """Neighbours lie under the labelled card, whatever their overlap: past its anti-aliased rim (1.5 px
+    inside its quad) every pixel is its own colour.
+
+    Each of the 9 cards has a colour of its own; image b's labelled card is card b, and its 8 neighbour
+    slots show the 8 others. With the even cards see-through, their images show where neighbours reach
+    under the labelled card: the first check had something to catch."""
+    colours = np.array([(30 + 25 * i, 230 - 22 * i, (40 + 90 * i) % 256) for i in range(9)])
+    scene = dataclasses.replace(SCENE_OFF, neighbors=8, neighbor=Effect(1.0, -0.25, 0.0), loose_neighbor_p=0.5)
+    geometry = dataclasses.replace(GEOMETRY_OFF, centre_p=1.0, barrel=fixed_barrel(0.0))
+    config = small_config(size=128, scene=scene, photometric=PHOTOMETRIC_OFF, geometry=geometry)
+    render = lambda cards: synthesize.synthesize(*textures(config, cards, background_rgb=(0, 0, 0)),  # noqa: E731
+                                                 tf.constant([1, 2]), config)
+    out = render([flat_card(colour) for colour in colours])
+    images = out["image"].numpy().reshape(9, -1, 3)
+    inside = [_inset(quad, pixel_centres(128)) > 1.5 for quad in out["corners"].numpy()]
+    for image, colour, pixels in zip(images, colours, inside):
+        assert np.abs(image[pixels] - colour / 255).max() < 1e-4
+    see_through = render([flat_card(colour, alpha=255 * (i % 2)) for i, colour in enumerate(colours)])
+    under = [(image[pixels].max(-1) > 0).sum() for image, pixels in
+             zip(see_through["image"].numpy().reshape(9, -1, 3)[::2], inside[::2])]
+    assert sum(under) > 20, under
+
+
+def test_full_synthesis_gives_finite_photos_and_labels_of_the_right_shapes():
+    """Every layer and effect at its defaults: the whole recipe runs. (Pixels lie in 0..1 by the final
+    clip, and `present` implies `visible` by its definition, so neither is a check.)"""
     config = small_config()
     cards, backgrounds = textures(config, [marked_card()] * 8)
     out = synthesize.synthesize(cards, backgrounds, tf.constant([0, 0]), config)
     image = out["image"].numpy()
     assert image.shape == (8, 64, 64, 3) and image.dtype == np.float32
-    assert image.min() >= 0 and image.max() <= 1 and np.isfinite(image).all()
-    present = out["present"].numpy()
-    assert present.shape == (8,) and out["visible"].numpy()[present].all()
+    assert np.isfinite(image).all()                     # the final clip passes NaN through (eagerly)
+    assert out["corners"].shape == (8, 4, 2) and out["visible"].shape == out["occluded"].shape == (8, 4)
+    assert out["present"].shape == (8,)
+    corners = out["corners"].numpy()
+    in_frame = ((corners >= 0) & (corners <= 64)).all(-1)
+    assert (in_frame | ~out["visible"].numpy()).all()   # a visible corner lies in the frame
 
 
 def test_a_layer_or_effect_nobody_gets_is_left_out_of_the_graph():
@@ -80,7 +157,8 @@ def test_a_layer_or_effect_nobody_gets_is_left_out_of_the_graph():
         return {op.name.split("/")[0] for op in graph.get_operations()} | {
             "/".join(op.name.split("/")[:2]) for op in graph.get_operations()}
 
-    layers = {"neighbors", "sleeves", "wear", "foil", "occluders", "photometric/jpeg", "photometric/blur", "letterbox"}
+    layers = {"neighbors", "contact_shadow", "sleeves", "wear", "foil", "occluders", "photometric/jpeg",
+              "photometric/blur", "letterbox"}
     full = scopes(small_config())
     assert layers <= full
     bare = scopes(small_config(scene=SCENE_OFF, photometric=PHOTOMETRIC_OFF, geometry=GEOMETRY_OFF))
@@ -88,9 +166,16 @@ def test_a_layer_or_effect_nobody_gets_is_left_out_of_the_graph():
     assert {"geometry", "background", "card"} <= bare
 
 
+def test_scene_off_knows_every_scene_field():
+    """`SCENE_OFF` switches off every `Effect` of `SceneConfig` and the empty frames; any other field must be
+    a setting that adds nothing (`SCENE_SETTINGS`), or a new layer would stay on in every "layers off" test."""
+    other = {field.name for field in dataclasses.fields(SceneConfig) if not isinstance(field.default, Effect)}
+    assert other - {"empty_p"} == SCENE_SETTINGS
+
+
 def test_a_card_on_a_table_casts_a_soft_shadow_along_its_edges_only():
     import cv2
-    geometry = dataclasses.replace(GEOMETRY_OFF, scale=(0.5, 0.6), max_tilt_deg=20.0, barrel=Effect(0.0, 0.0, 0.0))
+    geometry = dataclasses.replace(GEOMETRY_OFF, scale=(0.5, 0.6), max_tilt_deg=20.0, barrel=fixed_barrel(0.0))
     scene = dataclasses.replace(SCENE_OFF, table_p=1.0)
     config = small_config(size=128, scene=scene, photometric=PHOTOMETRIC_OFF, geometry=geometry)
     shadowed = dataclasses.replace(config, scene=dataclasses.replace(scene, contact_shadow=Effect(1.0, 0.6, 0.6)))
@@ -114,7 +199,7 @@ def _black_card_with(seed: list[int], **layer) -> tuple[np.ndarray, np.ndarray]:
     Returns:
       (change [B, H, W, 3] the layer made to the image, corners [B, 4, 2]).
     """
-    geometry = dataclasses.replace(GEOMETRY_OFF, scale=(0.5, 0.6), max_tilt_deg=20.0, barrel=Effect(0.0, 0.0, 0.0))
+    geometry = dataclasses.replace(GEOMETRY_OFF, scale=(0.5, 0.6), max_tilt_deg=20.0, barrel=fixed_barrel(0.0))
     config = small_config(size=128, scene=SCENE_OFF, photometric=PHOTOMETRIC_OFF, geometry=geometry)
     black = np.full((176, 128, 4), 15, np.uint8)
     black[..., 3] = 255

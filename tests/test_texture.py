@@ -74,3 +74,27 @@ def test_half_power_is_exact_for_tensors_and_numbers():
     levels = tf.constant([0.0, 1.0, 2.0, 4.0, 9.0])
     np.testing.assert_array_equal(texture.half_power(levels).numpy(), 0.5 ** levels.numpy())
     assert texture.half_power(3) == 0.125
+
+
+def _gather_index_dtypes(sampler, *specs: tf.TensorSpec) -> list[tf.DType]:
+    """The index dtype of every gather in `sampler` traced for `specs` (traced only: nothing is allocated)."""
+    graph = tf.function(sampler).get_concrete_function(*specs).graph
+    return [op.inputs[1].dtype for op in graph.get_operations() if op.type == "GatherV2"]
+
+
+def test_texels_are_indexed_in_64_bits_so_a_large_batch_cannot_wrap():
+    """Samplers read a batch's textures flattened into one buffer. 1024-texel-high cards pass int32's
+    2**31 texels at about 2,100 cards; there an int32 index would wrap into another card's texels."""
+    cards = texture.AtlasLayout(1024, 736, 5)
+    backgrounds = texture.background_layout(1024)
+    batch = 2 ** 31 // min(cards.texels, backgrounds.texels) + 1          # past 2**31 texels for both
+    pixels = tf.TensorSpec([batch, 8], tf.float32)
+    card_reads = _gather_index_dtypes(
+        lambda atlases, card, u, v, lod: texture.sample_atlas(atlases, cards, card, u, v, lod),
+        tf.TensorSpec([batch, cards.texels], tf.int32), tf.TensorSpec([batch, 8], tf.int32), pixels, pixels, pixels)
+    background_reads = _gather_index_dtypes(
+        lambda atlases, x, y, lod: texture.sample_mirrored(atlases, backgrounds, x, y, lod),
+        tf.TensorSpec([batch, backgrounds.texels], tf.int32), pixels, pixels, pixels)
+    assert card_reads == background_reads == [tf.int64] * 4    # the bilinear taps
+    last = texture.flat_index(tf.constant([[batch - 1]]), cards.texels, tf.constant([[cards.texels - 1.0]]))
+    assert last.numpy()[0, 0] == batch * cards.texels - 1 > 2 ** 31
