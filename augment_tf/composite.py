@@ -78,9 +78,8 @@ def over(top: tf.Tensor, bottom: tf.Tensor) -> tf.Tensor:
 def tint(card: tf.Tensor, amount: tf.Tensor, colour: list[float]) -> tf.Tensor:
     """Moves premultiplied RGBA `card` towards an opaque `colour`, keeping its alpha.
 
-    Channel masks broadcast, rather than alpha being concatenated back on: XLA's
-    CPU backend runs a concatenation along channels as a scalar loop with a
-    branch per element, and fused all of wear's and foil's arithmetic into it.
+    Channel masks broadcast, rather than alpha being concatenated back on: a
+    channel concatenation is slow on XLA's CPU backend (`fusion`).
 
     Args:
       card: [..., 4] premultiplied RGBA.

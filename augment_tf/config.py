@@ -69,11 +69,12 @@ class SceneConfig:
       empty_p: share of samples with no card to find (`augment_tf.presence`):
         half show no labelled card at all, half show it cut by the frame's edge;
         no neighbour is whole in them. `synthesize`'s `present` is False there.
-      neighbors: how many other-card slots each sample has; in a grid, slot k
+      neighbor_slots: how many other-card slots each sample has; in a grid, slot k
         lies in direction k mod 8 (right, left, below, above, diagonals), so 8
         can fill a binder page around the card. All slots share one texture
         pass, so a slot costs only per-pixel coordinate math: 8 slots cost 4%
-        more than 2 (256 px, one CPU core, XLA).
+        more than 2 (256 px, one CPU core, XLA). Its old name, `neighbors`, still
+        loads (`OLD_NAMES`).
       neighbor: per slot: presence probability and the gap to the labelled card
         as a fraction of its width (negative overlaps).
       loose_neighbor_p: share of present neighbours thrown at any angle rather
@@ -94,7 +95,7 @@ class SceneConfig:
         background behind a held card is, uniform in this range.
     """
     empty_p: float = 0.1
-    neighbors: int = 8
+    neighbor_slots: int = 8
     neighbor: Effect = Effect(0.45, -0.04, 0.25)
     loose_neighbor_p: float = 0.3
     occluder: Effect = Effect(0.35, 0.12, 0.35)
@@ -107,9 +108,9 @@ class SceneConfig:
     depth_of_field: tuple[float, float] = (0.0, 3.0)
 
     def __post_init__(self):
-        if not 0.0 <= self.empty_p <= 1.0 or self.neighbors < 0:
-            raise ValueError("SceneConfig needs empty_p in 0..1 and neighbors >= 0. "
-                             f"Received: empty_p={self.empty_p}, neighbors={self.neighbors}")
+        if not 0.0 <= self.empty_p <= 1.0 or self.neighbor_slots < 0:
+            raise ValueError("SceneConfig needs empty_p in 0..1 and neighbor_slots >= 0. "
+                             f"Received: empty_p={self.empty_p}, neighbor_slots={self.neighbor_slots}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,7 +133,7 @@ class PhotometricConfig:
     saturation: Effect = Effect(0.7, 0.3, 1.5)         # scale of chroma
     hue: Effect = Effect(0.4, -0.06, 0.06)             # rotation in turns
     gamma: Effect = Effect(0.5, 0.7, 1.4)
-    noise: Effect = Effect(0.8, 0.002, 0.05)           # sensor noise std at mid grey
+    noise: Effect = Effect(0.8, 0.002, 0.05)           # sensor noise scale (per-channel std 0.86x it at mid grey)
     jpeg: Effect = Effect(0.5, 15.0, 95.0)             # quality of the JPEG-like quantisation
 
 
@@ -188,12 +189,19 @@ class SynthesisConfig:
         Args:
           values: nested dicts; keys left out keep `base`'s values, at any
             depth (`{"scene": {"occluder": {"p": 1.0}}}` changes one number).
+            A renamed field's old name (`OLD_NAMES`) still works, so saved
+            `config.json` files, `--synthesis_config` files and saved
+            `Synthesis` layers load.
           base: the config to start from; the defaults if None.
 
         Raises:
-          ValueError: on an unknown key or an invalid value.
+          ValueError: on an unknown key, a field given under both its names, or an invalid value.
         """
         return _from_dict(base or cls(), values)
+
+
+# Renamed fields, old name -> new name, per config class: `from_dict` reads either.
+OLD_NAMES: dict[type, dict[str, str]] = {SceneConfig: {"neighbors": "neighbor_slots"}}
 
 
 def recipe(size: int, path: str | None = None) -> SynthesisConfig:
@@ -220,6 +228,7 @@ def _from_dict(base, values: dict[str, Any]):
     """`base` (a config dataclass) with the fields named in `values` replaced, recursively."""
     if not isinstance(values, dict):
         raise ValueError(f"{type(base).__name__} needs a dict of fields. Received: {values!r}")
+    values = _current_names(type(base), values)
     names = {field.name for field in dataclasses.fields(base)}
     unknown = set(values) - names
     if unknown:
@@ -233,3 +242,14 @@ def _from_dict(base, values: dict[str, Any]):
             value = tuple(value)
         changes[name] = value
     return dataclasses.replace(base, **changes)
+
+
+def _current_names(config_class: type, values: dict[str, Any]) -> dict[str, Any]:
+    """`values` with the old names of `config_class`'s renamed fields replaced by their new ones."""
+    renamed = OLD_NAMES.get(config_class, {})
+    current = {renamed.get(name, name): value for name, value in values.items()}
+    if len(current) < len(values):
+        both = sorted(name for name in values if name in renamed and renamed[name] in values)
+        raise ValueError(f"{config_class.__name__} fields given under both their old and new names: "
+                         + ", ".join(f"{old} and {renamed[old]}" for old in both))
+    return current

@@ -1,4 +1,4 @@
-"""Control over XLA fusion where it would recompute expensive work.
+"""Control over XLA fusion where it would recompute expensive work, and what XLA's CPU backend runs slowly.
 
 XLA fuses a producer into each of its consumers. When a cheap consumer reads
 an expensive producer many times, the producer is recomputed per read: a blur
@@ -6,6 +6,20 @@ reading its input at 9 offsets per axis recomputed the whole composited scene,
 texture gathers included, 18 times, and per-image parameters (a hashed random
 number, a corner from the homography) were recomputed inside every per-pixel
 loop that read them. Without the barriers below a batch took 5x longer on CPU.
+
+XLA's CPU backend (TF 2.19) also runs a few ops far slower than their
+arithmetic, and the synthesis works around them; the comments there point here:
+- `sin` and `pow` are a scalar library call per element, 10x a multiply.
+  `fast_math` has multiply-only stand-ins; exp and log are vectorised
+  polynomials, so exp(g log x) is 4x faster than `pow`.
+- floormod is a slow loop; `texture` folds coordinates with `floor` instead.
+- A concatenation along a short last axis (RGB and alpha, 3 colour channels)
+  is a scalar loop with a branch per element, and XLA fuses the producers
+  into it, so a whole layer's arithmetic ran in that loop. Colours are
+  broadcast against channel masks instead (`composite.tint`,
+  `photometric.vignette`), and per-channel work is kept in [B, S, S] planes,
+  so loops vectorise along rows rather than across 3 channels
+  (`photometric.colour`).
 """
 
 import tensorflow as tf

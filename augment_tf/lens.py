@@ -16,7 +16,10 @@ import tensorflow as tf
 from augment_tf import seeds
 from augment_tf.config import Effect
 
-_ITERATIONS = 10   # each shrinks the label error by a factor of at least 1 / (2 k r^2) ~ 10 at k = 0.05
+# Each iteration divides the label error by (1 + k r^2) / (2 k r^2), r = |p - c| / R: at k = 0.05,
+# 10.5 at the middle of the frame's edges (r = 1), 5.5 at its corners (r^2 = 2). Ten take a
+# corner's error (70 px at 1024 px) below float32's resolution.
+_ITERATIONS = 10
 
 
 def sample_distortion(seed: tf.Tensor, batch_size, barrel: Effect) -> tf.Tensor:

@@ -79,7 +79,9 @@ def training_batches(builder: tfds.core.DatasetBuilder, config: SynthesisConfig,
       background_split: which backgrounds.
 
     Returns:
-      Dataset of {"cards": [B, N] int32, "backgrounds": [B, size, size] int32, "name": [B] string}.
+      Dataset of {"cards": [B, N] int32 card pyramids (`texture.card_atlas`),
+      "backgrounds": [B, M] int32 background pyramids (`texture.background_atlas`
+      at `config.size`), "name": [B] string}.
     """
     cards = card_textures(builder, config, card_split).repeat().shuffle(512, seed=seed)
     backgrounds = background_textures(builder, config, background_split).repeat().shuffle(64, seed=seed + 1)

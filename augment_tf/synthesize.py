@@ -14,8 +14,8 @@ black bars of a letterboxed frame. Some frames hold no card to find
 
 import tensorflow as tf
 
-from augment_tf import (background, composite, contact_shadow, foil, fusion, geometry, lens, neighbors,
-                        occluders, photometric, presence, seeds, sleeves, texture, wear)
+from augment_tf import composite, fusion, geometry, lens, photometric, presence, seeds, texture
+from augment_tf.scene import background, contact_shadow, foil, neighbors, occluders, sleeves, wear
 from augment_tf.config import SceneConfig, SynthesisConfig
 
 
@@ -84,7 +84,7 @@ def _scene(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor, geo: dict[
     with tf.name_scope("background"):
         image, on_table = background.render_background(seeds.child(seed, "background"), backgrounds, geo,
                                                        plane, x, y, size, (width, height), scene)  # [B, P, 3]
-    if scene.neighbors and scene.neighbor.p:
+    if scene.neighbor_slots and scene.neighbor.p:
         with tf.name_scope("neighbors"):
             slots = neighbors.sample_neighbors(seeds.child(seed, "neighbors"), geo, (width, height), size, scene)
             image = composite.over(neighbors.render_neighbors(cards, layout, slots, plane), image)

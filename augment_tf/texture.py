@@ -20,6 +20,7 @@ import dataclasses
 import tensorflow as tf
 
 from augment_tf import fusion
+from augment_tf.fast_math import half_power
 
 
 BACKGROUND_LEVELS = 4   # background pyramid depth: 256 px down to 32 px
@@ -62,19 +63,6 @@ class AtlasLayout:
     def texels(self) -> int:
         """N, the length of one card's buffer."""
         return round(self.level_start(self.levels))
-
-
-def half_power(level):
-    """Exactly 0.5 ** level for whole-number `level` (a float tensor or a Python number).
-
-    Built from the float's exponent bits: XLA's CPU backend evaluates `pow`
-    with a scalar library call per element, 10x the cost of a multiply, and
-    the sampler needs this for every pixel of every texture read.
-    """
-    if not isinstance(level, tf.Tensor):
-        return 0.5 ** level
-    exponent = tf.bitwise.left_shift(127 - tf.cast(level, tf.int32), 23)      # IEEE-754 float32 of 2**-level
-    return tf.bitcast(exponent, tf.float32)
 
 
 def pack_rgba(rgba: tf.Tensor) -> tf.Tensor:
@@ -267,5 +255,6 @@ def sample_mirrored(atlases: tf.Tensor, layout: AtlasLayout, x: tf.Tensor, y: tf
 def _mirror(coordinate: tf.Tensor, length) -> tf.Tensor:
     """Folds texel-centre coordinates into [0, length - 1] by mirroring."""
     period = 2.0 * (length - 1)
-    folded = coordinate - tf.floor(coordinate * (1.0 / period)) * period   # floormod, without its slow XLA CPU loop
+    # floormod by hand: XLA's CPU floormod is a slow loop (`fusion`).
+    folded = coordinate - tf.floor(coordinate * (1.0 / period)) * period
     return tf.clip_by_value((length - 1) - tf.abs(folded - (length - 1)), 0.0, length - 1.0)  # rounding stays inside

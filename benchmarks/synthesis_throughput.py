@@ -49,10 +49,11 @@ def _cards_and_backgrounds(count: int):
     """Procedural cards (745 x 1040 RGBA) and bundled backgrounds, as uint8 arrays."""
     import pathlib
 
-    from mtg_tfds import backgrounds, procedural_cards
+    from mtg_tfds import background_folder
+    from mtg_tfds.generators import procedural_cards
     folder = pathlib.Path(__file__).resolve().parent.parent / "backgrounds"
     cards = [rgba for _, rgba in procedural_cards.generate_cards(count, seed=0)]
-    photos = [b.image for _, b in zip(range(count), backgrounds.iter_backgrounds(folder))]
+    photos = [b.image for _, b in zip(range(count), background_folder.iter_backgrounds(folder))]
     return cards, photos
 
 

@@ -2,6 +2,8 @@
 
 `tfds build mtg_tfds` (run from the repository root) loads the builder in
 `mtg_tfds_dataset_builder.py`. The modules beside it do the work that the builder
-only orchestrates: `procedural_cards` renders offline cards, `scryfall` downloads
-real ones, `backgrounds` reads the background photo folder.
+only orchestrates: `generators.procedural_cards` renders offline cards, `scryfall`
+downloads real ones, `background_folder` reads the background photo folder, and
+`card_shape` knows a card's size and outline. `generators` also holds
+`background_photos`, which drew the generated files of the bundled `backgrounds/`.
 """

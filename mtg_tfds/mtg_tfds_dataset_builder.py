@@ -7,7 +7,7 @@ Two splits share one feature set:
     RGBA, corners at the image's own corners, with `source` and `license`.
 
 Configs:
-  * `procedural` (default, offline): cards drawn by `procedural_cards`.
+  * `procedural` (default, offline): cards drawn by `generators.procedural_cards`.
   * `scryfall`: real cards from Scryfall's `unique_artwork` bulk file. It is
     not in `BUILDER_CONFIGS`, so a plain `tfds build mtg_tfds` stays offline;
     ask for it with `--config scryfall` (or JSON: `--config '{"name":
@@ -28,10 +28,11 @@ import numpy as np
 import tensorflow_datasets as tfds
 from PIL import Image
 
-from mtg_tfds import backgrounds, card_shape, procedural_cards, scryfall
+from mtg_tfds import background_folder, card_shape, scryfall
+from mtg_tfds.generators import procedural_cards
 
 _LOG = logging.getLogger(__name__)
-_PROCEDURAL_LICENSE = "GPL-3.0-or-later (drawn by mtg_tfds/procedural_cards.py)"
+_PROCEDURAL_LICENSE = "GPL-3.0-or-later (drawn by mtg_tfds/generators/procedural_cards.py)"
 _SCRYFALL_LICENSE = "Wizards of the Coast Fan Content Policy; image via Scryfall"
 
 
@@ -77,8 +78,12 @@ SCRYFALL = MtgConfig(
 class Builder(tfds.core.GeneratorBasedBuilder):
     """DatasetBuilder for mtg_tfds."""
 
-    VERSION = tfds.core.Version("1.0.0")
-    RELEASE_NOTES = {"1.0.0": "Cards with corners and metadata; backgrounds with source and licence."}
+    VERSION = tfds.core.Version("1.0.1")
+    RELEASE_NOTES = {
+        "1.0.0": "Cards with corners and metadata; backgrounds with source and licence.",
+        "1.0.1": "Procedural cards' `license` and generated backgrounds' `source` name the generators' new "
+                 "home, mtg_tfds/generators/; every image is unchanged.",
+    }
     BUILDER_CONFIGS = [PROCEDURAL]  # What a plain `tfds build mtg_tfds` builds: offline only.
     DEFAULT_BUILDER_CONFIG_NAME = "procedural"
 
@@ -106,8 +111,9 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
         config = self.builder_config
-        folder = pathlib.Path(config.backgrounds_dir) if config.backgrounds_dir else backgrounds.default_folder()
-        photos = list(backgrounds.iter_backgrounds(folder))      # read once: a split of their own, and card art
+        folder = (pathlib.Path(config.backgrounds_dir) if config.backgrounds_dir
+                  else background_folder.default_folder())
+        photos = list(background_folder.iter_backgrounds(folder))   # read once: a split of their own, and card art
         if config.source == "scryfall":
             client = scryfall.ScryfallClient(cache_dir=pathlib.Path(dl_manager.download_dir) / "scryfall")
             bulk, usable = _scryfall_usable_cards(config, client)
@@ -174,9 +180,9 @@ def _folder_examples(folder: pathlib.Path) -> Iterator[tuple[str, dict]]:
     """Card images from a folder; unreadable ones are skipped and named in one warning."""
     if not folder.is_dir():
         raise FileNotFoundError(f"cards_dir {folder}: no such folder")
-    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in backgrounds.IMAGE_SUFFIXES)
+    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in background_folder.IMAGE_SUFFIXES)
     if not paths:
-        raise FileNotFoundError(f"cards_dir {folder}: no card images ({', '.join(backgrounds.IMAGE_SUFFIXES)})")
+        raise FileNotFoundError(f"cards_dir {folder}: no card images ({', '.join(background_folder.IMAGE_SUFFIXES)})")
     skipped = []
     for path in paths:
         try:
@@ -193,7 +199,7 @@ def _folder_examples(folder: pathlib.Path) -> Iterator[tuple[str, dict]]:
         _LOG.warning("Skipped %d unreadable card images in %s: %s", len(skipped), folder, ", ".join(skipped))
 
 
-def _backgrounds(photos: list[backgrounds.Background]) -> Iterator[tuple[str, dict]]:
+def _backgrounds(photos: list[background_folder.Background]) -> Iterator[tuple[str, dict]]:
     """Background images as opaque RGBA examples with empty card metadata."""
     for background in photos:
         height, width = background.image.shape[:2]

@@ -18,7 +18,7 @@ PHOTOMETRIC_OFF = PhotometricConfig(**{f.name: dataclasses.replace(f.default, p=
                                        for f in dataclasses.fields(PhotometricConfig)})
 # `SceneConfig` fields that shape a layer but never add one; every other field is a layer's `Effect`, or
 # `empty_p`. (`test_synthesis` fails on a field in none of these, so a new layer is switched off below.)
-SCENE_SETTINGS = {"neighbors", "loose_neighbor_p", "background_zoom", "table_p", "depth_of_field"}
+SCENE_SETTINGS = {"neighbor_slots", "loose_neighbor_p", "background_zoom", "table_p", "depth_of_field"}
 # Every scene layer off: each `Effect` at p = 0, and no empty frames.
 SCENE_OFF = SceneConfig(**{f.name: dataclasses.replace(f.default, p=0.0)
                            for f in dataclasses.fields(SceneConfig) if isinstance(f.default, Effect)}, empty_p=0.0)

@@ -48,7 +48,7 @@ def test_letterbox_bars_are_black_and_the_card_lies_in_the_content():
 
 def test_a_corner_in_the_bars_is_not_visible():
     config = small_config(size=64, geometry=dataclasses.replace(GEOMETRY_OFF, letterbox_p=1.0, allow_outside=True),
-                          scene=dataclasses.replace(SceneConfig(), empty_p=0.0, neighbors=0))
+                          scene=dataclasses.replace(SceneConfig(), empty_p=0.0, neighbor_slots=0))
     cards, backgrounds = textures(config, [marked_card()] * 32)
     seed = tf.constant([3, 3])
     out = synthesize.synthesize(cards, backgrounds, seed, config)

@@ -38,6 +38,14 @@ def test_config_round_trip_rebuilds_the_same_synthesis():
     assert Synthesis().synthesis_config == SynthesisConfig()
 
 
+def test_a_layer_saved_with_old_field_names_loads():
+    layer = Synthesis(small_config(size=32))
+    saved = keras.layers.serialize(layer)
+    scene = saved["config"]["config"]["scene"]
+    scene["neighbors"] = scene.pop("neighbor_slots")           # as saved before the field's rename
+    assert keras.layers.deserialize(saved).synthesis_config == layer.synthesis_config
+
+
 def test_layer_in_a_functional_model_saves_and_loads(tmp_path):
     config = small_config(size=32)
     cards, backgrounds = _inputs(config)

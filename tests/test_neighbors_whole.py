@@ -5,8 +5,9 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
-from augment_tf import geometry, neighbors, presence, seeds
+from augment_tf import geometry, presence, seeds
 from augment_tf.config import Effect, SceneConfig
+from augment_tf.scene import neighbors
 
 from synthesis_helpers import GEOMETRY_OFF, small_config
 
@@ -64,7 +65,7 @@ def _check_neighbours(config, geo, slots) -> tuple[int, int]:
 
 def test_whole_neighbours_lie_farther_from_the_centre_than_the_labelled_card():
     geometry_config = dataclasses.replace(GEOMETRY_OFF, centre_p=0.6, letterbox_p=0.5)
-    scene = dataclasses.replace(SceneConfig(), neighbors=8, neighbor=Effect(1.0, -0.04, 0.25))
+    scene = dataclasses.replace(SceneConfig(), neighbor_slots=8, neighbor=Effect(1.0, -0.04, 0.25))
     config = small_config(size=SIZE, geometry=geometry_config, scene=scene)
     geo = _scene_geometry(config, 256, (2, 3))
     slots = neighbors.sample_neighbors(tf.constant([4, 5]), geo, (config.card_width, config.card_height), SIZE, scene)
@@ -75,7 +76,7 @@ def test_whole_neighbours_lie_farther_from_the_centre_than_the_labelled_card():
 
 def test_empty_frames_have_no_whole_neighbours():
     geometry_config = dataclasses.replace(GEOMETRY_OFF, centre_p=1.0)
-    scene = dataclasses.replace(SceneConfig(), neighbors=8, neighbor=Effect(1.0, -0.04, 0.25))
+    scene = dataclasses.replace(SceneConfig(), neighbor_slots=8, neighbor=Effect(1.0, -0.04, 0.25))
     config = small_config(size=SIZE, geometry=geometry_config, scene=scene)
     geo = _scene_geometry(config, 256, (7, 3), empty_p=1.0)
     slots = neighbors.sample_neighbors(tf.constant([1, 5]), geo, (config.card_width, config.card_height), SIZE, scene)
@@ -84,7 +85,7 @@ def test_empty_frames_have_no_whole_neighbours():
 
 
 def test_grid_slots_take_the_eight_directions_in_turn():
-    scene = dataclasses.replace(SceneConfig(), neighbors=8, neighbor=Effect(1.0, 0.0, 0.1), loose_neighbor_p=0.0)
+    scene = dataclasses.replace(SceneConfig(), neighbor_slots=8, neighbor=Effect(1.0, 0.0, 0.1), loose_neighbor_p=0.0)
     config = small_config(size=SIZE, geometry=GEOMETRY_OFF, scene=scene)
     w, h = config.card_width, config.card_height
     geo = _scene_geometry(config, 8, (1, 1))

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from augment_tf import occluders
+from augment_tf.scene import occluders
 
 RADIUS = 12.0
 

@@ -106,10 +106,3 @@ def test_sharpening_leaves_a_halo_on_each_side_of_an_edge_and_flat_areas_alone()
     assert (row[:, size // 2:size // 2 + 2].max(axis=1) > 0.7 + 0.03).all()
     np.testing.assert_allclose(row[:, :size // 2 - 12], 0.3, atol=1e-4)
     np.testing.assert_allclose(row[:, size // 2 + 12:], 0.7, atol=1e-4)
-
-
-def test_fast_power_and_wave_follow_the_exact_functions():
-    base = tf.constant([0.0, 1e-4, 0.2, 0.5, 1.0])
-    np.testing.assert_allclose(photometric._power(base, 1.4).numpy(), base.numpy() ** 1.4, atol=1e-5)
-    turns = np.linspace(-3.0, 3.0, 1001, dtype=np.float32)
-    np.testing.assert_allclose(photometric.wave(tf.constant(turns)).numpy(), np.sin(2 * np.pi * turns), atol=0.06)

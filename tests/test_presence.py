@@ -55,7 +55,7 @@ def test_no_empty_frames_means_every_card_is_present():
 def test_empty_frames_leave_the_other_frames_as_they_were():
     """Presence draws under its own seed names and masks per sample, so the frames that keep
     their card are the same pixels with or without empty frames around them."""
-    scene = dataclasses.replace(SceneConfig(), neighbors=3, empty_p=0.0)
+    scene = dataclasses.replace(SceneConfig(), neighbor_slots=3, empty_p=0.0)
     config = small_config(size=64, scene=scene)
     cards, backgrounds = textures(config, [_flat_card(c) for c in np.random.default_rng(0).integers(0, 255, (12, 3))])
     before = synthesize.synthesize(cards, backgrounds, tf.constant([6, 3]), config)

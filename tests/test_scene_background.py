@@ -5,8 +5,9 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
-from augment_tf import background, composite, geometry
+from augment_tf import composite, geometry
 from augment_tf.config import GeometryConfig, SceneConfig
+from augment_tf.scene import background
 
 SIZE, WIDTH, HEIGHT = 64, 92, 128
 

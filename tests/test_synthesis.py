@@ -116,7 +116,7 @@ def test_neighbours_never_paint_over_the_labelled_card():
     slots show the 8 others. With the even cards see-through, their images show where neighbours reach
     under the labelled card: the first check had something to catch."""
     colours = np.array([(30 + 25 * i, 230 - 22 * i, (40 + 90 * i) % 256) for i in range(9)])
-    scene = dataclasses.replace(SCENE_OFF, neighbors=8, neighbor=Effect(1.0, -0.25, 0.0), loose_neighbor_p=0.5)
+    scene = dataclasses.replace(SCENE_OFF, neighbor_slots=8, neighbor=Effect(1.0, -0.25, 0.0), loose_neighbor_p=0.5)
     geometry = dataclasses.replace(GEOMETRY_OFF, centre_p=1.0, barrel=fixed_barrel(0.0))
     config = small_config(size=128, scene=scene, photometric=PHOTOMETRIC_OFF, geometry=geometry)
     render = lambda cards: synthesize.synthesize(*textures(config, cards, background_rgb=(0, 0, 0)),  # noqa: E731

@@ -70,12 +70,6 @@ def test_sample_mirrored_reads_the_level_its_lod_asks_for():
     np.testing.assert_allclose(grey[2:], 0.5, atol=0.01)         # level 3 (2 x 2): averaged to grey
 
 
-def test_half_power_is_exact_for_tensors_and_numbers():
-    levels = tf.constant([0.0, 1.0, 2.0, 4.0, 9.0])
-    np.testing.assert_array_equal(texture.half_power(levels).numpy(), 0.5 ** levels.numpy())
-    assert texture.half_power(3) == 0.125
-
-
 def _gather_index_dtypes(sampler, *specs: tf.TensorSpec) -> list[tf.DType]:
     """The index dtype of every gather in `sampler` traced for `specs` (traced only: nothing is allocated)."""
     graph = tf.function(sampler).get_concrete_function(*specs).graph

@@ -15,7 +15,7 @@ import tensorflow as tf
 from augment_tf import seeds
 from augment_tf.composite import PlaneCoords, tint
 from augment_tf.config import SceneConfig
-from augment_tf.photometric import wave
+from augment_tf.fast_math import wave
 
 # Each channel's hue phase, in turns (R, G, B, and alpha, which gets no light).
 _CHANNEL_PHASES = [0.0, 1.0 / 3.0, 2.0 / 3.0, 0.0]

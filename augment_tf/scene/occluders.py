@@ -186,6 +186,9 @@ def render_occluders(occluder: dict[str, tf.Tensor], x: tf.Tensor, y: tf.Tensor)
 
 
 def occluded_corners(occluder: dict[str, tf.Tensor], corners: tf.Tensor) -> tf.Tensor:
-    """[B, 4] bool: the occluder covers the corner (its centre is more than half covered)."""
+    """[B, 4] bool: the corner point lies inside the drawn occluder, hand included, shadow not.
+
+    Inside is a negative signed distance: where `render_occluders`' alpha passes 0.5.
+    """
     distance = signed_distance(occluder, corners[..., 0], corners[..., 1])
     return occluder["present"][:, None] & (distance < 0.0)

@@ -6,20 +6,23 @@ coloured and textured frame, a title bar with mana symbols, a painted art box,
 a type line with a set symbol, a text box of serif rules and flavour text, a
 P/T box, the collector line, and 3 mm rounded corners that are transparent.
 
-Card `i` of seed `s` is a pure function of (s, i), so building fewer cards
-gives a prefix of the same dataset.
+Card `i` of seed `s` is a function of (s, i) and of the photos passed in (the
+builder passes the background folder's), so building fewer cards gives a prefix
+of the same dataset. Given photos, about 30% of art boxes are cut from one, so
+any change to the background photos changes those cards (which photo, the crop,
+possibly the rest of the card); given none, no art is cut from a photo, and every
+card differs from the same card drawn with photos (one random draw fewer).
 """
 
 import dataclasses
-import functools
-import pathlib
 import re
 from typing import Iterator
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from mtg_tfds import card_shape, card_text, noise, procedural_art
+from mtg_tfds import card_shape
+from mtg_tfds.generators import card_text, fonts, noise, procedural_art
 
 BORDER_COLORS = ("black", "white", "borderless", "silver", "gold")
 _BORDER_WEIGHTS = (0.58, 0.14, 0.13, 0.07, 0.08)
@@ -38,8 +41,6 @@ _SYMBOL_RGB = {"W": (248, 231, 185), "U": (170, 224, 250), "B": (203, 194, 191),
                "G": (155, 211, 174), "T": (205, 200, 195)}
 _RARITY_RGB = {"common": (20, 20, 20), "uncommon": (170, 182, 190), "rare": (212, 176, 92),
                "mythic": (230, 110, 40)}
-_FONT_DIR = pathlib.Path(__file__).parent / "fonts"
-_FONT_FILES = {"regular": "DejaVuSerif.ttf", "bold": "DejaVuSerif-Bold.ttf", "italic": "DejaVuSerif-Italic.ttf"}
 # Boxes as fractions of the card (x0, y0, x1, y1): modern (2003, 2015) and old (1997) layouts.
 _LAYOUTS = {
     "modern": {"title": (0.057, 0.046, 0.943, 0.1), "art": (0.08, 0.107, 0.92, 0.556),
@@ -110,11 +111,6 @@ def metadata(spec: CardSpec, seed: int) -> dict:
             "colors": list(spec.colors), "color_identity": list(spec.colors), "layout": "normal"}
 
 
-@functools.lru_cache(maxsize=64)
-def _font(style: str, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(_FONT_DIR / _FONT_FILES[style]), size)
-
-
 def _box(layout: dict, key: str, width: int, height: int) -> tuple[int, int, int, int]:
     x0, y0, x1, y1 = layout[key]
     return int(x0 * width), int(y0 * height), int(x1 * width), int(y1 * height)
@@ -163,7 +159,7 @@ def _symbol(draw: ImageDraw.ImageDraw, centre, diameter: int, symbol: str) -> No
     r = diameter / 2
     draw.ellipse((x - r + 2, y - r + 3, x + r + 2, y + r + 3), fill=(10, 10, 10))
     draw.ellipse((x - r, y - r, x + r, y + r), fill=_SYMBOL_RGB.get(symbol, (204, 196, 192)))
-    draw.text((x, y), symbol, font=_font("bold", int(diameter * 0.62)), fill=(18, 16, 14), anchor="mm")
+    draw.text((x, y), symbol, font=fonts.font("bold", int(diameter * 0.62)), fill=(18, 16, 14), anchor="mm")
 
 
 def _text_line(draw: ImageDraw.ImageDraw, x: float, y: float, text: str, size: int, style: str, fill) -> float:
@@ -173,8 +169,8 @@ def _text_line(draw: ImageDraw.ImageDraw, x: float, y: float, text: str, size: i
             _symbol(draw, (x + size * 0.45, y + size * 0.55), int(size * 0.85), token[1:-1])
             x += size * 0.95
         elif token:
-            draw.text((x, y), token, font=_font(style, size), fill=fill)
-            x += draw.textlength(token, font=_font(style, size))
+            draw.text((x, y), token, font=fonts.font(style, size), fill=fill)
+            x += draw.textlength(token, font=fonts.font(style, size))
     return x
 
 
@@ -182,7 +178,7 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, size: int, style: str, width: fl
     lines, line = [], ""
     for word in text.split():
         trial = f"{line} {word}".strip()
-        if line and draw.textlength(re.sub(r"\{[^}]+\}", "MM", trial), font=_font(style, size)) > width:
+        if line and draw.textlength(re.sub(r"\{[^}]+\}", "MM", trial), font=fonts.font(style, size)) > width:
             lines.append(line)
             line = word
         else:
@@ -237,7 +233,7 @@ def _draw_parts(rng: np.random.Generator, canvas: Image.Image, spec: CardSpec, f
     _text_line(draw, x, title[1] + (title[3] - title[1] - size) / 2.2, "".join(f"{{{m}}}" for m in spec.mana_cost),
                size, "bold", ink)
     size = int((type_box[3] - type_box[1]) * 0.55)
-    while draw.textlength(spec.type_line, font=_font("bold", size)) > type_box[2] - type_box[0] - 70:
+    while draw.textlength(spec.type_line, font=fonts.font("bold", size)) > type_box[2] - type_box[0] - 70:
         size -= 1
     _text_line(draw, type_box[0] + 14, type_box[1] + (type_box[3] - type_box[1] - size) / 2.2,
                spec.type_line, size, "bold", ink)
@@ -250,7 +246,7 @@ def _draw_parts(rng: np.random.Generator, canvas: Image.Image, spec: CardSpec, f
         if spec.frame != "1997":
             _bevel(draw, pt, bar_fill, radius=10)
         draw.text(((pt[0] + pt[2]) / 2, (pt[1] + pt[3]) / 2), f"{rng.integers(0, 8)}/{rng.integers(1, 8)}",
-                  font=_font("bold", int((pt[3] - pt[1]) * 0.7)), fill=ink, anchor="mm")
+                  font=fonts.font("bold", int((pt[3] - pt[1]) * 0.7)), fill=ink, anchor="mm")
     _collector_line(rng, draw, spec, frame_box, height)
 
 
@@ -260,8 +256,9 @@ def _collector_line(rng, draw: ImageDraw.ImageDraw, spec: CardSpec, frame_box, h
     fill = (235, 235, 235) if light else (20, 20, 20)
     y = frame_box[3] + 4 if spec.border_color != "borderless" else height - 48
     info = f"{rng.integers(1, 300):03d}/{rng.integers(300, 400)} {spec.rarity[0].upper()}  {spec.set_code} \u2022 EN"
-    draw.text((frame_box[0] + 18, y), info, font=_font("bold", 15), fill=fill)
-    draw.text((frame_box[0] + 18, y + 18), f"Illus. {card_text.card_name(rng)}", font=_font("italic", 15), fill=fill)
+    draw.text((frame_box[0] + 18, y), info, font=fonts.font("bold", 15), fill=fill)
+    artist = card_text.card_name(rng)
+    draw.text((frame_box[0] + 18, y + 18), f"Illus. {artist}", font=fonts.font("italic", 15), fill=fill)
     if spec.frame == "2015" and spec.rarity in ("rare", "mythic"):
         cx, cy = draw.im.size[0] / 2, _LAYOUTS["modern"]["text"][3] * height
         draw.ellipse((cx - 22, cy - 12, cx + 22, cy + 12), fill=(200, 196, 180), outline=(90, 80, 60), width=2)
@@ -294,13 +291,13 @@ def render_card(spec: CardSpec, rng: np.random.Generator, photos: list[np.ndarra
 
 def generate_cards(num_cards: int, seed: int,
                    photos: list[np.ndarray] | None = None) -> Iterator[tuple[dict, np.ndarray]]:
-    """Yields `num_cards` procedural cards, each a pure function of (seed, index).
+    """Yields `num_cards` procedural cards, each a function of (seed, index, photos).
 
     Args:
       num_cards: how many cards.
       seed: the dataset seed.
-      photos: optional photographs for some art boxes (the same list must be
-        passed every time for the output to repeat).
+      photos: optional photographs for some art boxes (the same list, in the
+        same order, must be passed every time for the output to repeat).
 
     Yields:
       (metadata dict, uint8 RGBA image [1040, 745, 4]).

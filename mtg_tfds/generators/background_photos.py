@@ -17,8 +17,8 @@ flat white light. `_photograph` then plays the camera. Lengths are written for a
 picture, smaller. Physical objects are sized in millimetres (`mm` = pixels per
 millimetre) so a pen, a coin and a card keep their real proportions.
 
-`python -m mtg_tfds.textures --out backgrounds --seed 0` regenerates the bundled
-files in `backgrounds/`.
+`python -m mtg_tfds.generators.background_photos --out backgrounds --seed 0`
+regenerates the bundled files in `backgrounds/`.
 """
 
 import argparse
@@ -29,9 +29,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from mtg_tfds.noise import fractal_noise, smooth_noise
+from mtg_tfds.generators import fonts
+from mtg_tfds.generators.noise import fractal_noise, smooth_noise
 
-FONT_DIR = pathlib.Path(__file__).parent / "fonts"
 SUPERSAMPLE = 3  # sprites are drawn this many times larger, then reduced, for smooth edges
 
 Surface = np.ndarray  # float32 [H, W, 3] in 0..1
@@ -440,7 +440,7 @@ def _draw_zones(rng: np.random.Generator, canvas: Image.Image, mm: float) -> Non
     draw = ImageDraw.Draw(overlay)
     colour = _rgba(_vary(rng, (0.95, 0.9, 0.75)), int(rng.uniform(120, 230)))
     zone_w, zone_h, gap = 68 * mm, 93 * mm, rng.uniform(8, 30) * mm
-    font = _font(max(6, int(6 * mm)), "Bold")
+    font = fonts.font("bold", max(6, int(6 * mm)))
     x, y = rng.uniform(0, 40) * mm, rng.choice([rng.uniform(5, 20) * mm, canvas.height - zone_h - 20 * mm])
     for name in rng.choice(_ZONE_NAMES, size=rng.integers(2, 6), replace=False):
         box = (x, y, x + zone_w, y + zone_h)
@@ -463,7 +463,7 @@ def _draw_logo_band(rng: np.random.Generator, canvas: Image.Image) -> None:
     title = " ".join(_words(rng, rng.integers(1, 3))).upper()
     ink = _rgb(_vary(rng, (0.95, 0.8, 0.45), 0.2))
     ImageDraw.Draw(canvas).text((rng.uniform(0.3, 0.7) * width, middle), title, anchor="mm", fill=ink,
-                                font=_font(int(band * 0.55), "Bold"), stroke_width=max(1, int(band / 30)),
+                                font=fonts.font("bold", int(band * 0.55)), stroke_width=max(1, int(band / 30)),
                                 stroke_fill=(20, 15, 10))
 
 
@@ -534,18 +534,18 @@ def _print_on_paper(rng: np.random.Generator, kind: str, height: int, width: int
         for y in np.arange(rng.uniform(0, gap), height, gap):
             draw.line([(0, y), (width, y)], fill=110, width=max(1, round(unit)))
         colour = _vary(rng, (0.35, 0.5, 0.8))
-        _text_lines(rng, draw, (0.15 * width, 0, width, height), _font(max(6, int(gap * 0.8)), "Italic"),
+        _text_lines(rng, draw, (0.15 * width, 0, width, height), fonts.font("italic", max(6, int(gap * 0.8))),
                     gap, 200, written=rng.uniform(0.2, 0.9))
     elif kind == "newsprint":
         columns = rng.integers(2, 5)
         for c in range(columns):
             left = width * c / columns
             _text_lines(rng, draw, (left + 8 * unit, 0, left + width / columns - 8 * unit, height),
-                        _font(max(6, int(13 * unit))), 16 * unit, 210)
+                        fonts.font("regular", max(6, int(13 * unit))), 16 * unit, 210)
     elif kind == "cardboard" and rng.random() < 0.7:
         text = " ".join(_words(rng, 2)).upper()
         draw.text((rng.uniform(0.2, 0.8) * width, rng.uniform(0.2, 0.8) * height), text, fill=170,
-                  font=_font(max(6, int(rng.uniform(40, 90) * unit)), "Bold"), anchor="mm")
+                  font=fonts.font("bold", max(6, int(rng.uniform(40, 90) * unit))), anchor="mm")
     return np.asarray(layer, np.float32) / 255, colour
 
 
@@ -755,7 +755,7 @@ def _sheet(rng: np.random.Generator, mm: float) -> Image.Image:
     size = (76 * mm, 76 * mm) if sticky else (210 * mm, 297 * mm)
     colour = _vary(rng, (0.98, 0.9, 0.45) if sticky else (0.96, 0.96, 0.94), 0.04)
     sprite, draw = _sprite(size, colour)
-    font = _font(int((5 if sticky else 3.5) * mm), "Italic" if sticky else "")
+    font = fonts.font("italic" if sticky else "regular", int((5 if sticky else 3.5) * mm))
     margin = (8 if sticky else 25) * mm
     box = (margin, margin, size[0] - margin, size[1] - margin * rng.uniform(1, 4))
     _text_lines(rng, draw, box, font, font.size * 1.5, (40, 40, 60, 230))
@@ -792,7 +792,7 @@ def _coin(rng: np.random.Generator, mm: float) -> Image.Image:
     rim = 0.08 * diameter
     draw.ellipse((rim, rim, diameter - rim, diameter - rim), fill=_rgba(metal * 0.8))
     draw.text((diameter / 2, diameter / 2), str(rng.choice([1, 2, 5, 10])), fill=_rgba(metal * 1.1),
-              font=_font(int(diameter * 0.4), "Bold"), anchor="mm")
+              font=fonts.font("bold", int(diameter * 0.4)), anchor="mm")
     return sprite
 
 
@@ -864,7 +864,7 @@ def _card_back(rng: np.random.Generator, mm: float) -> Image.Image:
     oval = (8 * mm, 14 * mm, size[0] - 8 * mm, size[1] - 14 * mm)
     draw.ellipse(oval, fill=_rgba((0.3, 0.16, 0.07)), outline=_rgba((0.75, 0.5, 0.2)), width=max(1, int(mm)))
     draw.text((size[0] / 2, size[1] / 2), _words(rng, 1)[0].capitalize(), fill=_rgba((0.9, 0.55, 0.15)),
-              font=_font(int(8 * mm), "Italic"), anchor="mm")
+              font=fonts.font("italic", int(8 * mm)), anchor="mm")
     gems = ((0.95, 0.9, 0.75), (0.2, 0.4, 0.8), (0.1, 0.1, 0.1), (0.8, 0.2, 0.1), (0.2, 0.55, 0.25))
     for k, colour in enumerate(gems):
         centre = (size[0] / 2 + (k - 2) * 6 * mm, 10 * mm)
@@ -1038,12 +1038,6 @@ _SYLLABLES = ("ka", "ri", "mon", "tel", "ar", "vos", "gen", "dra", "li", "mor", 
 def _words(rng: np.random.Generator, count: int) -> list[str]:
     """Returns `count` made-up words of one to three syllables (no language, no trademarks)."""
     return ["".join(rng.choice(_SYLLABLES, size=rng.integers(1, 4))) for _ in range(count)]
-
-
-def _font(size: int, style: str = "") -> ImageFont.FreeTypeFont:
-    """Returns the bundled DejaVu Serif font ("", "Bold" or "Italic") at a pixel size."""
-    name = f"DejaVuSerif-{style}.ttf" if style else "DejaVuSerif.ttf"
-    return ImageFont.truetype(str(FONT_DIR / name), max(1, size))
 
 
 def _rounded_mask(size: tuple[int, int], box: Sequence[float], radius: float) -> np.ndarray:

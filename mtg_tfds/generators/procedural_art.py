@@ -12,7 +12,7 @@ import colorsys
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from mtg_tfds import noise
+from mtg_tfds.generators import noise
 
 
 def _hsv(h: float, s: float, v: float) -> np.ndarray:

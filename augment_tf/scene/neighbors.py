@@ -107,7 +107,7 @@ def _allowed(geo: dict[str, tf.Tensor], to_target: tf.Tensor, width: int, height
 
 def sample_neighbors(seed: tf.Tensor, geo: dict[str, tf.Tensor], texture_size: tuple[int, int], size: int,
                      config: SceneConfig) -> Neighbors:
-    """Samples `config.neighbors` neighbour slots per image.
+    """Samples `config.neighbor_slots` neighbour slots per image.
 
     Args:
       seed: [2] int seed.
@@ -124,7 +124,7 @@ def sample_neighbors(seed: tf.Tensor, geo: dict[str, tf.Tensor], texture_size: t
     width, height = texture_size
     batch_size = tf.shape(geo["homography"])[0]
     maps, present, cards = [], [], []
-    for slot in range(config.neighbors):
+    for slot in range(config.neighbor_slots):
         slot_seed = seeds.child(seed, f"slot{slot}")
         to_target = _placement(slot_seed, slot, batch_size, width, height, config)
         wanted = seeds.bernoulli(slot_seed, "present", [batch_size], config.neighbor.p)
