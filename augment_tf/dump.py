@@ -6,9 +6,22 @@ Writes OUT/00000_Card_Name.jpg ..., OUT/annotations.json in the seed project's
 schema (corners in pixels of the written image), and OUT/contact_sheet.png with
 the corners drawn on a grid of the first samples. Frames the synthesis makes
 without a whole card (`SceneConfig.empty_p`) are skipped: every written image
-holds the card its record describes. Files are written under
-temporary names and renamed, so an interrupted dump never leaves a
-half-written image or annotations.json.
+holds the card its record describes.
+
+A dump lands whole or not at all. It is written into OUT/.dump-new and moved
+into OUT only once complete. `--overwrite` replaces OUT's dump, which is its
+annotations.json, the files that lists and contact_sheet.png, and nothing else:
+other files in OUT stay untouched (a new file that would overwrite one stops the
+dump instead). The swap moves the old dump into OUT/.dump-old (annotations.json
+last), the new one into OUT (annotations.json first), then deletes .dump-old, so
+OUT never holds an image without the annotations.json that lists it.
+
+A dump killed part way is recovered by the next dump into the same OUT (one
+dump per OUT at a time), before anything else: .dump-new alone is an unfinished
+dump and is deleted (OUT still holds the old dump, whole); .dump-new beside
+.dump-old is a whole new dump half swapped in, and the swap is finished;
+.dump-old alone is a finished swap and is deleted. Interrupted in Python
+(Ctrl-C), the dump deletes .dump-new itself.
 """
 
 import argparse
@@ -17,12 +30,14 @@ import math
 import os
 import pathlib
 import re
+import shutil
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+import tensorflow_datasets as tfds  # noqa: E402
 import tqdm  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
@@ -32,7 +47,9 @@ from augment_tf.config import SynthesisConfig, recipe  # noqa: E402
 _CORNER_COLOURS = ["#ff3030", "#30ff30", "#3080ff", "#ffe030"]  # TL, TR, BR, BL
 _SHEET_TILE = 256
 _SHEET_COUNT = 16
-_OWN_FILES = re.compile(r"^(\d{5}_.*\.jpg|annotations\.json|contact_sheet\.png)$")
+_CONTACT_SHEET = "contact_sheet.png"
+_NEW = ".dump-new"      # inside OUT: the dump being written, then moved into OUT
+_OLD = ".dump-old"      # inside OUT: the replaced dump during the swap
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -78,16 +95,86 @@ def synthesis_config(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     return config
 
 
-def prepare_output(out: pathlib.Path, overwrite: bool) -> None:
-    """Creates OUT; refuses a non-empty one unless `overwrite`, then removes an earlier dump's files only."""
+def prepare_output(out: pathlib.Path, overwrite: bool) -> pathlib.Path:
+    """Creates OUT, recovers an interrupted dump there, and refuses a non-empty OUT unless `overwrite`.
+
+    Returns:
+      The empty folder OUT/.dump-new to write the new dump into.
+    """
     if out.exists() and not out.is_dir():
         raise SystemExit(f"error: --out {out} exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
+    recover(out)
     if any(out.iterdir()) and not overwrite:
         raise SystemExit(f"error: --out {out} is not empty; pass --overwrite to replace its dump")
-    for path in out.iterdir():
-        if path.is_file() and _OWN_FILES.match(path.name):
-            path.unlink()
+    try:
+        own_files(out)                      # a malformed annotations.json stops the dump now, not after the synthesis
+    except annotations.AnnotationError as error:
+        raise SystemExit(f"error: {error}; --overwrite cannot tell which files are the old dump's") from None
+    new = out / _NEW
+    new.mkdir()
+    return new
+
+
+def recover(out: pathlib.Path) -> None:
+    """Deletes or finishes what a dump killed part way left in OUT (see the module docstring)."""
+    new, old = out / _NEW, out / _OLD
+    if new.exists() and not old.exists():
+        print(f"deleting an unfinished dump in {new}", file=sys.stderr)
+        shutil.rmtree(new)
+    elif new.exists():
+        print(f"finishing an interrupted swap of a whole dump into {out}", file=sys.stderr)
+        swap_in(out)
+    elif old.exists():
+        shutil.rmtree(old)
+
+
+def own_files(folder: pathlib.Path) -> list[str]:
+    """The dump in `folder`: the files its annotations.json lists, contact_sheet.png, then annotations.json.
+
+    Without an annotations.json there is no dump. Only plain, visible names directly in
+    `folder` count, so a listed `../x` or `sub/x` never makes `--overwrite` move anything.
+
+    Raises:
+      annotations.AnnotationError: annotations.json is malformed.
+    """
+    if not (folder / annotations.ANNOTATIONS).is_file():
+        return []
+    listed = [record["filename"] for record in annotations.read_annotations(folder)] + [_CONTACT_SHEET]
+    plain = [name for name in dict.fromkeys(listed)
+             if name == pathlib.PurePath(name).name and not name.startswith(".") and name != annotations.ANNOTATIONS]
+    return [name for name in plain if (folder / name).is_file()] + [annotations.ANNOTATIONS]
+
+
+def commit(out: pathlib.Path) -> None:
+    """Swaps the whole dump in OUT/.dump-new in for OUT's; stops instead if it would overwrite another file."""
+    new = out / _NEW
+    ours = set(own_files(out))
+    clashes = sorted(path.name for path in new.iterdir()
+                     if os.path.lexists(out / path.name) and path.name not in ours)
+    if clashes:
+        shutil.rmtree(new)
+        raise SystemExit(f"error: the new dump would overwrite {out / clashes[0]}, which is not the old dump's "
+                         f"({len(clashes)} such files); move them or choose another --out")
+    swap_in(out)
+
+
+def swap_in(out: pathlib.Path) -> None:
+    """Moves OUT's dump into OUT/.dump-old and the whole one in OUT/.dump-new into OUT, then deletes the old.
+
+    Safe to run again after being killed at any point: while .dump-new holds its
+    annotations.json, OUT's annotations.json (if any) is still the old one.
+    """
+    new, old = out / _NEW, out / _OLD
+    old.mkdir(exist_ok=True)
+    if (new / annotations.ANNOTATIONS).exists():
+        for name in own_files(out):                                 # annotations.json last
+            os.replace(out / name, old / name)
+        os.replace(new / annotations.ANNOTATIONS, out / annotations.ANNOTATIONS)
+    for path in sorted(new.iterdir()):
+        os.replace(path, out / path.name)
+    new.rmdir()
+    shutil.rmtree(old)
 
 
 def filename(index: int, card_name: str) -> str:
@@ -118,15 +205,27 @@ def contact_sheet(images: list[np.ndarray], corners: list[np.ndarray]) -> Image.
 
 
 def dump(args: argparse.Namespace) -> None:
+    """Writes the dump into OUT/.dump-new, then swaps it in (see the module docstring)."""
     out = pathlib.Path(args.out)
     builder = pipeline.load_builder(args.data_dir, args.config)
-    prepare_output(out, args.overwrite)
+    new = prepare_output(out, args.overwrite)
+    try:
+        count = write_dump(args, builder, new)
+    except BaseException:
+        shutil.rmtree(new, ignore_errors=True)
+        raise
+    commit(out)
+    print(f"wrote {count} images, {out / annotations.ANNOTATIONS} and {out / _CONTACT_SHEET}")
+
+
+def write_dump(args: argparse.Namespace, builder: tfds.core.DatasetBuilder, folder: pathlib.Path) -> int:
+    """Synthesises `args.num` images into `folder` with their annotations.json and contact sheet; returns the count."""
     config = args.synthesis
     use_xla = args.xla == "on" or (args.xla == "auto" and (tf.config.list_physical_devices("GPU") or args.num >= 256))
     synthesise = synthesize.compile_synthesis(config, jit_compile=bool(use_xla))
     batches = pipeline.training_batches(builder, config, args.batch_size, seed=args.seed)
     records, sheet_images, sheet_corners = [], [], []
-    with tqdm.tqdm(total=args.num, unit="img", desc=f"dumping to {out}") as progress:
+    with tqdm.tqdm(total=args.num, unit="img", desc=f"dumping to {args.out}") as progress:
         for step, batch in enumerate(batches):
             result = synthesise(batch["cards"], batch["backgrounds"], tf.constant([args.seed, step]))
             images = np.uint8(np.round(result["image"].numpy() * 255))
@@ -137,7 +236,7 @@ def dump(args: argparse.Namespace) -> None:
                 if not present:                     # a frame without a whole card has no corners to record
                     continue
                 card_name = name.decode()
-                path = out / filename(len(records), card_name)
+                path = folder / filename(len(records), card_name)
                 annotations.write_atomically(path, encode_jpeg(image, args.quality))
                 records.append({"filename": path.name, "card_name": card_name, "corners": corners})
                 if len(sheet_images) < _SHEET_COUNT:
@@ -146,11 +245,11 @@ def dump(args: argparse.Namespace) -> None:
                 progress.update(1)
             if len(records) == args.num:
                 break
-    annotations.write_annotations(out, records)
+    annotations.write_annotations(folder, records)
     buffer = io.BytesIO()
     contact_sheet(sheet_images, sheet_corners).save(buffer, format="PNG")
-    annotations.write_atomically(out / "contact_sheet.png", buffer.getvalue())
-    print(f"wrote {len(records)} images, {out / annotations.ANNOTATIONS} and {out / 'contact_sheet.png'}")
+    annotations.write_atomically(folder / _CONTACT_SHEET, buffer.getvalue())
+    return len(records)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -107,6 +107,141 @@ def test_dump_without_a_built_dataset_says_how_to_build_it(tmp_path):
     assert last.startswith("error: no mtg_tfds/procedural dataset") and "Traceback" not in result.stderr
 
 
+def _files(folder):
+    """{path relative to `folder`: bytes} of every file below it, hidden ones included."""
+    return {str(path.relative_to(folder)): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def _dump_args(tiny_dataset, out, num, seed):
+    return ["--data_dir", str(tiny_dataset), "--config", "procedural_tiny", "--out", str(out), "--num", str(num),
+            "--size", "64", "--batch_size", "2", "--seed", str(seed)]
+
+
+def test_an_interrupted_overwrite_leaves_the_old_dump_whole(tiny_dataset, tmp_path, monkeypatch):
+    out = tmp_path / "dump"
+    dump.main(_dump_args(tiny_dataset, out, 3, seed=1))
+    before = _files(out)
+    write = annotations.write_atomically
+    calls = []
+
+    def interrupted_after_two_images(path, data):
+        calls.append(path)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        write(path, data)
+
+    monkeypatch.setattr(annotations, "write_atomically", interrupted_after_two_images)
+    with pytest.raises(KeyboardInterrupt):
+        dump.main(_dump_args(tiny_dataset, out, 4, seed=2) + ["--overwrite"])
+    after = _files(out)
+    assert sorted(after) == sorted(before) and not (out / ".dump-new").exists()
+    assert after == before
+
+
+def test_an_overwrite_keeps_files_that_are_not_the_dumps_and_ordinary_modes(tiny_dataset, tmp_path):
+    out = tmp_path / "dump"
+    dump.main(_dump_args(tiny_dataset, out, 3, seed=1))
+    (out / "notes.txt").write_text("mine")
+    (out / "00042_Mine.jpg").write_bytes(b"not listed by annotations.json")
+    (out / "extra").mkdir()
+    (out / "extra" / "00000_Card.jpg").write_bytes(b"in a subfolder")
+    foreign = {name: data for name, data in _files(out).items() if name in ("notes.txt", "00042_Mine.jpg")
+               or name.startswith("extra")}
+    dump.main(_dump_args(tiny_dataset, out, 2, seed=2) + ["--overwrite"])
+    records = annotations.read_annotations(out)
+    assert len(records) == 2
+    assert set(_files(out)) == set(foreign) | {r["filename"] for r in records} | {"annotations.json",
+                                                                                  "contact_sheet.png"}
+    assert {name: data for name, data in _files(out).items() if name in foreign} == foreign
+    mask = os.umask(0o022)
+    os.umask(mask)
+    for name in [r["filename"] for r in records] + ["annotations.json", "contact_sheet.png"]:
+        assert (out / name).stat().st_mode & 0o777 == 0o666 & ~mask, name
+
+
+def _fake_dump(folder, tag, names):
+    """A dump without synthesis: images holding `tag`, a contact sheet, and annotations.json naming `tag`."""
+    folder.mkdir(exist_ok=True)
+    for name in names + ["contact_sheet.png"]:
+        (folder / name).write_bytes(f"{tag} {name}".encode())
+    annotations.write_annotations(folder, [{"filename": name, "card_name": tag, "corners": np.zeros([4, 2])}
+                                           for name in names])
+
+
+# 5 moves take the old dump (3 images, contact sheet, annotations.json) out, 4 the new one in.
+@pytest.mark.parametrize("killed_at_move", range(9))
+def test_a_swap_killed_at_any_move_is_finished_by_the_next_dump(tmp_path, monkeypatch, killed_at_move):
+    out = tmp_path / "dump"
+    _fake_dump(out, "old", ["00000_A.jpg", "00001_B.jpg", "00002_C.jpg"])
+    (out / "notes.txt").write_text("mine")
+    _fake_dump(out / ".dump-new", "new", ["00000_A.jpg", "00001_D.jpg"])
+    new = _files(out / ".dump-new")
+    replace = os.replace
+    moves = []
+
+    def killed(source, target):
+        if len(moves) == killed_at_move:
+            raise SystemExit("killed")
+        moves.append(source)
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", killed)
+    with pytest.raises(SystemExit, match="killed"):
+        dump.commit(out)
+    monkeypatch.undo()
+    images = list(out.glob("*.jpg"))
+    if images:                                       # never an image without the annotations.json that lists it
+        records = annotations.read_annotations(out)
+        assert {path.name for path in images} <= {r["filename"] for r in records}
+        assert all(path.read_bytes().startswith(records[0]["card_name"].encode()) for path in images)
+
+    dump.prepare_output(out, overwrite=True)                    # the next dump starts by finishing the swap
+    assert _files(out) == {**new, "notes.txt": b"mine"}
+
+
+@pytest.mark.parametrize("left_behind", [".dump-new", ".dump-old"])
+def test_what_a_killed_dump_left_outside_the_swap_is_deleted_by_the_next(tmp_path, left_behind):
+    out = tmp_path / "dump"
+    _fake_dump(out, "old", ["00000_A.jpg"])
+    before = _files(out)
+    _fake_dump(out / left_behind, "half", ["00000_A.jpg"])
+    dump.prepare_output(out, overwrite=True)
+    assert _files(out) == before and not (out / ".dump-old").exists()
+
+
+def test_a_new_dump_that_would_overwrite_a_file_not_its_own_stops(tmp_path):
+    out = tmp_path / "dump"
+    out.mkdir()
+    (out / "contact_sheet.png").write_bytes(b"mine")              # no annotations.json: not a dump's
+    _fake_dump(out / ".dump-new", "new", ["00000_A.jpg"])
+    with pytest.raises(SystemExit, match="overwrite .*contact_sheet.png, which is not the old dump's"):
+        dump.commit(out)
+    assert _files(out) == {"contact_sheet.png": b"mine"} and not (out / ".dump-new").exists()
+
+
+def test_an_overwrite_moves_only_plain_names_the_old_annotations_json_lists(tmp_path):
+    out = tmp_path / "dump"
+    _fake_dump(out, "old", ["00000_A.jpg"])
+    (tmp_path / "outside.jpg").write_bytes(b"mine")
+    (out / "extra").mkdir()
+    (out / "extra" / "00001_B.jpg").write_bytes(b"mine too")
+    annotations.write_annotations(out, [{"filename": name, "card_name": "old", "corners": np.zeros([4, 2])}
+                                        for name in ["00000_A.jpg", "../outside.jpg", "extra/00001_B.jpg"]])
+    _fake_dump(out / ".dump-new", "new", ["00000_A.jpg"])
+    dump.commit(out)
+    assert (tmp_path / "outside.jpg").read_bytes() == b"mine"
+    assert [r["card_name"] for r in annotations.read_annotations(out)] == ["new"]
+    assert _files(out).keys() - {"annotations.json"} == {"00000_A.jpg", "contact_sheet.png", "extra/00001_B.jpg"}
+    assert (out / "extra" / "00001_B.jpg").read_bytes() == b"mine too"
+
+
+def test_an_unreadable_old_annotations_json_stops_an_overwrite_before_synthesis(tmp_path):
+    (tmp_path / "annotations.json").write_text("not json")
+    with pytest.raises(SystemExit, match="not valid JSON.*cannot tell which files are the old dump's"):
+        dump.prepare_output(tmp_path, overwrite=True)
+    assert _files(tmp_path) == {"annotations.json": b"not json"}
+
+
 def test_static_dataset_reads_a_seed_style_folder_and_letterboxes_corners(tmp_path):
     Image.new("RGB", (200, 100), "white").save(tmp_path / "00000_Llanowar_Elves.jpg")
     corners = [[10, 20], [190, 20], [190, 80], [10, 80]]
