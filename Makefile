@@ -1,5 +1,6 @@
 # Two entry points for a fresh machine (see README.md):
-#   make demo   install, build the offline dataset, dump sample photos, train a short run, predict the samples
+#   make demo   install, build the offline dataset, dump sample photos, train a short run, predict the samples,
+#               export the model for the page (web/model)
 #   make test   install, run the tests
 PYTHON ?= python3
 VENV ?= .venv
@@ -35,6 +36,8 @@ demo: install
 		--curriculum_epochs 2 --val_samples 64 --weights none --overwrite
 	$(BIN)/python -m model.predict --model $(RUN)/best.keras --images $(SAMPLES)/*.jpg --out $(RUN)/predictions.json \
 		--rectify $(RUN)/cards
+	$(BIN)/python export.py --model $(RUN)/best.keras --out web/model --quantize float16 --overwrite
+	@echo "The page: python3 -m http.server 8000 --directory web, then open http://localhost:8000/"
 
 test: install
 	$(BIN)/python -m pytest -q

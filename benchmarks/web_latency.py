@@ -1,7 +1,7 @@
 """The TF.js export per quantisation (size, parity with Keras) and the page's latency in Chromium per backend.
 
     python benchmarks/web_latency.py --model runs/budget/best.keras --photos realdev/tyler_01.jpg ... \
-        [--repeat 5] [--out runs/web_bench] [--screenshot realdev/tyler_03.jpg --screenshot_out docs/web_page.png]
+        [--repeat 5] [--out runs/web_bench] [--screenshot realdev/tyler_03.jpg --screenshot_out docs/web_page.jpg]
 
 1. Exports the model with each quantisation (`export.py`) and reports the
    weights' size and the largest corner difference from Keras, in % of the
@@ -44,7 +44,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=5, help="runs of each photo per backend")
     parser.add_argument("--out", default="runs/web_bench", help="folder for the exports and the runs' files")
     parser.add_argument("--screenshot", help="a photo to show in a screenshot of the page")
-    parser.add_argument("--screenshot_out", default="docs/web_page.png", help="where to save the screenshot")
+    parser.add_argument("--screenshot_out", default="docs/web_page.jpg", help="where to save the screenshot")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     return parser.parse_args(argv)
 
