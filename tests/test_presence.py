@@ -45,11 +45,17 @@ def test_empty_frames_hide_the_card_or_cut_it_by_the_edge():
     assert not out["visible"].numpy()[cut].all(axis=-1).any()
 
 
-def test_no_empty_frames_means_every_card_is_present():
-    config = small_config(size=64, scene=dataclasses.replace(SceneConfig(), empty_p=0.0))
-    cards, backgrounds = textures(config, [_flat_card(MAGENTA)] * 16)
+def test_no_empty_frames_means_every_card_is_drawn_whole():
+    """With empty_p=0 every frame shows its card (pixels: magenta inside the labelled quad) and says so."""
+    scene = dataclasses.replace(SCENE_OFF, empty_p=0.0)
+    config = small_config(size=64, scene=scene, photometric=PHOTOMETRIC_OFF, geometry=GEOMETRY_OFF)
+    cards, backgrounds = textures(config, [_flat_card(MAGENTA)] * 16, background_rgb=GROUND)
     out = synthesize.synthesize(cards, backgrounds, tf.constant([2, 2]), config)
-    assert out["present"].numpy().all() and out["visible"].numpy().all()
+    for image, corners in zip(out["image"].numpy() * 255, out["corners"].numpy()):
+        centre = np.floor(corners.mean(axis=0)).astype(int)                 # the quad's centre pixel
+        np.testing.assert_allclose(image[centre[1], centre[0]], MAGENTA, atol=2)
+        assert (corners >= 0).all() and (corners <= 64).all()
+    assert out["present"].numpy().all()
 
 
 def test_empty_frames_leave_the_other_frames_as_they_were():
