@@ -16,6 +16,7 @@ longer side is at most `MAX_SIDE`.
 import dataclasses
 import logging
 import pathlib
+import sys
 from collections.abc import Iterator
 
 import numpy as np
@@ -50,9 +51,14 @@ class Background:
     license: str
 
 
+# Where `pip install .` puts the bundled photos (setup.cfg's data_files), for an install without the checkout.
+INSTALLED_FOLDER = pathlib.Path(sys.prefix) / "share" / "mtg-card-corners" / "backgrounds"
+
+
 def default_folder() -> pathlib.Path:
-    """Returns the repository's bundled `backgrounds/` folder."""
-    return pathlib.Path(__file__).resolve().parent.parent / "backgrounds"
+    """Returns the bundled `backgrounds/` folder: the checkout's, else the installed copy's."""
+    checkout = pathlib.Path(__file__).resolve().parent.parent / "backgrounds"
+    return checkout if checkout.is_dir() or not INSTALLED_FOLDER.is_dir() else INSTALLED_FOLDER
 
 
 def read_sources(folder: pathlib.Path) -> dict[str, tuple[str, str]]:
