@@ -19,6 +19,7 @@ Configs:
     "folder", "cards_dir": "/path/to/cards"}'`.
 """
 
+import contextlib
 import dataclasses
 import logging
 import pathlib
@@ -113,17 +114,22 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         config = self.builder_config
         folder = (pathlib.Path(config.backgrounds_dir) if config.backgrounds_dir
                   else background_folder.default_folder())
-        photos = list(background_folder.iter_backgrounds(folder))   # read once: a split of their own, and card art
+        with _input_errors_end_the_build():
+            photos = list(background_folder.iter_backgrounds(folder))   # read once: a split, and card art
         if config.source == "scryfall":
             client = scryfall.ScryfallClient(cache_dir=pathlib.Path(dl_manager.download_dir) / "scryfall")
-            bulk, usable = _scryfall_usable_cards(config, client)
+            with _input_errors_end_the_build():
+                bulk = scryfall.local_bulk_file(config.bulk_file) if config.bulk_file else client.bulk_file()
+                usable = scryfall.usable_cards(bulk.cards())
             self.info.metadata["scryfall_bulk_file"] = bulk.as_metadata()
             chosen = scryfall.parity_sample(usable, config.cycles, tuple(config.border_colors), config.seed)
             cards = _scryfall_examples(client, chosen)
         elif config.source == "procedural":
             cards = _procedural_examples(config, [photo.image for photo in photos])
         elif config.source == "folder":
-            cards = _folder_examples(pathlib.Path(config.cards_dir))
+            with _input_errors_end_the_build():
+                paths = _card_files(pathlib.Path(config.cards_dir))
+            cards = _folder_examples(paths)
         else:
             raise ValueError("MtgConfig.source must be 'procedural', 'scryfall' or 'folder'. "
                              f"Received: {config.source!r}")
@@ -146,18 +152,17 @@ def _procedural_examples(config: MtgConfig, photos: list[np.ndarray]) -> Iterato
         yield meta["id"], _card_example(meta, rgba, f"procedural (seed {config.seed})", _PROCEDURAL_LICENSE)
 
 
-def _scryfall_usable_cards(config: MtgConfig,
-                           client: scryfall.ScryfallClient) -> tuple[scryfall.BulkFile, list[dict]]:
-    """Returns the bulk file the build draws from, the config's or Scryfall's current one, and its usable cards.
+@contextlib.contextmanager
+def _input_errors_end_the_build():
+    """Ends the build with one line `error: ...` naming the file or URL, instead of a traceback.
 
-    A bulk file that cannot be had (no such file, not JSON, an HTTP error)
-    ends the build with a one-line `error: ...` naming the file or URL rather
-    than a traceback: it is the user's input or the network, not a bug.
+    For what the user gave or the network answered (a missing folder, a bulk
+    file that cannot be had, an HTTP error), not for bugs: `tfds build` prints
+    the message of the SystemExit and exits with status 1.
     """
     try:
-        bulk = scryfall.local_bulk_file(config.bulk_file) if config.bulk_file else client.bulk_file()
-        return bulk, scryfall.usable_cards(bulk.cards())
-    except (scryfall.BulkFileError, scryfall.ScryfallError) as error:
+        yield
+    except (FileNotFoundError, scryfall.BulkFileError, scryfall.ScryfallError) as error:
         raise SystemExit(f"error: {error}") from None
 
 
@@ -176,13 +181,19 @@ def _scryfall_examples(client: scryfall.ScryfallClient, cards: list[dict]) -> It
                      ", ".join(f"{name} ({card_id})" for card_id, name, _ in client.skipped))
 
 
-def _folder_examples(folder: pathlib.Path) -> Iterator[tuple[str, dict]]:
-    """Card images from a folder; unreadable ones are skipped and named in one warning."""
+def _card_files(folder: pathlib.Path) -> list[pathlib.Path]:
+    """The card images (by suffix) in a folder, sorted; FileNotFoundError if there is no folder or no image."""
     if not folder.is_dir():
         raise FileNotFoundError(f"cards_dir {folder}: no such folder")
     paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in background_folder.IMAGE_SUFFIXES)
     if not paths:
         raise FileNotFoundError(f"cards_dir {folder}: no card images ({', '.join(background_folder.IMAGE_SUFFIXES)})")
+    return paths
+
+
+def _folder_examples(paths: list[pathlib.Path]) -> Iterator[tuple[str, dict]]:
+    """Card images from a folder; unreadable ones are skipped and named in one warning."""
+    folder = paths[0].parent
     skipped = []
     for path in paths:
         try:

@@ -90,5 +90,9 @@ def test_folder_config_reads_the_users_card_images_and_skips_unreadable_ones(tmp
     np.testing.assert_array_equal(examples["Counterspell"]["corners"], card_shape.card_corners(63, 88))
     assert "broken.png" in caplog.text
     missing = builder_module.MtgConfig(name="nothing", source="folder", cards_dir=str(tmp_path / "nowhere"))
-    with pytest.raises(FileNotFoundError, match="cards_dir .*nowhere: no such folder"):
+    with pytest.raises(SystemExit, match=r"^error: cards_dir .*nowhere: no such folder$"):   # one line for tfds build
         builder_module.Builder(config=missing, data_dir=str(tmp_path / "tfds")).download_and_prepare()
+    missing_photos = builder_module.MtgConfig(name="no_photos", source="folder", cards_dir=str(tmp_path),
+                                              backgrounds_dir=str(tmp_path / "no_photos"))
+    with pytest.raises(SystemExit, match=r"^error: Background folder not found: .*no_photos$"):
+        builder_module.Builder(config=missing_photos, data_dir=str(tmp_path / "tfds")).download_and_prepare()
