@@ -12,6 +12,9 @@ black bars of a letterboxed frame. Some frames hold no card to find
 (`presence`): the labelled card is left out or cut by the frame's edge.
 """
 
+import functools
+import json
+
 import tensorflow as tf
 
 from augment_tf import composite, fusion, geometry, lens, photometric, presence, seeds, texture
@@ -147,6 +150,11 @@ def _card_in_sleeve(cards: tf.Tensor, layout: texture.AtlasLayout, seed: tf.Tens
 def compile_synthesis(config: SynthesisConfig, jit_compile: bool):
     """Returns `synthesize` for `config` as a `tf.function`.
 
+    Cached per (recipe, jit_compile): tracing the scene takes seconds, and a
+    process that synthesises twice with one recipe (two dumps, a validation
+    set) traces it once. The function holds no state; the seed input decides
+    every draw.
+
     Args:
       config: the synthesis recipe.
       jit_compile: compile with XLA. On a GPU always; on a CPU XLA is also
@@ -156,5 +164,12 @@ def compile_synthesis(config: SynthesisConfig, jit_compile: bool):
     Returns:
       A function (cards, backgrounds, seed) -> the dict of `synthesize`.
     """
+    return _compiled(json.dumps(config.to_dict(), sort_keys=True), jit_compile)
+
+
+@functools.lru_cache(maxsize=4)
+def _compiled(recipe: str, jit_compile: bool):
+    """`compile_synthesis` for a recipe as canonical JSON: a config may hold lists, which do not hash."""
+    config = SynthesisConfig.from_dict(json.loads(recipe))
     return tf.function(lambda cards, backgrounds, seed: synthesize(cards, backgrounds, seed, config),
                        jit_compile=jit_compile)

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from augment_tf import synthesize
-from augment_tf.config import Effect, SceneConfig
+from augment_tf.config import Effect, GeometryConfig, SceneConfig
 
 from synthesis_helpers import (GEOMETRY_OFF, MARKS, PHOTOMETRIC_OFF, SCENE_OFF, SCENE_SETTINGS, fixed_barrel, flat_card,
                                marked_card, pixel_centres, small_config, textures)
@@ -234,3 +234,14 @@ def test_a_foil_card_gains_light_in_changing_hues_on_its_face_only():
         lit = added[(card == 1) & (added.sum(-1) > 0.05)]
         mix = lit / lit.sum(-1, keepdims=True)                                    # each pixel's share of R, G, B
         assert mix.std(axis=0).max() > 0.05                                       # the hue changes across the card
+
+
+def test_compile_synthesis_traces_a_recipe_once():
+    """Equal recipes (lists or tuples alike) share one traced function; another recipe or XLA gets its own."""
+    listed = small_config(size=64, geometry=dataclasses.replace(GeometryConfig(), scale=[0.3, 0.6]))
+    tupled = small_config(size=64, geometry=dataclasses.replace(GeometryConfig(), scale=(0.3, 0.6)))
+    other = small_config(size=64, geometry=dataclasses.replace(GeometryConfig(), scale=(0.3, 0.7)))
+    first = synthesize.compile_synthesis(listed, jit_compile=False)
+    assert synthesize.compile_synthesis(tupled, jit_compile=False) is first
+    assert synthesize.compile_synthesis(other, jit_compile=False) is not first
+    assert synthesize.compile_synthesis(tupled, jit_compile=True) is not first
