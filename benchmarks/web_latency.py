@@ -61,10 +61,7 @@ def export_parity(net, photos: list[np.ndarray], out: pathlib.Path, quantize: st
     """Largest |TF.js - Keras| corner coordinate on the letterboxed photos, in % of the input side."""
     size = int(net.input.shape[1])
     inputs = np.stack([letterbox.letterbox(photo, size)[0] for photo in photos])       # [N, S, S, 3]
-    (out / "inputs.bin").write_bytes(np.ascontiguousarray(inputs, "<f4").tobytes())
-    web_page.run_node("parity.mjs", out / f"web_{quantize}", out / "inputs.bin", out / "parity.json", "cpu")
-    answer = json.loads((out / "parity.json").read_text())["coords"]
-    tfjs = np.asarray(answer["data"], np.float32).reshape(answer["shape"])
+    tfjs = web_page.tfjs_outputs(out / f"web_{quantize}", inputs, out)["coords"]
     return 100 * float(np.abs(tfjs - np.asarray(net(inputs, training=False)["coords"])).max())
 
 

@@ -13,6 +13,8 @@ import shutil
 import subprocess
 import threading
 
+import numpy as np
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
 
@@ -31,6 +33,28 @@ def run_node(script: str, *args, timeout: int = 300) -> subprocess.CompletedProc
     if result.returncode != 0:
         raise WebToolError(f"web/node/{script} failed: {result.stderr[-3000:]}")
     return result
+
+
+def tfjs_outputs(web_dir: pathlib.Path, images: np.ndarray, scratch: pathlib.Path, backend: str = "cpu") -> dict:
+    """The outputs of an exported graph model on `images`, from TF.js in Node (web/node/parity.mjs).
+
+    Args:
+      web_dir: what export.py wrote.
+      images: [N, S, S, 3] float32 RGB in 0..255.
+      scratch: a folder for the input and output files.
+      backend: TF.js's "cpu" (pure JS) or "wasm".
+
+    Returns:
+      {"coords", "presence", "heatmaps"} as numpy arrays.
+    """
+    inputs, outputs = scratch / f"{web_dir.name}_in.bin", scratch / f"{web_dir.name}_{backend}_out.json"
+    inputs.write_bytes(np.ascontiguousarray(images, "<f4").tobytes())
+    run_node("parity.mjs", web_dir, inputs, outputs, backend)
+    answer = json.loads(outputs.read_text())
+    if answer["backend"] != backend:
+        raise WebToolError(f"parity.mjs ran on {answer['backend']}, not {backend}")
+    return {key: np.asarray(answer[key]["data"], np.float32).reshape(answer[key]["shape"])
+            for key in ("coords", "presence", "heatmaps")}
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

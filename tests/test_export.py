@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from web_helpers import run_node
+from web_helpers import tfjs_outputs
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 # Max abs difference from Keras per output: coords in 0..1 of the input (uint8: 0.5% of the side),
@@ -55,17 +55,6 @@ def parity_images(size: int) -> np.ndarray:
     return np.stack(images)
 
 
-def run_tfjs(web_dir: pathlib.Path, images: np.ndarray, scratch: pathlib.Path, backend: str) -> dict:
-    """The outputs of `web_dir`'s graph model on `images`, from TF.js in Node on `backend` (cpu or wasm)."""
-    inputs, outputs = scratch / f"{web_dir.name}_in.bin", scratch / f"{web_dir.name}_{backend}_out.json"
-    inputs.write_bytes(np.ascontiguousarray(images, "<f4").tobytes())
-    run_node("parity.mjs", web_dir, inputs, outputs, backend)
-    answer = json.loads(outputs.read_text())
-    assert answer["backend"] == backend
-    return {key: np.asarray(answer[key]["data"], np.float32).reshape(answer[key]["shape"])
-            for key in ("coords", "presence", "heatmaps")}
-
-
 @pytest.fixture(scope="module")
 def exported(tiny_model, tiny_export):
     """The tiny model exported once per quantisation (float32 by the session's `tiny_export`), run in Keras and TF.js."""
@@ -78,7 +67,7 @@ def exported(tiny_model, tiny_export):
         if not web_dir.exists():
             result = run_export("--model", model_path, "--out", web_dir, "--quantize", quantize)
             assert result.returncode == 0, result.stderr[-3000:]
-        runs[quantize, backend] = run_tfjs(web_dir, images, folder, backend)
+        runs[quantize, backend] = tfjs_outputs(web_dir, images, folder, backend)
     return {"folder": folder, "model": model_path, "keras": keras_out, "tfjs": runs}
 
 

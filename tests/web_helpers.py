@@ -9,6 +9,7 @@ from synthesis_helpers import benchmark_script
 
 _web_page = benchmark_script("web_page")
 run_node, serve, page_site, run_page = _web_page.run_node, _web_page.serve, _web_page.page_site, _web_page.run_page
+tfjs_outputs = _web_page.tfjs_outputs
 
 
 def write_rgba(photo: np.ndarray, path: pathlib.Path) -> dict:
