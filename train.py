@@ -27,7 +27,7 @@ import tensorflow as tf  # noqa: E402
 from augment_tf import pipeline  # noqa: E402
 from augment_tf.config import recipe  # noqa: E402
 from model import backbones, curriculum, run_files, training, validation  # noqa: E402
-from model.corner_model import ModelConfig, build_model  # noqa: E402
+from model.corner_model import CONTEXTS, ModelConfig, build_model  # noqa: E402
 from model.predictor import Predictor  # noqa: E402
 from model.presets import PRESETS  # noqa: E402
 from model.textures import TextureTable, load_arrays  # noqa: E402
@@ -48,6 +48,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--input_size", type=int, help="square input side in pixels, a multiple of 16 (preset)")
     add("--alpha", type=float, help="MobileNet width multiplier (preset)")
     add("--decoder_channels", type=int, help="FPN decoder width (preset)")
+    add("--context", choices=CONTEXTS, help="what the decoder adds at stride 16 to pick the card nearest the "
+                                            "centre: none, coords (the cells' positions), attention (positions "
+                                            "and one global self-attention layer) (preset)")
     add("--weights", default="auto", help="backbone weights: auto, none, imagenet, or a Keras weights file")
     add("--batch_size", type=int, help="samples per replica per step; the global batch is this x replicas (preset)")
     add("--epochs", type=int, help="epochs to train (preset)")
@@ -85,7 +88,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--resume and --overwrite contradict each other")
     try:
         args.model_config = ModelConfig(backbone=args.backbone, input_size=args.input_size, alpha=args.alpha,
-                                        decoder_channels=args.decoder_channels)
+                                        decoder_channels=args.decoder_channels, context=args.context)
     except ValueError as error:
         parser.error(str(error))
     try:
@@ -176,7 +179,8 @@ def main(argv: list[str] | None = None) -> None:
     net, optimizer = trainer.model, trainer.optimizer
     epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
     best = tf.Variable(math.inf, dtype=tf.float64, trainable=False)
-    checkpoint = tf.train.Checkpoint(model=net, optimizer=optimizer, step=trainer.step, epoch=epoch, best=best)
+    checkpoint = tf.train.Checkpoint(model=trainer.view, optimizer=optimizer, step=trainer.step, epoch=epoch,
+                                     best=best)
     manager = tf.train.CheckpointManager(checkpoint, str(out / "checkpoints"), max_to_keep=2)
     if args.resume:
         checkpoint.restore(manager.latest_checkpoint).expect_partial()

@@ -11,7 +11,8 @@
 `build_model` returns the inference model (`coords`, `presence`, `heatmaps`),
 the one saved as `best.keras` and exported to TF.js. `training_view` returns the
 same layers' raw outputs (whole-map coordinates in channel order, logits) that
-`model.losses` trains.
+`model.losses` trains, plus a training-only head: the answered card's mask at
+stride 4, which makes the decoder tell that card's pixels from its neighbours'.
 """
 
 import dataclasses
@@ -23,10 +24,13 @@ from model import backbones
 from model.convex_order import ConvexOrder
 from model.corner_pooling import CentredCorners, CornerPooling
 from model.face_order import FaceOrder
+from model.frame_context import CoordinateChannels, GlobalAttention
 from model.normalize import Normalize
 from model.soft_argmax import SoftArgmax
 
 HEATMAP_STRIDE = 4
+DECODER_OUTPUT = "fpn1_relu"         # the last decoder layer: P2 [B, S/4, S/4, D]
+CONTEXTS = ("none", "coords", "attention")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,6 +44,9 @@ class ModelConfig:
       decoder_channels: width of the FPN decoder.
       bn_momentum: momentum of the backbone's BatchNormalization layers (see `backbones`).
       window: radius in heatmap cells of the inference soft-argmax's window (0: whole map).
+      context: what the decoder adds at stride 16 to pick the card nearest the centre
+        (`model.frame_context`): "none"; "coords", the cells' positions; "attention",
+        the positions and one global self-attention layer.
     """
     backbone: str = "mobilenet_v2"
     input_size: int = 160
@@ -47,11 +54,14 @@ class ModelConfig:
     decoder_channels: int = 64
     bn_momentum: float = 0.9
     window: float = 4.0
+    context: str = "coords"
 
     def __post_init__(self):
         if self.backbone not in backbones.BACKBONES:
             raise ValueError(f"ModelConfig.backbone must be one of {sorted(backbones.BACKBONES)}. "
                              f"Received: {self.backbone!r}")
+        if self.context not in CONTEXTS:
+            raise ValueError(f"ModelConfig.context must be one of {list(CONTEXTS)}. Received: {self.context!r}")
         if self.input_size < 32 or self.input_size % 16:
             raise ValueError(f"ModelConfig.input_size must be a multiple of 16, at least 32. "
                              f"Received: {self.input_size}")
@@ -81,7 +91,7 @@ def build_model(config: ModelConfig, weights: str | None = None) -> keras.Model:
     images = keras.Input([size, size, 3], name="image")
     normalized = Normalize(backbones.BACKBONES[config.backbone].normalization, name="normalize")(images)
     c2, c3, c4 = backbones.build_features(config.backbone, normalized, weights, config.alpha, config.bn_momentum)
-    p2 = _fpn(c2, c3, c4, config.decoder_channels)
+    p2 = _fpn(c2, c3, c4, config.decoder_channels, config.context)
     logits = keras.layers.Conv2D(4, 3, padding="same", dtype="float32", name="heatmap_logits")(p2)
     channel_coords, heatmaps = SoftArgmax(name="soft_argmax")(logits)
     pooled = CornerPooling(name="corner_pooling")(heatmaps, p2)                     # [B, 4, D]
@@ -99,22 +109,32 @@ def build_model(config: ModelConfig, weights: str | None = None) -> keras.Model:
 
 
 def training_view(model: keras.Model) -> keras.Model:
-    """The same layers, with the raw outputs the losses need.
+    """The same layers, with the raw outputs the losses need, and a new card-mask head.
+
+    The mask head (one 3x3 convolution on the decoder's output) exists only
+    here: it is trained, checkpointed with the view, and left out of `best.keras`.
 
     Returns:
       A model from the same input to {"coords": [B, 4, 2] whole-map expected
       corners in channel order, "heatmaps": [B, h, w, 4] probabilities,
-      "orientation": [B, 4] logits, "presence": [B] logit}.
+      "orientation": [B, 4] logits, "presence": [B] logit, "mask": [B, h, w]
+      logits of the answered card's pixels}.
     """
+    mask = keras.layers.Conv2D(1, 3, padding="same", dtype="float32", name="card_mask_logits")(
+        model.get_layer(DECODER_OUTPUT).output)
     return keras.Model(model.input, {
+        "mask": keras.layers.Reshape(mask.shape[1:3], name="card_mask")(mask),
         "coords": model.get_layer("soft_argmax").output[0],
         "heatmaps": model.get_layer("soft_argmax").output[1],
         "orientation": model.get_layer("orientation_logits").output,
         "presence": model.get_layer("presence_logit").output}, name="training_view")
 
 
-def _fpn(c2, c3, c4, channels: int):
+def _fpn(c2, c3, c4, channels: int, context: str):
     """A feature pyramid's top-down path, down to stride 4: 1x1 laterals, nearest upsampling, sums.
+
+    With a `context`, the stride-16 top first gets the frame's coordinates and
+    a 3x3 convolution, then (for "attention") one global self-attention layer.
 
     Its convolutions are group-normalised, not batch-normalised: with
     BatchNormalization right before the heatmap head, a briefly trained
@@ -122,13 +142,22 @@ def _fpn(c2, c3, c4, channels: int):
     statistics, even re-estimated with frozen weights, shifted the broad
     early heatmaps); with GroupNormalization the two agree.
     """
-    top = keras.layers.Conv2D(channels, 1, name="fpn_lateral16")(c4)
+    top = keras.layers.Conv2D(channels, 1, name="fpn_lateral16")(c4)                        # [B, S/16, S/16, D]
+    if context != "none":
+        top = _conv_gn_relu(CoordinateChannels(name="frame_coords")(top), channels, "context")
+    if context == "attention":
+        top = GlobalAttention(name="frame_attention")(top)
     for stride, lateral in ((8, c3), (4, c2)):
         top = keras.layers.UpSampling2D(2, name=f"fpn_up{stride}")(top)
         top = keras.layers.Add(name=f"fpn_add{stride}")([top, keras.layers.Conv2D(channels, 1,
                                                                                 name=f"fpn_lateral{stride}")(lateral)])
     for index in range(2):
-        top = keras.layers.Conv2D(channels, 3, padding="same", use_bias=False, name=f"fpn_conv{index}")(top)
-        top = keras.layers.GroupNormalization(8, name=f"fpn_gn{index}")(top)
-        top = keras.layers.ReLU(name=f"fpn_relu{index}")(top)
-    return top
+        top = _conv_gn_relu(top, channels, f"fpn{index}")
+    return top                                                                                  # [B, S/4, S/4, D]
+
+
+def _conv_gn_relu(features, channels: int, name: str):
+    """3x3 convolution, group normalisation, ReLU."""
+    features = keras.layers.Conv2D(channels, 3, padding="same", use_bias=False, name=f"{name}_conv")(features)
+    features = keras.layers.GroupNormalization(8, name=f"{name}_gn")(features)
+    return keras.layers.ReLU(name=f"{name}_relu")(features)

@@ -13,7 +13,13 @@ at the card's centre. The orientation head learns k as a 4-way class, and
 `FaceOrder` undoes it at inference, so a wrong orientation swaps whole corners
 and never blurs them.
 
-Frames without a whole card (`present` False) train only the presence logit.
+The card mask (a training-only head): each stride-4 cell is classified as
+inside or outside the answered card's quad. It teaches the decoder which pixels
+belong to that card and not to a touching neighbour. Frames without a whole
+card learn an empty mask.
+
+Frames without a whole card (`present` False) train only the presence logit
+and the mask.
 """
 
 import tensorflow as tf
@@ -25,24 +31,25 @@ _EPS = 1e-8
 
 def per_sample_losses(outputs: dict[str, tf.Tensor], corners: tf.Tensor, present: tf.Tensor, input_size: int,
                       heatmap_sigma: float = 1.0, js_weight: float = 1.0,
-                      orientation_weight: float = 0.2) -> dict[str, tf.Tensor]:
+                      orientation_weight: float = 0.2, mask_weight: float = 1.0) -> dict[str, tf.Tensor]:
     """Computes every loss term per sample.
 
     Args:
       outputs: `corner_model.training_view` outputs: "coords" [B, 4, 2] in 0..1
         (channel order), "heatmaps" [B, h, w, 4], "orientation" [B, 4] logits,
-        "presence" [B] logit.
+        "presence" [B] logit, "mask" [B, h, w] logits.
       corners: [B, 4, 2] float32 target TL, TR, BR, BL in input pixels.
       present: [B] bool, the frame holds a whole card.
       input_size: S, the input side in pixels.
       heatmap_sigma: the Gaussian's sigma in heatmap cells.
       js_weight: weight of the heatmap regulariser.
       orientation_weight: weight of the orientation cross-entropy.
+      mask_weight: weight of the card mask's mean cross-entropy.
 
     Returns:
       dict of [B] float32: "total", "coords" (mean corner distance, 0..1
-      units), "heatmap" (JS divergence), "orientation", "presence", and
-      "turn" (int32, the matched k).
+      units), "heatmap" (JS divergence), "orientation", "presence", "mask",
+      and "turn" (int32, the matched k).
     """
     target = tf.cast(corners, tf.float32) / input_size                                      # [B, 4, 2]
     coords = tf.cast(outputs["coords"], tf.float32)
@@ -57,11 +64,34 @@ def per_sample_losses(outputs: dict[str, tf.Tensor], corners: tf.Tensor, present
         turn, tf.cast(outputs["orientation"], tf.float32), from_logits=True)
     presence_loss = tf.nn.sigmoid_cross_entropy_with_logits(
         tf.cast(present, tf.float32), tf.cast(outputs["presence"], tf.float32))
-    mask = tf.cast(present, tf.float32)
+    mask_logits = tf.cast(outputs["mask"], tf.float32)                                       # [B, h, w]
+    inside = quad_mask(target, present, mask_logits.shape[1], mask_logits.shape[2])
+    mask_loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(inside, mask_logits), axis=[1, 2])
+    weight = tf.cast(present, tf.float32)
     # Distances in 0..1 of the input are doubled to DSNT's -1..1 units, where its weights were tuned.
-    total = mask * (2.0 * coord_loss + js_weight * heatmap_loss + orientation_weight * orientation_loss) + presence_loss
-    return {"total": total, "coords": coord_loss * mask, "heatmap": heatmap_loss * mask,
-            "orientation": orientation_loss * mask, "presence": presence_loss, "turn": turn}
+    total = (weight * (2.0 * coord_loss + js_weight * heatmap_loss + orientation_weight * orientation_loss)
+             + presence_loss + mask_weight * mask_loss)
+    return {"total": total, "coords": coord_loss * weight, "heatmap": heatmap_loss * weight,
+            "orientation": orientation_loss * weight, "presence": presence_loss, "mask": mask_loss, "turn": turn}
+
+
+def quad_mask(corners: tf.Tensor, present: tf.Tensor, height: int, width: int) -> tf.Tensor:
+    """[B, h, w] float32: 1 where a cell centre lies inside the convex quad, 0 elsewhere and where absent.
+
+    Args:
+      corners: [B, 4, 2] the quad's corners in 0..1, in order around it (either way round).
+      present: [B] bool; frames without a card get an empty mask.
+      height, width: the mask's cells.
+    """
+    xs = (tf.range(width, dtype=tf.float32) + 0.5) / width
+    ys = (tf.range(height, dtype=tf.float32) + 0.5) / height
+    start, end = corners, tf.roll(corners, -1, axis=1)                                       # [B, 4, 2] each edge
+    edge = end - start
+    dx = xs[None, None, :, None] - start[:, None, None, :, 0]                                # [B, 1, w, 4]
+    dy = ys[None, :, None, None] - start[:, None, None, :, 1]                                # [B, h, 1, 4]
+    cross = edge[:, None, None, :, 0] * dy - edge[:, None, None, :, 1] * dx                  # [B, h, w, 4]
+    inside = tf.reduce_all(cross >= 0, axis=-1) | tf.reduce_all(cross <= 0, axis=-1)         # [B, h, w]
+    return tf.cast(inside, tf.float32) * tf.cast(present, tf.float32)[:, None, None]
 
 
 def _js_to_gaussian(probs: tf.Tensor, targets: tf.Tensor, sigma: float) -> tf.Tensor:

@@ -128,7 +128,7 @@ class Trainer:
                 loss = self.optimizer.scale_loss(loss)
         gradients = tape.gradient(loss, self.view.trainable_variables)
         stats = {name: tf.reduce_sum(terms[name]) / self.global_batch
-                 for name in ("total", "coords", "heatmap", "orientation", "presence")}
+                 for name in ("total", "coords", "heatmap", "orientation", "presence", "mask")}
         stats["present"] = tf.reduce_sum(tf.cast(present, tf.float32)) / self.global_batch
         return gradients, stats
 

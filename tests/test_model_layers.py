@@ -8,11 +8,11 @@ import pytest
 import tensorflow as tf
 
 import model
-from model import convex_order, corner_pooling, face_order, losses, normalize, soft_argmax
+from model import convex_order, corner_pooling, face_order, frame_context, losses, normalize, soft_argmax
 from model.corner_model import ModelConfig, build_model, training_view
 
 
-@pytest.mark.parametrize("module", [soft_argmax, normalize, corner_pooling, face_order, convex_order])
+@pytest.mark.parametrize("module", [soft_argmax, normalize, corner_pooling, face_order, convex_order, frame_context])
 def test_docstring_examples_run(module):
     assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
 
@@ -60,7 +60,7 @@ def test_face_order_undoes_the_turn_the_loss_matches():
     turns = np.array([0, 1, 2, 3, 1, 2])
     channels = np.stack([np.roll(f, -k, axis=0) for f, k in zip(face, turns)])  # channel j holds face (j + k) % 4
     outputs = {"coords": tf.constant(channels / 64), "heatmaps": tf.fill([6, 16, 16, 4], 1 / 256),
-               "orientation": tf.zeros([6, 4]), "presence": tf.zeros([6])}
+               "orientation": tf.zeros([6, 4]), "presence": tf.zeros([6]), "mask": tf.zeros([6, 16, 16])}
     terms = losses.per_sample_losses(outputs, face, tf.ones([6], tf.bool), 64)
     np.testing.assert_array_equal(terms["turn"].numpy(), turns)
     assert terms["coords"].numpy().max() < 1e-3
@@ -68,19 +68,21 @@ def test_face_order_undoes_the_turn_the_loss_matches():
     np.testing.assert_allclose(restored.numpy(), face, atol=1e-4)
 
 
-def test_heatmap_regulariser_prefers_a_peak_at_the_target_and_absent_frames_train_only_presence():
+def test_heatmap_regulariser_prefers_a_peak_at_the_target_and_absent_frames_train_only_presence_and_mask():
     target = np.array([[[4.0, 4.0], [28.0, 4.0], [28.0, 28.0], [4.0, 28.0]]], np.float32)
     def terms(heatmaps, present):
         coords = tf.constant(target / 32)
         return losses.per_sample_losses({"coords": coords, "heatmaps": heatmaps, "orientation": tf.zeros([1, 4]),
-                                         "presence": tf.zeros([1])}, target, tf.constant([present]), 32)
+                                         "presence": tf.zeros([1]), "mask": tf.fill([1, 8, 8], -20.0)},
+                                        target, tf.constant([present]), 32)
     peaked = np.stack([soft_argmax.SoftArgmax()(_gaussian_logits(x / 4, y / 4, 8))[1][0, ..., 0]
                        for x, y in target[0]], -1)[None]
     uniform = np.full([1, 8, 8, 4], 1 / 64, np.float32)
     assert float(terms(peaked, True)["heatmap"][0]) < 0.05 < float(terms(uniform, True)["heatmap"][0])
     absent = terms(uniform, False)
     assert float(absent["coords"][0]) == float(absent["heatmap"][0]) == float(absent["orientation"][0]) == 0.0
-    assert float(absent["total"][0]) == pytest.approx(float(absent["presence"][0]))
+    assert float(absent["mask"][0]) < 1e-6 < float(terms(uniform, True)["mask"][0])
+    assert float(absent["total"][0]) == pytest.approx(float(absent["presence"][0]) + float(absent["mask"][0]))
 
 
 def test_convex_order_untangles_any_order_of_a_perspective_quad_and_keeps_the_first_corner():
@@ -97,7 +99,8 @@ def test_convex_order_untangles_any_order_of_a_perspective_quad_and_keeps_the_fi
 def test_layers_round_trip_through_their_config():
     for layer in [soft_argmax.SoftArgmax(2.5, name="peak"), normalize.Normalize("caffe"),
                   corner_pooling.CornerPooling(), corner_pooling.CentredCorners(), face_order.FaceOrder(),
-                  convex_order.ConvexOrder()]:
+                  convex_order.ConvexOrder(), frame_context.CoordinateChannels(),
+                  frame_context.GlobalAttention(key_channels=8)]:
         rebuilt = keras.layers.deserialize(keras.layers.serialize(layer))
         assert type(rebuilt) is type(layer) and rebuilt.get_config() == layer.get_config()
     with pytest.raises(ValueError, match="window"):
@@ -115,10 +118,56 @@ def test_model_outputs_and_training_view_share_weights():
     assert out["heatmaps"].shape == (2, 16, 16, 4)
     assert ((out["presence"].numpy() > 0) & (out["presence"].numpy() < 1)).all()
     view = training_view(net)
-    assert {id(w) for w in view.trainable_weights} <= {id(w) for w in net.trainable_weights}
+    extra = {id(w) for w in view.trainable_weights} - {id(w) for w in net.trainable_weights}
+    assert extra == {id(w) for w in view.get_layer("card_mask_logits").trainable_weights}
+    assert {id(w) for w in net.trainable_weights} <= {id(w) for w in view.trainable_weights}
     np.testing.assert_allclose(view(images)["heatmaps"], out["heatmaps"], atol=1e-6)
     batch_norms = [layer for layer in net.layers if isinstance(layer, keras.layers.BatchNormalization)]
     assert batch_norms and all(layer.momentum == config.bn_momentum for layer in batch_norms)
     with pytest.raises(ValueError, match="input_size"):
         ModelConfig(input_size=100)
+    with pytest.raises(ValueError, match="context"):
+        ModelConfig(context="everything")
     assert model.SoftArgmax is soft_argmax.SoftArgmax
+
+
+def test_coordinate_channels_are_symmetric_about_the_frame_centre():
+    out = frame_context.CoordinateChannels()(np.zeros((3, 5, 4, 2), np.float32)).numpy()     # [3, 5, 4, 4]
+    x, y = out[..., 2], out[..., 3]
+    np.testing.assert_allclose(x, -x[:, :, ::-1], atol=1e-6)
+    np.testing.assert_allclose(y, -y[:, ::-1, :], atol=1e-6)
+    assert np.abs(x).max() < 1 and np.abs(y).max() < 1 and (out[..., :2] == 0).all()
+
+
+def test_global_attention_starts_as_the_identity_and_then_reaches_every_cell():
+    layer = frame_context.GlobalAttention(key_channels=4)
+    features = tf.constant(np.random.default_rng(3).normal(size=(1, 4, 4, 8)).astype(np.float32))
+    np.testing.assert_allclose(layer(features), features, atol=1e-6)
+    layer.output_projection.assign(np.eye(8, dtype=np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(features)
+        corner_cell = layer(features)[0, 0, 0]
+    gradient = tape.gradient(corner_cell, features).numpy()[0]                               # [4, 4, 8]
+    assert np.abs(gradient[3, 3]).sum() > 0, "the far corner cell must influence the first cell"
+
+
+@pytest.mark.parametrize("context", ["coords", "attention"])
+def test_a_model_with_frame_context_round_trips_through_keras_files(context, tmp_path):
+    net = build_model(ModelConfig(input_size=64, alpha=0.35, decoder_channels=16, context=context))
+    images = np.random.default_rng(4).uniform(0, 255, (2, 64, 64, 3)).astype(np.float32)
+    net.save(tmp_path / "net.keras")
+    loaded = keras.models.load_model(tmp_path / "net.keras")
+    np.testing.assert_allclose(loaded(images)["coords"], net(images)["coords"], atol=1e-6)
+    assert any(isinstance(layer, frame_context.CoordinateChannels) for layer in loaded.layers)
+
+
+def test_the_card_mask_covers_the_quad_either_way_round_and_is_empty_without_a_card():
+    quad = np.array([[[0.25, 0.25], [0.75, 0.25], [0.75, 0.5], [0.25, 0.5]]], np.float32)        # 8x8 cells
+    for corners in (quad, quad[:, ::-1]):
+        mask = losses.quad_mask(tf.constant(corners), tf.constant([True]), 8, 8).numpy()[0]
+        expected = np.zeros((8, 8)); expected[2:4, 2:6] = 1
+        np.testing.assert_array_equal(mask, expected)
+    assert losses.quad_mask(tf.constant(quad), tf.constant([False]), 8, 8).numpy().sum() == 0
+    net = build_model(ModelConfig(input_size=64, alpha=0.35, decoder_channels=16))
+    assert training_view(net)(np.zeros((1, 64, 64, 3), np.float32))["mask"].shape == (1, 16, 16)
+    assert "card_mask_logits" not in {layer.name for layer in net.layers}
