@@ -116,10 +116,36 @@ def prepare_run_folder(args: argparse.Namespace) -> pathlib.Path:
     if earlier and not (args.resume or args.overwrite):
         raise SystemExit(f"error: --model_dir {out} holds an earlier run; pass --resume to continue it "
                          "or --overwrite to start afresh")
+    if args.resume:
+        check_same_model(args, out)
     if args.overwrite and out.exists():
         shutil.rmtree(out)
     (out / "vis").mkdir(parents=True, exist_ok=True)
     return out
+
+
+def check_same_model(args: argparse.Namespace, out: pathlib.Path) -> None:
+    """Refuses to resume with flags that build another model than the run's config.json records."""
+    saved = json.loads((out / "config.json").read_text()).get("model", {})
+    wanted = args.model_config.to_dict()
+    changed = [f"{key}={saved.get(key, '(not recorded: an older train.py)')}"
+               for key in wanted if saved.get(key) != wanted[key]]
+    if changed:
+        raise SystemExit(f"error: --resume: {out} was trained with {', '.join(changed)}; pass the same model "
+                         f"flags (its config.json), or --overwrite to start afresh")
+
+
+def restore_checkpoint(checkpoint: tf.train.Checkpoint, manager: tf.train.CheckpointManager,
+                       out: pathlib.Path) -> None:
+    """Restores the latest checkpoint; one that does not fit the model built ends the run with one line."""
+    try:
+        status = checkpoint.restore(manager.latest_checkpoint)
+        status.assert_existing_objects_matched()
+    except (ValueError, AssertionError, tf.errors.OpError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise SystemExit(f"error: --resume: {out}/checkpoints does not fit the model these flags build "
+                         f"({reason[:200]}); an older version of train.py may have written it") from None
+    status.expect_partial()
 
 
 def make_optimizer(args: argparse.Namespace, global_batch: int, mixed_precision: bool):
@@ -174,8 +200,6 @@ def main(argv: list[str] | None = None) -> None:
                                 xla, mixed)
     except (pipeline.DatasetNotFoundError, backbones.WeightsError) as error:
         sys.exit(f"error: {error}")
-    if chief:
-        run_files.write_json(out / "config.json", run_record(args))
     net, optimizer = trainer.model, trainer.optimizer
     epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
     best = tf.Variable(math.inf, dtype=tf.float64, trainable=False)
@@ -183,8 +207,10 @@ def main(argv: list[str] | None = None) -> None:
                                      best=best)
     manager = tf.train.CheckpointManager(checkpoint, str(out / "checkpoints"), max_to_keep=2)
     if args.resume:
-        checkpoint.restore(manager.latest_checkpoint).expect_partial()
+        restore_checkpoint(checkpoint, manager, out)
         print(f"resuming {out} at epoch {int(epoch)}, step {trainer.steps_done}")
+    if chief:
+        run_files.write_json(out / "config.json", run_record(args))
     val = validation.synthetic_set(builder, args.synthesis, args.val_samples, seed=validation.VAL_SEED,
                                    cache=out / "val_set.npz")
     history = run_files.History(out / "history.csv", resume_epoch=int(epoch))

@@ -66,6 +66,11 @@ def test_train_writes_its_run_folder_and_resumes_a_killed_run_exactly(tiny_datas
     process.kill()
     process.wait()
     assert len(_history(killed)) == 1, "the run was not killed between its two epochs"
+    recorded = (killed / "config.json").read_text()
+    other_model = subprocess.run(_train_command(tiny_dataset, tiny_recipe, killed, "--resume", "--context", "none"),
+                                 capture_output=True, text=True, timeout=300, env=_environment())
+    assert other_model.returncode != 0 and "context=coords" in other_model.stderr.strip().splitlines()[-1]
+    assert (killed / "config.json").read_text() == recorded
     resumed = subprocess.run(_train_command(tiny_dataset, tiny_recipe, killed, "--resume"), capture_output=True,
                              text=True, timeout=900, env=_environment())
     assert resumed.returncode == 0, resumed.stderr[-3000:]
