@@ -1,6 +1,6 @@
 """Training speed of each preset: samples per second of the whole train step, and the synthesis's share.
 
-    python benchmarks/train_throughput.py --data_dir data [--presets cpu web gpu] [--seconds 20]
+    python benchmarks/train_throughput.py --data_dir data [--presets cpu web gpu] [--seconds 20] [--contexts none coords]
 
 For each preset it builds the preset's model and trainer (as `train.py` would,
 on this machine's devices: XLA for the synthesis only on a CPU, for the whole
@@ -25,7 +25,7 @@ import tensorflow as tf  # noqa: E402
 from augment_tf import pipeline  # noqa: E402
 from augment_tf.config import SynthesisConfig  # noqa: E402
 from model import training  # noqa: E402
-from model.corner_model import ModelConfig, build_model  # noqa: E402
+from model.corner_model import CONTEXTS, ModelConfig, build_model  # noqa: E402
 from model.presets import PRESETS  # noqa: E402
 from model.textures import TextureTable, load_arrays  # noqa: E402
 
@@ -41,12 +41,12 @@ def timed(function, seconds: float) -> float:
     return (time.perf_counter() - start) / count
 
 
-def measure(builder, preset: str, seconds: float, cards: int) -> dict:
-    """Times one preset's train step and its synthesis."""
+def measure(builder, preset: str, context: str, seconds: float, cards: int) -> dict:
+    """Times one preset's train step (with the decoder context given) and its synthesis."""
     settings = PRESETS[preset]
     on_gpu = bool(tf.config.list_physical_devices("GPU"))
     config = ModelConfig(backbone=settings["backbone"], input_size=settings["input_size"], alpha=settings["alpha"],
-                         decoder_channels=settings["decoder_channels"])
+                         decoder_channels=settings["decoder_channels"], context=context)
     synthesis = SynthesisConfig.for_size(config.input_size)
     keras.mixed_precision.set_dtype_policy("mixed_float16" if on_gpu else "float32")
     table = TextureTable(*load_arrays(builder, synthesis, f"cards[:{cards}]", "backgrounds"))
@@ -59,7 +59,7 @@ def measure(builder, preset: str, seconds: float, cards: int) -> dict:
     sample = lambda: trainer.sample(tf.constant([1, next(seeds)]))["image"].numpy()  # noqa: E731
     synthesis_seconds = timed(sample, seconds / 2)
     batch = settings["batch_size"]
-    return {"preset": preset, "model": f"{config.backbone} {config.alpha:g} @ {config.input_size}",
+    return {"preset": preset, "model": f"{config.backbone} {config.alpha:g} @ {config.input_size}, {context}",
             "device": "GPU" if on_gpu else "CPU", "batch": batch, "samples_per_s": batch / step_seconds,
             "step_ms_per_sample": 1000 * step_seconds / batch,
             "synthesis_ms_per_sample": 1000 * synthesis_seconds / batch,
@@ -73,9 +73,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--presets", nargs="+", default=["cpu", "web", "gpu"], choices=sorted(PRESETS))
     parser.add_argument("--seconds", type=float, default=20.0, help="timing per measurement")
     parser.add_argument("--cards", type=int, default=64, help="cards in the texture table")
+    parser.add_argument("--contexts", nargs="+", choices=CONTEXTS,
+                        help="time each preset with each of these decoder contexts (default: the preset's own)")
     args = parser.parse_args(argv)
     builder = pipeline.load_builder(args.data_dir, "procedural")
-    rows = [measure(builder, preset, args.seconds, args.cards) for preset in args.presets]
+    rows = [measure(builder, preset, context, args.seconds, args.cards) for preset in args.presets
+            for context in (args.contexts or [PRESETS[preset]["context"]])]
     print("| preset | model | device | batch | samples/s | step ms/sample | synthesis ms/sample | synthesis share |")
     print("|---|---|---|---|---|---|---|---|")
     for row in rows:

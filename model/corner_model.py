@@ -2,7 +2,8 @@
 
     image [B, S, S, 3] RGB 0..255
       -> Normalize -> backbone features at strides 4, 8, 16
-      -> FPN decoder -> P2 [B, S/4, S/4, D]
+      -> FPN decoder (its stride-16 top given the frame's coordinates: `frame_context`)
+         -> P2 [B, S/4, S/4, D]
       -> heatmap logits [B, S/4, S/4, 4] -> SoftArgmax -> corners in channel order
       -> orientation logits [B, 4] (features pooled under each heatmap, and the corners'
          layout: which channels span the long edges) -> FaceOrder -> ConvexOrder
