@@ -28,6 +28,7 @@ from augment_tf import pipeline  # noqa: E402
 from augment_tf.config import recipe  # noqa: E402
 from model import backbones, curriculum, run_files, training, validation  # noqa: E402
 from model.corner_model import CONTEXTS, ModelConfig, build_model  # noqa: E402
+from model.errors import first_line  # noqa: E402
 from model.predictor import Predictor  # noqa: E402
 from model.presets import PRESETS  # noqa: E402
 from model.textures import TextureTable, load_arrays  # noqa: E402
@@ -142,9 +143,8 @@ def restore_checkpoint(checkpoint: tf.train.Checkpoint, manager: tf.train.Checkp
         status = checkpoint.restore(manager.latest_checkpoint)
         status.assert_existing_objects_matched()
     except (ValueError, AssertionError, tf.errors.OpError) as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise SystemExit(f"error: --resume: {out}/checkpoints does not fit the model these flags build "
-                         f"({reason[:200]}); an older version of train.py may have written it") from None
+                         f"({first_line(error)[:200]}); an older version of train.py may have written it") from None
     status.expect_partial()
 
 

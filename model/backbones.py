@@ -24,6 +24,8 @@ import warnings
 import keras
 from keras.src.backend import config as keras_config
 
+from model.errors import first_line
+
 _PROBE_SECONDS = 3.0
 
 
@@ -73,7 +75,7 @@ def build_features(name: str, inputs: keras.KerasTensor, weights: str | None, al
     try:
         network = spec.constructor(input_tensor=inputs, include_top=False, weights=weights, **kwargs)
     except Exception as error:                              # noqa: BLE001 - Keras raises many kinds here
-        raise WeightsError(f"--weights {weights}: cannot load {name} weights ({_first_line(error)})") from None
+        raise WeightsError(f"--weights {weights}: cannot load {name} weights ({first_line(error)})") from None
     for layer in network.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
             layer.momentum = bn_momentum
@@ -118,8 +120,3 @@ def _reachable(backbone: str) -> bool:
         return True
     except OSError:
         return False
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__

@@ -6,6 +6,7 @@ import zipfile
 import keras
 
 import model  # noqa: F401 - registers the custom layers
+from model.errors import first_line
 
 
 class ModelFileError(ValueError):
@@ -24,8 +25,7 @@ def load_model(path: str | pathlib.Path) -> keras.Model:
     try:
         net = keras.models.load_model(path, compile=False)
     except (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile) as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ModelFileError(f"{path}: not a readable .keras model ({reason[:200]})") from None
+        raise ModelFileError(f"{path}: not a readable .keras model ({first_line(error)[:200]})") from None
     if not isinstance(net.output, dict) or not {"coords", "presence"} <= set(net.output):
         raise ModelFileError(f"{path}: not a corner model (it has no `coords` and `presence` outputs)")
     return net
