@@ -7,8 +7,9 @@ ties in `cards`/`equally_near`), such as `../shared/realdev/` once its photos ar
 extracted (`python ../shared/realdev/extract.py realdev --repos ROOT`). For each
 photo it prints the worst corner's error as a share of the photo's longer side,
 order-aware and order-free, for the model's first pass, the model with its
-cropped second pass, and the classical baseline (`classical_baseline.find_card`);
-then the share within 3% and the median of each. Never train or tune on these photos.
+cropped second pass, the same with every pass turned four ways (`model.rotations`,
+what `model.predict` does by default), and the classical baseline
+(`classical_baseline.find_card`); then the share within 3% and the median of each. Never train or tune on these photos.
 """
 
 import argparse
@@ -41,8 +42,9 @@ def score_methods(model_path: pathlib.Path, folder: pathlib.Path) -> tuple[list[
     """
     records = annotations.read_annotations(folder)
     net = load_model(model_path)
-    methods = {"model, one pass": Predictor(net, refine=False), "model, refined": Predictor(net, refine=True),
-               "classical": None}
+    methods = {"model, one pass": Predictor(net, refine=False, rotate=False),
+               "model, refined": Predictor(net, refine=True, rotate=False),
+               "model, refined, 4 turns": Predictor(net, refine=True, rotate=True), "classical": None}
     results = {name: {"corners": [], "seconds": [], "presence": []} for name in methods}
     sizes = []
     for record in records:
@@ -83,11 +85,11 @@ def report(folder: pathlib.Path, names: list[str], sizes: np.ndarray, results: d
 
 def contact_sheet(folder: pathlib.Path, names: list[str], results: dict[str, dict], path: pathlib.Path,
                   tile: int = 320) -> None:
-    """Thumbnails of every photo: the label green, the refined model red, the classical baseline blue (TL ringed)."""
+    """Thumbnails of every photo: the label green, the model as predict runs it red, the baseline blue (TL ringed)."""
     records = {record["filename"]: record for record in annotations.read_annotations(folder)}
     columns = 6
     sheet = Image.new("RGB", (columns * tile, -(-len(names) // columns) * tile))
-    quads = (("label", None, (40, 220, 40)), ("model, refined", "model, refined", (240, 40, 40)),
+    quads = (("label", None, (40, 220, 40)), ("model", "model, refined, 4 turns", (240, 40, 40)),
              ("classical", "classical", (60, 120, 255)))
     for index, name in enumerate(names):
         photo = Image.fromarray(letterbox.load_photo(folder / name))
@@ -128,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--photos", required=True, type=pathlib.Path, help="folder with annotations.json")
     parser.add_argument("--json", type=pathlib.Path, help="also write the full report here")
     parser.add_argument("--sheet", type=pathlib.Path, help="also draw every photo with the label (green), the "
-                                                           "refined model (red) and the baseline (blue) to this PNG")
+                                                           "model (red) and the baseline (blue) to this PNG")
     args = parser.parse_args(argv)
     names, sizes, results = score_methods(args.model, args.photos)
     table = report(args.photos, names, sizes, results)

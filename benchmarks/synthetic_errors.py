@@ -1,9 +1,9 @@
 """Where a model fails on the synthetic validation set: error by card size, and orientation mistakes.
 
-    python benchmarks/synthetic_errors.py --run runs/budget [--model runs/budget/best.keras]
+    python benchmarks/synthetic_errors.py --run runs/budget [--model M.keras] [--no_rotations]
 
 Reads the run's cached validation set (`val_set.npz`) and scores the model per
-image: the mean corner error as a share of the side, order-aware and
+image (with the four-way rotation ensemble of `model.evaluate`, unless told not to): the mean corner error as a share of the side, order-aware and
 order-free, bucketed by the card's apparent size (the square root of its quad's
 area as a share of the frame); how much of the error the outliers (images over
 10% mean error) hold. Order-free errors far below order-aware ones
@@ -31,10 +31,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--run", required=True, type=pathlib.Path, help="a train.py run folder (val_set.npz)")
     parser.add_argument("--model", type=pathlib.Path, help="the model to score; the run's best.keras by default")
+    parser.add_argument("--no_rotations", action="store_true",
+                        help="predict each frame once (as training validates), not turned four ways (as "
+                             "model.evaluate does)")
     args = parser.parse_args(argv)
     with np.load(args.run / "val_set.npz") as stored:
         images, corners, present = stored["image"], stored["corners"], stored["present"]
-    predictor = Predictor(load_model(args.model or args.run / "best.keras"), refine=False)
+    predictor = Predictor(load_model(args.model or args.run / "best.keras"), refine=False,
+                          rotate=not args.no_rotations)
     predicted, presence = predictor.predict_inputs(images[present].astype(np.float32))
     truth, size = corners[present], images.shape[1]
     aware = metrics.corner_errors(predicted, truth, order_free=False).mean(axis=1) / size

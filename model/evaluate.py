@@ -36,6 +36,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--synthesis_config", metavar="JSON_FILE",
                         help="with --data_dir: SynthesisConfig fields to change from the defaults")
     parser.add_argument("--no_refine", action="store_true", help="with --annotations: skip the cropped second pass")
+    parser.add_argument("--no_rotations", action="store_true",
+                        help="predict once, not turned four ways with the answers combined (the score training "
+                             "validates with)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     return parser.parse_args(argv)
 
@@ -44,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     try:
         net = load_model(args.model)
-        predictor = Predictor(net, refine=not args.no_refine)
+        predictor = Predictor(net, refine=not args.no_refine, rotate=not args.no_rotations)
         if args.data_dir:
             scores, rows = synthetic_scores(args, predictor), []
         else:

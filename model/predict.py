@@ -41,6 +41,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rectify", metavar="DIR", help="also write each found card, straightened, to DIR")
     parser.add_argument("--threshold", type=float, default=0.5, help="presence above which a card counts as found")
     parser.add_argument("--no_refine", action="store_true", help="skip the second pass on a crop around the card")
+    parser.add_argument("--no_rotations", action="store_true",
+                        help="predict each pass once, not turned four ways with the answers combined (4x faster)")
     return parser.parse_args(argv)
 
 
@@ -58,7 +60,7 @@ def image_paths(items: list[str]) -> list[pathlib.Path]:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     try:
-        predictor = Predictor(load_model(args.model), refine=not args.no_refine)
+        predictor = Predictor(load_model(args.model), refine=not args.no_refine, rotate=not args.no_rotations)
     except ModelFileError as error:
         sys.exit(f"error: {error}")
     rectified = pathlib.Path(args.rectify) if args.rectify else None

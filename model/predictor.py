@@ -5,12 +5,17 @@ The first pass sees the whole photo letterboxed into the model's square input
 a 4032-px photo then spans a few heatmap cells, so a second pass crops the photo
 around the first quad, with a margin, and predicts again at full input
 resolution: the corners are found to a few of the card's own pixels.
+
+Each pass looks at its input turned four ways and lets the answers vote
+(`model.rotations`), so that one view's slip, a corner on a neighbouring card
+or the face read turned, is outvoted.
 """
 
 import numpy as np
 import tensorflow as tf
 
 from augment_tf import letterbox
+from model import rotations
 
 # The refinement crop spans the first quad's bounding box plus this fraction of its longer side on every side.
 _CROP_MARGIN = 0.2
@@ -25,12 +30,16 @@ class Predictor:
     Args:
       model: the inference model; its input side is read from it.
       refine: run the second, cropped pass where the first found a card.
+      rotate: predict every input turned by 0, 90, 180 and 270 degrees and
+        combine the answers (`rotations.combine`, four times the work);
+        otherwise the input as it is.
     """
 
-    def __init__(self, model, refine: bool = True):
+    def __init__(self, model, refine: bool = True, rotate: bool = True):
         self.model = model
         self.size = int(model.input.shape[1])
         self.refine = refine
+        self.turns = rotations.TURNS if rotate else rotations.TURNS[:1]
         self._infer = tf.function(lambda images: model(images, training=False))
 
     def predict_inputs(self, images: np.ndarray, batch_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
@@ -42,12 +51,19 @@ class Predictor:
         Returns:
           (corners [N, 4, 2] TL, TR, BR, BL in input pixels, presence [N]).
         """
-        corners, presence = [], []
-        for start in range(0, len(images), batch_size):
-            out = self._infer(tf.constant(images[start:start + batch_size], tf.float32))
-            corners.append(out["coords"].numpy() * self.size)
-            presence.append(out["presence"].numpy())
-        return np.concatenate(corners), np.concatenate(presence)
+        found = [self._predict_views(images[start:start + batch_size]) for start in range(0, len(images), batch_size)]
+        return np.concatenate([corners for corners, _ in found]), np.concatenate([presence for _, presence in found])
+
+    def _predict_views(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Predicts [B, S, S, 3] inputs in every turn of `self.turns` as one batch, and combines the views."""
+        views = len(self.turns)
+        turned = np.concatenate([rotations.turn_images(images, turns) for turns in self.turns])  # [V*B, S, S, 3]
+        out = self._infer(tf.constant(turned, tf.float32))
+        corners = out["coords"].numpy().reshape(views, len(images), 4, 2) * self.size           # [V, B, 4, 2]
+        corners = np.stack([rotations.unturn_points(corners[view], turns, self.size)
+                            for view, turns in enumerate(self.turns)], axis=1)                  # [B, V, 4, 2]
+        presence = out["presence"].numpy().reshape(views, len(images)).T                        # [B, V]
+        return rotations.combine(corners, presence)
 
     def predict_photo(self, photo: np.ndarray) -> dict:
         """Finds the card in one photo.

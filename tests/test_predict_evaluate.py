@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from augment_tf import letterbox
+from model import validation
 from model.loading import ModelFileError, load_model
 from model.predictor import Predictor
 
@@ -69,6 +70,11 @@ def test_evaluate_scores_a_dump_folder(saved_model, tiny_dump):
     report = json.loads(result.stdout)
     assert report["metrics"]["count"] == 6 and len(report["images"]) == 6
     assert 0 <= report["metrics"]["within3_free"] <= 1 and report["metrics"]["mean_px_input_aware"] >= 0
+    single = _run("model.evaluate", "--model", saved_model, "--annotations", tiny_dump / "annotations.json", "--json",
+                  "--no_rotations", "--no_refine")
+    expected, _ = validation.evaluate_folder(Predictor(load_model(saved_model), refine=False, rotate=False), tiny_dump)
+    assert json.loads(single.stdout)["metrics"] == pytest.approx(expected, abs=1e-5)
+    assert json.loads(single.stdout)["metrics"] != pytest.approx(report["metrics"], abs=1e-5)
     missing = _run("model.evaluate", "--model", saved_model, "--annotations", tiny_dump / "nothing" / "annotations.json")
     assert missing.returncode != 0 and "annotations.json" in missing.stderr.strip().splitlines()[-1]
 

@@ -1,4 +1,4 @@
-"""web/src in Node: the letterbox, the warp and `findCard` answer as the Python side does on the same pixels."""
+"""web/src in Node: the letterbox, the warp, the rotations and `findCard` answer as the Python side does."""
 
 import json
 
@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from augment_tf import letterbox
+from model import rotations
 from model.predictor import Predictor
 from model.rectify import CARD_SIZE, rectify
 from web_helpers import card_photo, run_node, write_rgba
@@ -15,6 +16,18 @@ from web_helpers import card_photo, run_node, write_rgba
 LETTERBOX_CASES = [("wide", (301, 177), 64, None), ("small", (37, 50), 64, None), ("big", (900, 700), 64, None),
                    ("big", (900, 700), 48, (100, 200, 400, 650))]
 WARP_CORNERS = [[100.3, 80.2], [600.7, 120.1], [560.2, 850.9], [90.4, 800.5]]
+TURN_SIZE, TURN_POINT = 5, [1.25, 3.5]
+
+
+def view_answers(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """[4, 4, 2] four views' quads around one card, some slipped or read turned; [4] presences."""
+    rng = np.random.default_rng(seed)
+    card = np.array([[20, 15], [70, 18], [68, 95], [18, 92]], np.float64)
+    quads = card + rng.normal(0, 1.5, (4, 4, 2))
+    quads[rng.integers(4), rng.integers(4)] += rng.uniform(-40, 40, 2)             # a corner on a neighbour
+    for view in rng.choice(4, rng.integers(0, 3), replace=False):
+        quads[view] = np.roll(quads[view], rng.integers(1, 4), axis=0)             # the face read turned
+    return quads, rng.uniform(0, 1, 4)
 
 
 def noise_photo(size: tuple[int, int], seed: int) -> np.ndarray:
@@ -39,6 +52,9 @@ def node_run(tiny_model, tiny_export, tiny_dump, tmp_path_factory):
            "letterbox": [{"photo": name, "size": size, **({"region": region} if region else {})}
                          for name, _, size, region in LETTERBOX_CASES],
            "rectify": [{"photo": "big", "corners": WARP_CORNERS}],
+           "turn": {"size": TURN_SIZE, "point": TURN_POINT},
+           "combine": [dict(zip(("quads", "presences"), (answer.tolist() for answer in view_answers(seed))))
+                       for seed in range(20)],
            "find": {"model": str(tiny_export["web"]), "photos": [name for name in photos if name.startswith("card")]}}
     (scratch / "job.json").write_text(json.dumps(job))
     run_node("module_check.mjs", scratch / "job.json", scratch)
@@ -65,6 +81,22 @@ def test_rectify_matches_pillow(node_run):
     difference = np.abs(got[..., :3].astype(int) - expected)
     assert difference.max() <= 1 and (difference > 0).mean() < 1e-3     # rounding at Pillow's truncation only
     assert (got[..., 3] == 255).all()
+
+
+def test_turns_match_numpy(node_run):
+    image = np.arange(TURN_SIZE * TURN_SIZE * 3, dtype=np.float32).reshape(1, TURN_SIZE, TURN_SIZE, 3)
+    for turns, got in zip(rotations.TURNS, node_run["result"]["turn"]):
+        np.testing.assert_array_equal(np.reshape(got["pixels"], image.shape), rotations.turn_images(image, turns))
+        np.testing.assert_allclose(got["point"], rotations.turn_points(np.array(TURN_POINT), turns, TURN_SIZE))
+        np.testing.assert_allclose(got["back"], TURN_POINT)
+
+
+def test_combine_matches_python(node_run):
+    for seed, got in enumerate(node_run["result"]["combine"]):
+        quads, presences = view_answers(seed)
+        corners, presence = rotations.combine(quads[None], presences[None])
+        np.testing.assert_allclose(got["corners"], corners[0], atol=1e-9, err_msg=f"seed {seed}")
+        assert got["presence"] == pytest.approx(presence[0])
 
 
 def test_find_card_matches_the_predictor(node_run, tiny_model):

@@ -10,10 +10,11 @@
  *     // corners: [[x, y] x 4] TL, TR, BR, BL in the photo's pixels; crop: 630 x 880 RGBA ImageData-like, or null
  *
  * Steps, each as the Python side does them: letterbox the photo into the
- * model's square input (`letterbox.js`), run the model, map the corners back
- * to the photo, predict again on a crop around the first quad and keep that
- * only where it agrees, then warp the card upright from the full-resolution
- * photo (`rectify.js`). The caller gives pixels as displayed: a browser has
+ * model's square input (`letterbox.js`), run the model on it turned four ways
+ * and let the answers vote (`rotations.js`), map the corners back to the
+ * photo, predict again on a crop around the first quad and keep that only
+ * where it agrees, then warp the card upright from the full-resolution photo
+ * (`rectify.js`). The caller gives pixels as displayed: a browser has
  * already applied the photo's EXIF orientation when it decodes it for a canvas.
  *
  * The module takes the TF.js namespace as an argument instead of importing it,
@@ -22,6 +23,7 @@
 
 import { letterbox } from './letterbox.js';
 import { rectify } from './rectify.js';
+import { TURNS, combine, turnImages, unturnPoint } from './rotations.js';
 
 export { letterbox, Frame } from './letterbox.js';
 export { rectify, CARD_SIZE } from './rectify.js';
@@ -36,15 +38,17 @@ export class CardFinder {
    * @param {object} tf the TF.js namespace
    * @param {object} model a tf.GraphModel loaded from export.py's model.json
    * @param {object} card the parsed model_card.json written beside it
-   * @param {{refine?: boolean, threshold?: number}} [options] second pass on a crop (default true); presence
-   *   at or above which a card counts as found (default 0.5)
+   * @param {{refine?: boolean, rotate?: boolean, threshold?: number}} [options] second pass on a crop
+   *   (default true); the four-way rotation ensemble, four times the work (default true); presence at or above
+   *   which a card counts as found (default 0.5)
    */
-  constructor(tf, model, card, { refine = true, threshold = 0.5 } = {}) {
+  constructor(tf, model, card, { refine = true, rotate = true, threshold = 0.5 } = {}) {
     this.tf = tf;
     this.model = model;
     this.size = card.input.size;
     this.outputNodes = [card.outputs.coords.node, card.outputs.presence.node];
     this.refine = refine;
+    this.turns = rotate ? TURNS : TURNS.slice(0, 1);
     this.threshold = threshold;
   }
 
@@ -90,17 +94,23 @@ export class CardFinder {
    * @returns {Promise<{corners: number[][], presence: number}>} corners in photo pixels
    */
   async predictRegion(image, region) {
-    const { tf, size } = this;
+    const { tf, size, turns } = this;
     const { input, frame } = letterbox(image, size, region);          // [S * S * 3], RGB 0..255
-    const outputs = tf.tidy(() => this.model.execute(
-      { [this.model.inputs[0].name]: tf.tensor4d(input, [1, size, size, 3]) }, this.outputNodes));
-    const [coords, presence] = await Promise.all(outputs.map((tensor) => tensor.data()));   // [4 * 2], [1]
+    const outputs = tf.tidy(() => {
+      const unturned = tf.tensor4d(input, [1, size, size, 3]);
+      const views = tf.concat(turns.map((t) => turnImages(tf, unturned, t)), 0);    // [V, S, S, 3]
+      return this.model.execute({ [this.model.inputs[0].name]: views }, this.outputNodes);
+    });
+    const [coords, presence] = await Promise.all(outputs.map((tensor) => tensor.data()));   // [V * 4 * 2], [V]
     tf.dispose(outputs);
-    const corners = [0, 1, 2, 3].map((k) => {
-      const [x, y] = frame.toPhoto([Math.fround(coords[2 * k] * size), Math.fround(coords[2 * k + 1] * size)]);
+    const quads = turns.map((t, v) => [0, 1, 2, 3].map((k) => unturnPoint(
+      [Math.fround(coords[8 * v + 2 * k] * size), Math.fround(coords[8 * v + 2 * k + 1] * size)], t, size)));
+    const voted = combine(quads, Array.from(presence));
+    const corners = voted.corners.map((point) => {
+      const [x, y] = frame.toPhoto(point);
       return [x + region[0], y + region[1]];
     });
-    return { corners, presence: presence[0] };
+    return { corners, presence: voted.presence };
   }
 }
 
