@@ -46,6 +46,8 @@ COLOR_GROUPS = ("W", "U", "B", "R", "G", "colorless", "multicolor")
 MAX_BACKOFF_SECONDS = 60.0
 # After a 429 Scryfall refuses every request for 30 s; asking sooner risks a ban.
 LOCKOUT_SECONDS = 30.0
+# A `Retry-After` longer than this is not slept through: the build stops and says when to come back.
+MAX_RETRY_AFTER_SECONDS = 600.0
 _CHUNK_BYTES = 1 << 20
 # Characters of a bulk file read at a time.
 _CHUNK_CHARS = 1 << 20
@@ -335,7 +337,8 @@ class ScryfallClient:
         `read` runs inside the retry loop, so a body cut short is retried too.
 
         Raises:
-          ScryfallError: a 4xx other than 429, or retries exhausted.
+          ScryfallError: a 4xx other than 429, a `Retry-After` over
+            `MAX_RETRY_AFTER_SECONDS`, or retries exhausted.
         """
         for attempt in range(self.max_retries + 1):
             self._wait_for_turn()
@@ -348,6 +351,9 @@ class ScryfallClient:
                     if response.status_code != 429 and response.status_code < 500:
                         raise ScryfallError(url, f"{problem}, not retried")
                     delay = self._retry_delay(response, attempt)
+                    if delay > MAX_RETRY_AFTER_SECONDS:
+                        raise ScryfallError(url, f"{problem}, and Retry-After asks for {delay:.0f} s; not waiting "
+                                                 f"that long here, try again later")
             except _RETRYABLE_ERRORS as error:
                 problem, delay = self._describe(error), self._backoff(attempt)
             if attempt < self.max_retries:

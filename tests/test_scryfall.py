@@ -150,6 +150,15 @@ def test_retry_waits(stand_in, make_client, clock, status, retry_after, wait):
     assert clock.sleeps == [wait]
 
 
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_retry_after_of_hours_stops_with_one_line(stand_in, make_client, clock, status):
+    stand_in.fail(BULK_INDEX_PATH, status, retry_after="7200")
+    with pytest.raises(scryfall.ScryfallError) as error:
+        make_client().bulk_file()
+    assert "Retry-After asks for 7200 s" in str(error.value) and "\n" not in str(error.value)
+    assert clock.sleeps == [] and len(stand_in.requests_to(BULK_INDEX_PATH)) == 1
+
+
 def test_rate_limit_waits_out_the_interval(make_client, clock):
     clock.monotonic = lambda: clock.now     # a clock that stands still between requests
     make_client(requests_per_second=4.0).bulk_file()
