@@ -88,8 +88,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.resume and args.overwrite:
         parser.error("--resume and --overwrite contradict each other")
     try:
-        args.model_config = ModelConfig(backbone=args.backbone, input_size=args.input_size, alpha=args.alpha,
-                                        decoder_channels=args.decoder_channels, context=args.context)
+        args.model_config = ModelConfig.from_settings(vars(args))
     except ValueError as error:
         parser.error(str(error))
     try:

@@ -45,8 +45,7 @@ def measure(builder, preset: str, context: str, seconds: float, cards: int) -> d
     """Times one preset's train step (with the decoder context given) and its synthesis."""
     settings = PRESETS[preset]
     on_gpu = bool(tf.config.list_physical_devices("GPU"))
-    config = ModelConfig(backbone=settings["backbone"], input_size=settings["input_size"], alpha=settings["alpha"],
-                         decoder_channels=settings["decoder_channels"], context=context)
+    config = ModelConfig.from_settings({**settings, "context": context})
     synthesis = SynthesisConfig.for_size(config.input_size)
     keras.mixed_precision.set_dtype_policy("mixed_float16" if on_gpu else "float32")
     table = TextureTable(*load_arrays(builder, synthesis, f"cards[:{cards}]", "backgrounds"))

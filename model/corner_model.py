@@ -17,6 +17,7 @@ stride 4, which makes the decoder tell that card's pixels from its neighbours'.
 """
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 import keras
@@ -69,6 +70,16 @@ class ModelConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> "ModelConfig":
+        """The config from those entries of `settings` that name a field (a preset, parsed flags); the rest are ignored.
+
+        >>> ModelConfig.from_settings({"input_size": 224, "alpha": 1.0, "batch_size": 16}).input_size
+        224
+        """
+        fields = {field.name for field in dataclasses.fields(cls)}
+        return cls(**{name: value for name, value in settings.items() if name in fields})
 
     @property
     def heatmap_size(self) -> int:

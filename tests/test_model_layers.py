@@ -8,13 +8,13 @@ import pytest
 import tensorflow as tf
 
 import model
-from model import (convex_order, corner_pooling, errors, face_order, frame_context, losses, normalize, rotations,
-                   soft_argmax)
+from model import (convex_order, corner_model, corner_pooling, errors, face_order, frame_context, losses, normalize,
+                   rotations, soft_argmax)
 from model.corner_model import ModelConfig, build_model, training_view
 
 
 @pytest.mark.parametrize("module", [soft_argmax, normalize, corner_pooling, face_order, convex_order, frame_context,
-                                    errors, rotations])
+                                    errors, rotations, corner_model])
 def test_docstring_examples_run(module):
     assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
 
