@@ -1,11 +1,12 @@
 """Where a model fails on the synthetic validation set: error by card size, and orientation mistakes.
 
-    python benchmarks/synthetic_errors.py --run runs/budget [--model M.keras] [--no_rotations]
+    python benchmarks/synthetic_errors.py --run runs/budget [--model M.keras] [--no_rotations] [--rebuild]
 
 Reads the run's cached validation set (`val_set.npz`) and scores the model per
-image (with the four-way rotation ensemble of `model.evaluate`, unless told not to): the mean corner error as a share of the side, order-aware and
-order-free, bucketed by the card's apparent size (the square root of its quad's
-area as a share of the frame); how much of the error the outliers (images over
+image, with the four-way rotation ensemble of `model.evaluate` unless told not
+to: the mean corner error as a share of the side, order-aware and order-free,
+bucketed by the card's apparent size (the square root of its quad's area as a
+share of the frame); how much of the error the outliers (images over
 10% mean error) hold. Order-free errors far below order-aware ones
 mean the corners are found but the face's orientation is not.
 """
@@ -34,10 +35,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no_rotations", action="store_true",
                         help="predict each frame once (as training validates), not turned four ways (as "
                              "model.evaluate does)")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="build the network with this code's layers from the run's config and load the "
+                             "weights into it (scores a model saved before an inference-only change, such as "
+                             "QuadPeaks)")
     args = parser.parse_args(argv)
     with np.load(args.run / "val_set.npz") as stored:
         images, corners, present = stored["image"], stored["corners"], stored["present"]
-    predictor = Predictor(load_model(args.model or args.run / "best.keras"), refine=False,
+    predictor = Predictor(load_model(args.model or args.run / "best.keras", rebuild=args.rebuild), refine=False,
                           rotate=not args.no_rotations)
     predicted, presence = predictor.predict_inputs(images[present].astype(np.float32))
     truth, size = corners[present], images.shape[1]

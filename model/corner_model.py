@@ -28,6 +28,7 @@ from model.corner_pooling import CentredCorners, CornerPooling
 from model.face_order import FaceOrder
 from model.frame_context import CoordinateChannels, GlobalAttention
 from model.normalize import Normalize
+from model.quad_peaks import QuadPeaks
 from model.soft_argmax import SoftArgmax
 
 HEATMAP_STRIDE = 4
@@ -45,7 +46,8 @@ class ModelConfig:
       alpha: MobileNet width multiplier.
       decoder_channels: width of the FPN decoder.
       bn_momentum: momentum of the backbone's BatchNormalization layers (see `backbones`).
-      window: radius in heatmap cells of the inference soft-argmax's window (0: whole map).
+      window: radius in heatmap cells around each peak that `QuadPeaks` weighs and
+        takes the corner's expectation from at inference.
       context: what the decoder adds at stride 16 to pick the card nearest the centre
         (`model.frame_context`): "none"; "coords", the cells' positions; "attention",
         the positions and one global self-attention layer.
@@ -113,7 +115,7 @@ def build_model(config: ModelConfig, weights: str | None = None) -> keras.Model:
     orientation = keras.layers.Dense(4, dtype="float32", name="orientation_logits")(hidden)
     presence_logit = keras.layers.Reshape([], name="presence_logit")(
         keras.layers.Dense(1, dtype="float32", name="presence_dense")(keras.layers.GlobalAveragePooling2D()(c4)))
-    peak_coords, _ = SoftArgmax(config.window, name="soft_argmax_peak")(logits)
+    peak_coords = QuadPeaks(config.window, dtype="float32", name="quad_peaks")(logits)
     coords = ConvexOrder(name="coords")(FaceOrder(name="face_order")(peak_coords, orientation))
     presence = keras.layers.Activation("sigmoid", dtype="float32", name="presence")(presence_logit)
     return keras.Model(images, {"coords": coords, "presence": presence, "heatmaps": heatmaps},

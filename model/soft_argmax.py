@@ -9,7 +9,9 @@ peaked as the data allows; the seed project's maps were trained by MSE towards
 With `window`, the expectation is taken only near each map's highest cell. A
 map with two modes (the network unsure which of two corners a channel holds)
 then answers one of them instead of the midpoint between them. Training uses
-the whole map (`window=0`), so gradients reach every cell.
+the whole map (`window=0`), so gradients reach every cell. Inference now picks
+the peaks with `QuadPeaks`; models saved before it answer through
+`SoftArgmax(window)` and still load.
 """
 
 import keras

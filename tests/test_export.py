@@ -19,7 +19,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 TOLERANCE = {
     "none": {"coords": 1e-3, "presence": 1e-4, "heatmaps": 1e-4},
     "float16": {"coords": 1e-2, "presence": 1e-2, "heatmaps": 5e-3},
-    "uint8": {"coords": 5e-3, "presence": 3e-2, "heatmaps": 2e-2},
+    # uint8 moves this half-trained model's broad heatmaps by up to 2e-2, enough to move the peak `QuadPeaks`
+    # takes its window around by a heatmap cell (1/16 of the side here); the page uses float16.
+    "uint8": {"coords": 5e-2, "presence": 3e-2, "heatmaps": 2e-2},
 }
 # (quantisation, TF.js backend): every quantisation on the pure-JS CPU backend, float32 on WASM too (the page's
 # fallback, whose kernels are separate code: its OneHot once returned int32 bits as float32).

@@ -9,12 +9,12 @@ import tensorflow as tf
 
 import model
 from model import (convex_order, corner_model, corner_pooling, errors, face_order, frame_context, losses, normalize,
-                   rotations, soft_argmax)
+                   quad_peaks, rotations, soft_argmax)
 from model.corner_model import ModelConfig, build_model, training_view
 
 
 @pytest.mark.parametrize("module", [soft_argmax, normalize, corner_pooling, face_order, convex_order, frame_context,
-                                    errors, rotations, corner_model])
+                                    errors, rotations, corner_model, quad_peaks])
 def test_docstring_examples_run(module):
     assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
 
@@ -54,6 +54,34 @@ def test_soft_argmax_window_answers_one_mode_not_the_midpoint():
     windowed, _ = soft_argmax.SoftArgmax(3.0)(two_modes)
     assert np.allclose(np.asarray(whole)[0, 0] * 16, 8.0, atol=0.3)          # the seed's collapse, in small
     np.testing.assert_allclose(np.asarray(windowed)[0, 0] * 16, 3.5, atol=0.05)
+
+
+def _card_logits(corners: list[tuple[float, float]], size: int = 24) -> np.ndarray:
+    """[1, size, size, 4] logits: channel k the log of a Gaussian at corners[k] (in cells)."""
+    return np.concatenate([_gaussian_logits(x, y, size) for x, y in corners], axis=-1)
+
+
+def test_quad_peaks_matches_the_windowed_soft_argmax_on_single_peaks():
+    logits = _card_logits([(4.3, 3.8), (17.6, 5.2), (18.9, 20.4), (3.1, 19.5)])
+    windowed, _ = soft_argmax.SoftArgmax(4.0)(logits)
+    np.testing.assert_allclose(quad_peaks.QuadPeaks(4.0)(logits), windowed, atol=1e-5)
+
+
+def test_quad_peaks_prefers_a_card_shaped_quad_to_a_stronger_decoy():
+    card = [(4.5, 4.5), (18.5, 4.5), (18.5, 20.5), (4.5, 20.5)]
+    logits = _card_logits(card)
+    decoy = _gaussian_logits(21.5, 12.5, 24)[..., 0] + 0.5                     # a neighbour's corner, a little stronger
+    logits[..., 2] = np.logaddexp(logits[..., 2], decoy)
+    alone = np.asarray(quad_peaks.QuadPeaks(4.0, shape_weight=0.0)(logits))[0] * 24
+    joint = np.asarray(quad_peaks.QuadPeaks(4.0)(logits))[0] * 24
+    np.testing.assert_allclose(alone[2], (21.5, 12.5), atol=0.05)
+    np.testing.assert_allclose(joint, card, atol=0.05)
+
+
+def test_quad_peaks_stays_finite_on_wild_logits():
+    logits = np.random.default_rng(3).normal(0, 300, (2, 16, 16, 4)).astype(np.float32)
+    coords = np.asarray(quad_peaks.QuadPeaks()(logits))
+    assert np.isfinite(coords).all() and (coords >= 0).all() and (coords <= 1).all()
 
 
 def test_face_order_undoes_the_turn_the_loss_matches():
@@ -102,11 +130,13 @@ def test_layers_round_trip_through_their_config():
     for layer in [soft_argmax.SoftArgmax(2.5, name="peak"), normalize.Normalize("caffe"),
                   corner_pooling.CornerPooling(), corner_pooling.CentredCorners(), face_order.FaceOrder(),
                   convex_order.ConvexOrder(), frame_context.CoordinateChannels(),
-                  frame_context.GlobalAttention(key_channels=8)]:
+                  frame_context.GlobalAttention(key_channels=8), quad_peaks.QuadPeaks(3.0, 2, 1.5)]:
         rebuilt = keras.layers.deserialize(keras.layers.serialize(layer))
         assert type(rebuilt) is type(layer) and rebuilt.get_config() == layer.get_config()
     with pytest.raises(ValueError, match="window"):
         soft_argmax.SoftArgmax(-1.0)
+    with pytest.raises(ValueError, match="candidates"):
+        quad_peaks.QuadPeaks(candidates=0)
     with pytest.raises(ValueError, match="mode"):
         normalize.Normalize("torch")
 

@@ -1,6 +1,7 @@
-"""`model.predict` and `model.evaluate` on a tiny dump; EXIF and the letterbox map corners back to the photo."""
+"""`model.predict`, `model.evaluate` and the real-photo benchmark on a tiny dump; EXIF and the letterbox map back."""
 
 import json
+import pathlib
 import subprocess
 import sys
 
@@ -12,6 +13,10 @@ from augment_tf import letterbox
 from model import validation
 from model.loading import ModelFileError, load_model
 from model.predictor import Predictor
+from model.run_files import save_model, write_json
+from model_helpers import TINY_MODEL
+
+REALDEV_BENCHMARK = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "realdev.py"
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +100,34 @@ def test_predict_writes_corners_rectified_cards_and_names_unreadable_images(save
     assert all(0 <= r["presence"] <= 1 and r["found"] for r in records)
     rectified = sorted(cards.glob("*.png"))
     assert len(rectified) == 3 and Image.open(rectified[0]).size == (630, 880)
+
+
+def test_realdev_benchmark_scores_each_method_as_evaluate_does(saved_model, tiny_dump, tmp_path):
+    report, sheet = tmp_path / "report.json", tmp_path / "sheet.png"
+    result = subprocess.run([sys.executable, str(REALDEV_BENCHMARK), "--model", str(saved_model), "--photos",
+                             str(tiny_dump), "--json", str(report), "--sheet", str(sheet)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    table = json.loads(report.read_text())
+    assert list(table) == ["model, one pass", "model, refined", "model, refined, 4 turns", "classical"]
+    _, rows = validation.evaluate_folder(Predictor(load_model(saved_model)), tiny_dump)
+    for row in rows:
+        got = table["model, refined, 4 turns"]["per_photo"][row["filename"]]
+        assert got["worst_frac_aware"] == pytest.approx(row["worst_frac_aware"], abs=1e-4)
+        assert f"| {row['filename']} |" in result.stdout
+    assert Image.open(sheet).size[0] > 0
+
+
+def test_rebuild_loads_the_weights_into_a_network_built_by_this_code(tiny_model, tmp_path):
+    save_model(tiny_model, tmp_path / "best.keras")
+    with pytest.raises(ModelFileError, match="no best.json or config.json"):
+        load_model(tmp_path / "best.keras", rebuild=True)
+    write_json(tmp_path / "best.json", {"model": {**TINY_MODEL.to_dict(), "decoder_channels": 24}})
+    with pytest.raises(ModelFileError, match="cannot rebuild it from") as error:
+        load_model(tmp_path / "best.keras", rebuild=True)
+    assert "\n" not in str(error.value)
+    write_json(tmp_path / "best.json", {"model": TINY_MODEL.to_dict()})
+    rebuilt = load_model(tmp_path / "best.keras", rebuild=True)
+    images = np.random.default_rng(0).uniform(0, 255, (2, 64, 64, 3)).astype(np.float32)
+    for key in ("coords", "presence", "heatmaps"):
+        np.testing.assert_allclose(rebuilt(images)[key], tiny_model(images, training=False)[key], atol=1e-5)
