@@ -38,7 +38,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no_refine", action="store_true", help="with --annotations: skip the cropped second pass")
     parser.add_argument("--no_rotations", action="store_true",
                         help="predict once, not turned four ways with the answers combined (the score training "
-                             "validates with)")
+                             "validates with; for models trained on cards turned less than all the way round)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     return parser.parse_args(argv)
 

