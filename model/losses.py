@@ -25,6 +25,7 @@ and the mask.
 import tensorflow as tf
 
 from model.face_order import shift_matrices
+from model.soft_argmax import cell_centres
 
 _EPS = 1e-8
 
@@ -83,7 +84,7 @@ def quad_mask(corners: tf.Tensor, present: tf.Tensor, height: int, width: int) -
       present: [B] bool; frames without a card get an empty mask.
       height, width: the mask's cells.
     """
-    xs, ys = _cell_centres(height, width)
+    xs, ys = cell_centres(height, width)
     start, end = corners, tf.roll(corners, -1, axis=1)                                       # [B, 4, 2] each edge
     edge = end - start
     dx = xs[None, None, :, None] - start[:, None, None, :, 0]                                # [B, 1, w, 4]
@@ -102,7 +103,7 @@ def _js_to_gaussian(probs: tf.Tensor, targets: tf.Tensor, sigma: float) -> tf.Te
       sigma: the Gaussian's sigma in cells.
     """
     height, width = probs.shape[1], probs.shape[2]
-    xs, ys = _cell_centres(height, width)
+    xs, ys = cell_centres(height, width)
     dx = (xs[None, None, :, None] - targets[:, None, None, :, 0]) * width                     # [B, 1, w, 4] cells
     dy = (ys[None, :, None, None] - targets[:, None, None, :, 1]) * height                    # [B, h, 1, 4]
     gauss = tf.exp(-(dx * dx + dy * dy) / (2.0 * sigma * sigma))                             # [B, h, w, 4]
@@ -111,8 +112,3 @@ def _js_to_gaussian(probs: tf.Tensor, targets: tf.Tensor, sigma: float) -> tf.Te
     kl = lambda p: tf.reduce_sum(p * (tf.math.log(p + _EPS) - tf.math.log(mean + _EPS)), axis=[1, 2])  # noqa: E731
     return tf.reduce_mean(0.5 * (kl(probs) + kl(gauss)), axis=-1)
 
-
-def _cell_centres(height: int, width: int) -> tuple[tf.Tensor, tf.Tensor]:
-    """The x ([w]) and y ([h]) of the cell centres of an h x w map, in 0..1."""
-    return ((tf.range(width, dtype=tf.float32) + 0.5) / width,
-            (tf.range(height, dtype=tf.float32) + 0.5) / height)

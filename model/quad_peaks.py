@@ -29,6 +29,8 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from model.soft_argmax import cell_centres, flat_maps
+
 # A floor for window sums and a penalty for ruled-out combinations: finite, so no NaN ever appears.
 _TINY, _RULED_OUT = 1e-30, 1e6
 
@@ -76,7 +78,7 @@ class QuadPeaks(keras.layers.Layer):
         logits = ops.cast(logits, "float32")
         mass, x, y = self._near_each_cell(logits)                                   # [B, 4, HW] each
         peak = logits >= tf.nn.max_pool2d(logits, 3, 1, "SAME")                    # [B, H, W, 4]
-        score = ops.where(_flat(peak), mass, -_RULED_OUT)                           # [B, 4, HW]
+        score = ops.where(flat_maps(peak), mass, -_RULED_OUT)                       # [B, 4, HW]
         top_score, top_cell = tf.math.top_k(score, self.candidates)                 # [B, 4, C] each
         pick = ops.cast(ops.equal(top_cell[..., None], ops.arange(score.shape[-1], dtype=top_cell.dtype)),
                         "float32")                                                  # [B, 4, C, HW]
@@ -95,14 +97,13 @@ class QuadPeaks(keras.layers.Layer):
         """Per cell: log of the channel's probability within `window` cells, and its expected x and y there."""
         _, height, width, channels = logits.shape
         weight = ops.exp(logits - ops.max(logits, axis=(1, 2), keepdims=True))       # [B, H, W, 4]
-        xs = (ops.arange(width, dtype="float32") + 0.5) / width
-        ys = (ops.arange(height, dtype="float32") + 0.5) / height
+        xs, ys = cell_centres(height, width)
         grid_x, grid_y = xs[None, None, :, None], ys[None, :, None, None]
         side = 2 * int(self.window) + 1
         stacked = ops.concatenate([weight, weight * grid_x, weight * grid_y], axis=-1)     # [B, H, W, 12]
         sums = tf.nn.depthwise_conv2d(stacked, tf.ones([side, side, 3 * channels, 1]), [1, 1, 1, 1], "SAME")
-        near, near_x, near_y = (_flat(part) for part in ops.split(sums, 3, axis=-1))       # [B, 4, HW] each
-        total = ops.sum(_flat(weight), axis=-1, keepdims=True)                             # [B, 4, 1]
+        near, near_x, near_y = (flat_maps(part) for part in ops.split(sums, 3, axis=-1))   # [B, 4, HW] each
+        total = ops.sum(flat_maps(weight), axis=-1, keepdims=True)                         # [B, 4, 1]
         near = ops.maximum(near, _TINY)
         return ops.log(near) - ops.log(total), near_x / near, near_y / near
 
@@ -112,12 +113,6 @@ class QuadPeaks(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "window": self.window, "candidates": self.candidates,
                 "shape_weight": self.shape_weight}
-
-
-def _flat(maps):
-    """[B, H, W, K] -> [B, K, H * W]."""
-    _, height, width, channels = maps.shape
-    return ops.reshape(ops.transpose(maps, [0, 3, 1, 2]), [-1, channels, height * width])
 
 
 def _next(values):

@@ -54,9 +54,8 @@ class SoftArgmax(keras.layers.Layer):
     def call(self, logits):
         logits = ops.cast(logits, "float32")
         _, height, width, channels = logits.shape
-        flat = ops.reshape(ops.transpose(logits, [0, 3, 1, 2]), [-1, channels, height * width])  # [B, K, HW]
-        probs = ops.softmax(flat, axis=-1)
-        xs, ys = _cell_centres(height, width)                                                  # [HW] each
+        probs = ops.softmax(flat_maps(logits), axis=-1)                                        # [B, K, HW]
+        xs, ys = _cell_grid(height, width)                                                     # [HW] each
         if self.window:
             probs = self._near_peak(probs, xs, ys, width, height)
         coords = ops.stack([ops.sum(probs * xs, -1), ops.sum(probs * ys, -1)], axis=-1)     # [B, K, 2]
@@ -83,9 +82,20 @@ class SoftArgmax(keras.layers.Layer):
         return {**super().get_config(), "window": self.window}
 
 
-def _cell_centres(height: int, width: int):
+def cell_centres(height: int, width: int):
+    """The x ([W]) and y ([H]) of the cell centres of an H x W map, in 0..1 of its sides."""
+    return ((ops.arange(width, dtype="float32") + 0.5) / width,
+            (ops.arange(height, dtype="float32") + 0.5) / height)
+
+
+def flat_maps(maps):
+    """[B, H, W, K] -> [B, K, H * W]: each channel's map as one row-major vector."""
+    _, height, width, channels = maps.shape
+    return ops.reshape(ops.transpose(maps, [0, 3, 1, 2]), [-1, channels, height * width])
+
+
+def _cell_grid(height: int, width: int):
     """The x and y of every cell centre in 0..1, row-major: ([H * W], [H * W])."""
-    xs = (ops.arange(width, dtype="float32") + 0.5) / width
-    ys = (ops.arange(height, dtype="float32") + 0.5) / height
+    xs, ys = cell_centres(height, width)
     grid_y, grid_x = ops.meshgrid(ys, xs, indexing="ij")
     return ops.reshape(grid_x, [-1]), ops.reshape(grid_y, [-1])
