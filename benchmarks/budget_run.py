@@ -2,6 +2,7 @@
 
     python benchmarks/budget_run.py --data_dir data --out runs/budget --minutes 30
     python benchmarks/budget_run.py --out runs/budget --report_only      # score and plot an existing run
+    python benchmarks/budget_run.py --out runs/budget_lr2e-3 -- --lr 2e-3  # flags after -- go to train.py
 
 Trains with `train.py --preset cpu --max_minutes MINUTES` (the epochs are sized
 to end near the budget, so the learning rate's cosine reaches its end), then
@@ -25,14 +26,14 @@ _SIZE, _MARGIN = (900, 520), 70
 _SERIES = {"mean_frac_aware": (220, 40, 40), "mean_frac_free": (40, 90, 220)}
 
 
-def train(args: argparse.Namespace) -> None:
-    """Runs train.py under the budget; the epoch count assumes ~`steps_per_minute` steps a minute."""
+def train_command(args: argparse.Namespace) -> list[str]:
+    """The train.py command line for the budget; the epoch count assumes ~`steps_per_minute` steps a minute."""
     epochs = max(1, round(args.minutes * args.steps_per_minute / args.steps_per_epoch))
-    command = [sys.executable, str(ROOT / "train.py"), "--preset", "cpu", "--data_dir", args.data_dir,
-               "--model_dir", str(args.out), "--epochs", str(epochs), "--steps_per_epoch", str(args.steps_per_epoch),
-               "--curriculum_epochs", str(max(1, epochs // 6)), "--max_minutes", str(args.minutes),
-               "--weights", args.weights, *(["--resume"] if (args.out / "config.json").exists() else [])]
-    subprocess.run(command, check=True)
+    return [sys.executable, str(ROOT / "train.py"), "--preset", "cpu", "--data_dir", args.data_dir,
+            "--model_dir", str(args.out), "--epochs", str(epochs), "--steps_per_epoch", str(args.steps_per_epoch),
+            "--curriculum_epochs", str(max(1, epochs // 6)), "--max_minutes", str(args.minutes),
+            "--weights", args.weights, *(["--resume"] if (args.out / "config.json").exists() else []),
+            *args.train_flags]
 
 
 def plot(history: pathlib.Path, out: pathlib.Path) -> None:
@@ -60,20 +61,27 @@ def plot(history: pathlib.Path, out: pathlib.Path) -> None:
     picture.save(out)
 
 
-def main(argv: list[str] | None = None) -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--data_dir", default="data", help="TFDS data folder with mtg_tfds/procedural built")
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("runs/budget"), help="the run folder")
     parser.add_argument("--minutes", type=float, default=30.0, help="training wall-time budget")
     parser.add_argument("--steps_per_epoch", type=int, default=200, help="steps between validations")
-    parser.add_argument("--steps_per_minute", type=float, default=240.0,
-                        help="expected training speed with validation, to size the epochs (2 AVX-512 cores: ~240)")
+    parser.add_argument("--steps_per_minute", type=float, default=250.0,
+                        help="expected training speed with validation, to size the epochs (2 AVX-512 cores: "
+                             "~250; a slower machine stops at the budget before the cosine ends)")
     parser.add_argument("--weights", default="none", help="backbone weights, as train.py's --weights")
     parser.add_argument("--report_only", action="store_true", help="only score and plot an existing run")
-    args = parser.parse_args(argv)
+    parser.add_argument("train_flags", nargs="*", metavar="-- TRAIN_FLAGS",
+                        help="more train.py flags, after --, e.g. -- --lr 2e-3 (they win over the preset's)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     if not args.report_only:
-        train(args)
+        subprocess.run(train_command(args), check=True)
     plot(args.out / "history.csv", args.out / "error_vs_time.png")
     result = subprocess.run([sys.executable, "-m", "model.evaluate", "--model", str(args.out / "best.keras"),
                              "--data_dir", args.data_dir, "--json"], capture_output=True, text=True, cwd=ROOT,

@@ -1,4 +1,5 @@
-"""`benchmarks/synthesis_throughput.py --costs`: what it times, and that it switches off exactly what it names."""
+"""Benchmark scripts' own logic: `synthesis_throughput.py --costs` switches off exactly what it names;
+`budget_run.py` sizes the epochs to the budget and hands flags after `--` to train.py."""
 
 from synthesis_helpers import benchmark_script
 
@@ -19,3 +20,14 @@ def test_costs_times_the_full_config_each_part_alone_and_all_parts():
     parts = bench._SCENE_PARTS + bench._PHOTOMETRIC_PARTS
     assert variants[0] == () and variants[-1] == parts
     assert [v[0] for v in variants[1:-1]] == list(parts) and all(len(v) == 1 for v in variants[1:-1])
+
+
+def test_budget_run_sizes_epochs_to_the_budget_and_passes_flags_after_the_separator(tmp_path):
+    budget = benchmark_script("budget_run")
+    args = budget.parse_args(["--out", str(tmp_path / "run"), "--minutes", "10", "--steps_per_minute", "260",
+                              "--", "--lr", "2e-3", "--seed", "3"])
+    command = budget.train_command(args)
+    flag = lambda name: command[command.index(name) + 1]  # noqa: E731
+    assert flag("--epochs") == "13" and flag("--curriculum_epochs") == "2" and flag("--max_minutes") == "10.0"
+    assert command[-4:] == ["--lr", "2e-3", "--seed", "3"] and "--resume" not in command
+    assert budget.train_command(budget.parse_args(["--out", str(tmp_path / "run")]))[-2:] == ["--weights", "none"]
