@@ -26,7 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from model.loading import ModelFileError, load_model  # noqa: E402
+from model.inference.loading import ModelFileError, load_model  # noqa: E402
 
 QUANTIZE = ("none", "float16", "uint8")
 CORNER_ORDER = ["TL", "TR", "BR", "BL"]

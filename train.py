@@ -25,13 +25,15 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from augment_tf import pipeline  # noqa: E402
+from augment_tf.atlas_table import AtlasTable, load_atlases  # noqa: E402
 from augment_tf.config import recipe  # noqa: E402
-from model import backbones, curriculum, run_files, training, validation  # noqa: E402
-from model.corner_model import CONTEXTS, ModelConfig, build_model  # noqa: E402
 from model.errors import first_line  # noqa: E402
-from model.predictor import Predictor  # noqa: E402
-from model.presets import PRESETS  # noqa: E402
-from model.textures import TextureTable, load_arrays  # noqa: E402
+from model.evaluation import validation  # noqa: E402
+from model.inference.predictor import Predictor  # noqa: E402
+from model.network import backbones  # noqa: E402
+from model.network.corner_model import CONTEXTS, ModelConfig, build_model  # noqa: E402
+from model.training import curriculum, run_files, train_step  # noqa: E402
+from model.training.presets import PRESETS  # noqa: E402
 
 SELECT_ON = "mean_frac_aware"       # the synthetic validation metric that picks best.keras (lower is better)
 _VIS_COUNT = 8
@@ -44,7 +46,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--data_dir", default="data", help="TFDS data folder that `tfds build mtg_tfds` wrote to")
     add("--config", default="procedural", help="which mtg_tfds config to train on")
     add("--model_dir", required=True, help="run folder: checkpoints, best.keras, last.keras, logs")
-    add("--preset", choices=sorted(PRESETS), default="cpu", help="defaults for the flags below (see model/presets.py)")
+    add("--preset", choices=sorted(PRESETS), default="cpu", help="defaults for the flags below (see model/training/presets.py)")
     add("--backbone", choices=sorted(backbones.BACKBONES), help="feature extractor (preset)")
     add("--input_size", type=int, help="square input side in pixels, a multiple of 16 (preset)")
     add("--alpha", type=float, help="MobileNet width multiplier (preset)")
@@ -72,7 +74,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                                       f"{SELECT_ON}; 0 never stops early")
     add("--max_minutes", type=float, default=0, help="stop training after this much wall time (then validate "
                                                      "and save as at an epoch's end); 0 for no limit")
-    add("--xla", choices=["auto", *training.XLA_MODES], default="auto",
+    add("--xla", choices=["auto", *train_step.XLA_MODES], default="auto",
         help="what XLA compiles: all (the whole step), synthesis, none; auto: all on a GPU, synthesis on a CPU")
     add("--mixed_precision", choices=["auto", "on", "off"], default="auto", help="float16 compute; auto: on a GPU")
     add("--seed", type=int, default=0, help="seed of the sample stream; the same seed gives the same run")
@@ -170,19 +172,19 @@ def is_chief() -> bool:
 
 
 def build_trainer(args: argparse.Namespace, strategy: tf.distribute.Strategy, builder, weights: str | None,
-                  xla: str, mixed: bool) -> training.Trainer:
+                  xla: str, mixed: bool) -> train_step.Trainer:
     """The model, the training texture table, the optimizer and the trainer, built inside the strategy's scope."""
     keras.mixed_precision.set_dtype_policy("mixed_float16" if mixed else "float32")
     keras.utils.set_random_seed(args.seed)
     card_split, background_split = (validation.split_names(builder, split)[0] for split in ("cards", "backgrounds"))
-    cards, backgrounds, names = load_arrays(builder, args.synthesis, card_split, background_split)
+    cards, backgrounds, names = load_atlases(builder, args.synthesis, card_split, background_split)
     with strategy.scope():
         net = build_model(args.model_config, weights)
-        table = TextureTable(cards, backgrounds, names)
+        table = AtlasTable(cards, backgrounds, names)
         optimizer = make_optimizer(args, args.batch_size * strategy.num_replicas_in_sync, mixed)
         recipe_now = curriculum.at_difficulty(args.synthesis, curriculum.difficulty_at(0, args.curriculum_epochs))
-        return training.Trainer(strategy, net, table, recipe_now, optimizer,
-                                training.StepConfig(args.batch_size, xla, mixed, args.seed))
+        return train_step.Trainer(strategy, net, table, recipe_now, optimizer,
+                                  train_step.StepConfig(args.batch_size, xla, mixed, args.seed))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -192,7 +194,7 @@ def main(argv: list[str] | None = None) -> None:
     mixed = args.mixed_precision == "on" or (args.mixed_precision == "auto" and on_gpu)
     chief = is_chief()
     out = prepare_run_folder(args) if chief else pathlib.Path(tempfile.mkdtemp(prefix="train_worker_"))
-    strategy = training.make_strategy()
+    strategy = train_step.make_strategy()
     try:
         builder = pipeline.load_builder(args.data_dir, args.config)
         trainer = build_trainer(args, strategy, builder, backbones.resolve_weights(args.weights, args.backbone),
@@ -257,7 +259,7 @@ def record_epoch(args: argparse.Namespace, out: pathlib.Path, row: dict, improve
         run_files.write_json(out / "best.json", {"metrics": metrics, **run_record(args)})
 
 
-def train_epoch(trainer: training.Trainer, args: argparse.Namespace, epoch: int,
+def train_epoch(trainer: train_step.Trainer, args: argparse.Namespace, epoch: int,
                 started: float) -> tuple[dict[str, float], bool]:
     """Runs one epoch of steps with a progress bar; stops with one clear line if the loss turns NaN.
 

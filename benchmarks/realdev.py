@@ -7,7 +7,7 @@ ties in `cards`/`equally_near`), such as `../shared/realdev/` once its photos ar
 extracted (`python ../shared/realdev/extract.py realdev --repos ROOT`). For each
 photo it prints the worst corner's error as a share of the photo's longer side,
 order-aware and order-free, for the model's first pass, the model with its
-cropped second pass, the same with every pass turned four ways (`model.rotations`,
+cropped second pass, the same with every pass turned four ways (`model.inference.rotations`,
 what `model.predict` does by default), and the classical baseline
 (`classical_baseline.find_card`); then the share within 3% and the median of each. Never train or tune on these photos.
 """
@@ -23,14 +23,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
+import classical_baseline  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-import classical_baseline  # noqa: E402
 from augment_tf import annotations, letterbox  # noqa: E402
-from model import metrics  # noqa: E402
-from model.loading import load_model  # noqa: E402
-from model.predictor import Predictor  # noqa: E402
+from model.evaluation import metrics  # noqa: E402
+from model.inference.loading import load_model  # noqa: E402
+from model.inference.predictor import Predictor  # noqa: E402
 
 
 def score_methods(model_path: pathlib.Path, folder: pathlib.Path,

@@ -21,9 +21,9 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from model import metrics  # noqa: E402
-from model.loading import load_model  # noqa: E402
-from model.predictor import Predictor  # noqa: E402
+from model.evaluation import metrics  # noqa: E402
+from model.inference.loading import load_model  # noqa: E402
+from model.inference.predictor import Predictor  # noqa: E402
 
 _BUCKETS = (0.0, 0.15, 0.25, 0.35, 0.5, 1.0)     # sqrt(card area / frame area)
 

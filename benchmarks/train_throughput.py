@@ -23,11 +23,11 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from augment_tf import pipeline  # noqa: E402
+from augment_tf.atlas_table import AtlasTable, load_atlases  # noqa: E402
 from augment_tf.config import SynthesisConfig  # noqa: E402
-from model import training  # noqa: E402
-from model.corner_model import CONTEXTS, ModelConfig, build_model  # noqa: E402
-from model.presets import PRESETS  # noqa: E402
-from model.textures import TextureTable, load_arrays  # noqa: E402
+from model.network.corner_model import CONTEXTS, ModelConfig, build_model  # noqa: E402
+from model.training import train_step  # noqa: E402
+from model.training.presets import PRESETS  # noqa: E402
 
 
 def timed(function, seconds: float) -> float:
@@ -48,11 +48,11 @@ def measure(builder, preset: str, context: str, seconds: float, cards: int) -> d
     config = ModelConfig.from_settings({**settings, "context": context})
     synthesis = SynthesisConfig.for_size(config.input_size)
     keras.mixed_precision.set_dtype_policy("mixed_float16" if on_gpu else "float32")
-    table = TextureTable(*load_arrays(builder, synthesis, f"cards[:{cards}]", "backgrounds"))
+    table = AtlasTable(*load_atlases(builder, synthesis, f"cards[:{cards}]", "backgrounds"))
     optimizer = keras.optimizers.AdamW(1e-4)
-    step = training.StepConfig(settings["batch_size"], "all" if on_gpu else "synthesis", on_gpu)
-    trainer = training.Trainer(tf.distribute.get_strategy(), build_model(config), table, synthesis,
-                               keras.optimizers.LossScaleOptimizer(optimizer) if on_gpu else optimizer, step)
+    step = train_step.StepConfig(settings["batch_size"], "all" if on_gpu else "synthesis", on_gpu)
+    trainer = train_step.Trainer(tf.distribute.get_strategy(), build_model(config), table, synthesis,
+                                 keras.optimizers.LossScaleOptimizer(optimizer) if on_gpu else optimizer, step)
     step_seconds = timed(trainer.run_step, seconds)
     seeds = iter(range(10 ** 9))
     sample = lambda: trainer.sample(tf.constant([1, next(seeds)]))["image"].numpy()  # noqa: E731

@@ -25,11 +25,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
-
 import web_page  # noqa: E402
+
 from augment_tf import letterbox  # noqa: E402
-from model.loading import load_model  # noqa: E402
-from model.predictor import Predictor  # noqa: E402
+from model.inference.loading import load_model  # noqa: E402
+from model.inference.predictor import Predictor  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 QUANTIZE = ("none", "float16", "uint8")

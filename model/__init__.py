@@ -1,13 +1,15 @@
-"""The corner model: Keras layers, the network, its losses and metrics.
+"""The corner model, in rooms that import one way only (each room uses only those above it here):
+
+    layers/      the custom Keras layers, one per file
+    network/     backbones and the corner model built from the layers
+    training/    presets, curriculum, losses, the train step, run files
+    inference/   loading a saved model, `Predictor`, the rotation vote, rectification
+    evaluation/  metrics and the validation set (scores a `Predictor`)
+    predict.py, evaluate.py   the command-line tools (`python -m model.predict`, `python -m model.evaluate`)
 
 Importing `model` registers every custom layer, so a saved `.keras` model loads
 with `keras.models.load_model(path)` after a plain `import model`.
 """
 
-from model.convex_order import ConvexOrder  # noqa: F401
-from model.corner_model import ModelConfig, build_model, training_view  # noqa: F401
-from model.corner_pooling import CentredCorners, CornerPooling  # noqa: F401
-from model.face_order import FaceOrder  # noqa: F401
-from model.frame_context import CoordinateChannels, GlobalAttention  # noqa: F401
-from model.normalize import Normalize  # noqa: F401
-from model.soft_argmax import SoftArgmax  # noqa: F401
+from model import layers  # noqa: F401 - registers the custom layers
+from model.network.corner_model import ModelConfig, build_model, training_view  # noqa: F401

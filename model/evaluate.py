@@ -19,9 +19,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from augment_tf import annotations, letterbox, pipeline  # noqa: E402
 from augment_tf.config import recipe  # noqa: E402
-from model import validation  # noqa: E402
-from model.loading import ModelFileError, load_model  # noqa: E402
-from model.predictor import Predictor  # noqa: E402
+from model.evaluation import validation  # noqa: E402
+from model.inference.loading import ModelFileError, load_model  # noqa: E402
+from model.inference.predictor import Predictor  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -25,9 +25,9 @@ import tqdm  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from augment_tf import annotations, letterbox  # noqa: E402
-from model.loading import ModelFileError, load_model  # noqa: E402
-from model.predictor import Predictor  # noqa: E402
-from model.rectify import rectify  # noqa: E402
+from model.inference.loading import ModelFileError, load_model  # noqa: E402
+from model.inference.predictor import Predictor  # noqa: E402
+from model.inference.rectify import rectify  # noqa: E402
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
 

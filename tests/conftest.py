@@ -59,7 +59,7 @@ def tiny_export(tiny_model, tmp_path_factory) -> dict:
 
     Returns {"folder", "model": the .keras path, "web": the exported folder}.
     """
-    from model.run_files import save_model, write_json
+    from model.training.run_files import save_model, write_json
 
     folder = tmp_path_factory.mktemp("export")
     model_path = folder / "best.keras"

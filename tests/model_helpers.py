@@ -5,13 +5,13 @@ import dataclasses
 import keras
 import numpy as np
 import tensorflow as tf
+from synthesis_helpers import PHOTOMETRIC_OFF, SCENE_OFF
 
 from augment_tf import pipeline
+from augment_tf.atlas_table import AtlasTable, load_atlases
 from augment_tf.config import GeometryConfig, SceneConfig, SynthesisConfig
-from model import training
-from model.corner_model import ModelConfig, build_model
-from model.textures import TextureTable, load_arrays
-from synthesis_helpers import PHOTOMETRIC_OFF, SCENE_OFF
+from model.network.corner_model import ModelConfig, build_model
+from model.training import train_step
 
 TINY_MODEL = ModelConfig(input_size=64, alpha=0.35, decoder_channels=16)
 # Effects off, cards large and mostly upright, a quarter of the frames without a card: learnable in seconds.
@@ -30,11 +30,11 @@ def train_tiny_model(data_dir, steps: int = TINY_STEPS, seed: int = 0) -> keras.
     tf.keras.utils.set_random_seed(seed)
     strategy = tf.distribute.get_strategy()
     net = build_model(TINY_MODEL)
-    table = TextureTable(*load_arrays(builder, TINY_SYNTHESIS, "cards", "backgrounds"))
+    table = AtlasTable(*load_atlases(builder, TINY_SYNTHESIS, "cards", "backgrounds"))
     optimizer = keras.optimizers.AdamW(keras.optimizers.schedules.CosineDecay(
         0.0, steps - 50, warmup_target=3e-3, warmup_steps=50))
-    trainer = training.Trainer(strategy, net, table, TINY_SYNTHESIS, optimizer,
-                               training.StepConfig(batch_size=16, xla="synthesis", seed=seed))
+    trainer = train_step.Trainer(strategy, net, table, TINY_SYNTHESIS, optimizer,
+                                 train_step.StepConfig(batch_size=16, xla="synthesis", seed=seed))
     for _ in range(steps):
         trainer.run_step()
     return net

@@ -1,9 +1,9 @@
-"""`model.metrics`: corner scores with ties, cyclic shifts and photo-size normalisation."""
+"""`model.evaluation.metrics`: corner scores with ties, cyclic shifts and photo-size normalisation."""
 
 import numpy as np
 import pytest
 
-from model import metrics
+from model.evaluation import metrics
 
 CARD = np.array([[100, 100], [300, 110], [290, 400], [95, 390]], np.float64)   # TL, TR, BR, BL in a 512 photo
 

@@ -8,9 +8,12 @@ import pytest
 import tensorflow as tf
 
 import model
-from model import (convex_order, corner_model, corner_pooling, errors, face_order, frame_context, losses, normalize,
-                   quad_peaks, rotations, soft_argmax)
-from model.corner_model import ModelConfig, build_model, training_view
+from model import errors
+from model.inference import rotations
+from model.layers import convex_order, corner_pooling, face_order, frame_context, normalize, quad_peaks, soft_argmax
+from model.network import corner_model
+from model.network.corner_model import ModelConfig, build_model, training_view
+from model.training import losses
 
 
 @pytest.mark.parametrize("module", [soft_argmax, normalize, corner_pooling, face_order, convex_order, frame_context,
@@ -160,7 +163,7 @@ def test_model_outputs_and_training_view_share_weights():
         ModelConfig(input_size=100)
     with pytest.raises(ValueError, match="context"):
         ModelConfig(context="everything")
-    assert model.SoftArgmax is soft_argmax.SoftArgmax
+    assert model.layers.SoftArgmax is soft_argmax.SoftArgmax
 
 
 def test_coordinate_channels_are_symmetric_about_the_frame_centre():

@@ -7,14 +7,14 @@ import sys
 
 import numpy as np
 import pytest
+from model_helpers import TINY_MODEL
 from PIL import Image
 
 from augment_tf import letterbox
-from model import validation
-from model.loading import ModelFileError, load_model
-from model.predictor import Predictor
-from model.run_files import save_model, write_json
-from model_helpers import TINY_MODEL
+from model.evaluation import validation
+from model.inference.loading import ModelFileError, load_model
+from model.inference.predictor import Predictor
+from model.training.run_files import save_model, write_json
 
 REALDEV_BENCHMARK = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "realdev.py"
 

@@ -3,7 +3,7 @@
 import numpy as np
 from PIL import Image
 
-from model.rectify import CARD_SIZE, perspective_coefficients, rectify
+from model.inference.rectify import CARD_SIZE, perspective_coefficients, rectify
 
 
 def test_rectify_undoes_a_perspective_warp():

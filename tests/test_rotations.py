@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from model import rotations
-from model.predictor import Predictor
+from model.inference import rotations
+from model.inference.predictor import Predictor
 
 SIZE = 32
 # Face corners TL, TR, BR, BL marked by coloured 2x2 dots: red, green, blue, white.

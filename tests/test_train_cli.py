@@ -11,9 +11,9 @@ import time
 
 import numpy as np
 import pytest
-
-from model.loading import load_model
 from model_helpers import TINY_MODEL, TINY_SYNTHESIS
+
+from model.inference.loading import load_model
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -89,16 +89,16 @@ tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfigur
 sys.path.insert(0, "tests")
 from model_helpers import TINY_MODEL, TINY_SYNTHESIS
 from augment_tf import pipeline
-from model import training
-from model.corner_model import build_model
-from model.textures import TextureTable, load_arrays
+from model.training import train_step
+from model.network.corner_model import build_model
+from augment_tf.atlas_table import AtlasTable, load_atlases
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 builder = pipeline.load_builder(sys.argv[1], "procedural_tiny")
 with strategy.scope():
     net = build_model(TINY_MODEL)
-    table = TextureTable(*load_arrays(builder, TINY_SYNTHESIS, "cards", "backgrounds"))
-    trainer = training.Trainer(strategy, net, table, TINY_SYNTHESIS, keras.optimizers.Adam(1e-3),
-                               training.StepConfig(batch_size=4, xla="none"))
+    table = AtlasTable(*load_atlases(builder, TINY_SYNTHESIS, "cards", "backgrounds"))
+    trainer = train_step.Trainer(strategy, net, table, TINY_SYNTHESIS, keras.optimizers.Adam(1e-3),
+                                 train_step.StepConfig(batch_size=4, xla="none"))
 losses = [trainer.run_step()["total"] for _ in range(3)]
 seeds = strategy.experimental_local_results(strategy.run(trainer.replica_seed, args=(tf.constant(7, tf.int64),)))
 corners = [trainer.sample(seed)["corners"].numpy() for seed in seeds]

@@ -1,11 +1,11 @@
 """Training learns: the inference model beats predicting the mean corners, and finds when no card is there."""
 
 import numpy as np
+from model_helpers import TINY_SYNTHESIS, mean_corner_error
 
 from augment_tf import pipeline
-from model import validation
-from model.predictor import Predictor
-from model_helpers import TINY_SYNTHESIS, mean_corner_error
+from model.evaluation import validation
+from model.inference.predictor import Predictor
 
 
 def _validation_set(data_dir):

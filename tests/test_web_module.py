@@ -5,12 +5,12 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
+from web_helpers import card_photo, run_node, write_rgba
 
 from augment_tf import letterbox
-from model import rotations
-from model.predictor import Predictor
-from model.rectify import CARD_SIZE, rectify
-from web_helpers import card_photo, run_node, write_rgba
+from model.inference import rotations
+from model.inference.predictor import Predictor
+from model.inference.rectify import CARD_SIZE, rectify
 
 # Photos of random pixels whose letterbox shrinks, enlarges, or takes a region; (name, (width, height), size, region).
 LETTERBOX_CASES = [("wide", (301, 177), 64, None), ("small", (37, 50), 64, None), ("big", (900, 700), 64, None),

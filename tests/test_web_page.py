@@ -13,11 +13,11 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
+from web_helpers import card_photo, ground, page_site, run_page, save_sideways_jpeg, serve, write_y4m
 
 from augment_tf import letterbox
-from model.predictor import Predictor
-from model.rectify import rectify
-from web_helpers import card_photo, ground, page_site, run_page, save_sideways_jpeg, serve, write_y4m
+from model.inference.predictor import Predictor
+from model.inference.rectify import rectify
 
 CORNER_TOLERANCE = 0.01      # of the photo's longer side, as the issue asks
 WEBCAM_TOLERANCE = 0.03      # the fake webcam hands over the frame through 4:2:0 YUV, which blurs colours

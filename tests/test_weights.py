@@ -13,8 +13,8 @@ from keras.src.applications import mobilenet_v2
 from keras.src.backend import config as keras_config
 from keras.src.legacy.saving import legacy_h5_format
 
-from model import backbones
-from model.corner_model import ModelConfig, build_model
+from model.network import backbones
+from model.network.corner_model import ModelConfig, build_model
 
 CONFIG = ModelConfig(input_size=64, alpha=0.35, decoder_channels=16)
 # Keras asks for the 224-px file when the input size has no weights of its own.

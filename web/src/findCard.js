@@ -1,6 +1,6 @@
 /**
  * Finding the card in a photo with the exported TF.js model: the browser twin of
- * `model/predictor.py` and `python -m model.predict --rectify`.
+ * `model/inference/predictor.py` and `python -m model.predict --rectify`.
  *
  *     import * as tf from '@tensorflow/tfjs';          // or the page's vendored copy
  *     import { CardFinder } from './src/findCard.js';
@@ -28,7 +28,7 @@ import { TURNS, combine, turnImages, unturnPoint } from './rotations.js';
 export { letterbox, Frame } from './letterbox.js';
 export { rectify, CARD_SIZE } from './rectify.js';
 
-// As in model/predictor.py: the refinement crop's margin, and the largest move the second pass may make.
+// As in model/inference/predictor.py: the refinement crop's margin, and the largest move the second pass may make.
 const CROP_MARGIN = 0.2;
 const MAX_REFINE_SHIFT = 0.15;
 

@@ -1,5 +1,5 @@
 /**
- * Warping a found card upright, as `model/rectify.py` does with Pillow.
+ * Warping a found card upright, as `model/inference/rectify.py` does with Pillow.
  *
  * The output pixel (x, y) samples the photo at the homography image of its
  * centre (x + 0.5, y + 0.5), with Pillow's bicubic filter (a = -1, edges

@@ -1,5 +1,5 @@
 /**
- * The four-way rotation ensemble of `model/rotations.py`, in JavaScript: the
+ * The four-way rotation ensemble of `model/inference/rotations.py`, in JavaScript: the
  * model sees its input turned by 0, 90, 180 and 270 degrees, each answer is
  * mapped back into the unturned frame, and the answers vote, so that one
  * view's slip (a corner on a neighbouring card, the face read turned) is

@@ -12,7 +12,7 @@
 `build_model` returns the inference model (`coords`, `presence`, `heatmaps`),
 the one saved as `best.keras` and exported to TF.js. `training_view` returns the
 same layers' raw outputs (whole-map coordinates in channel order, logits) that
-`model.losses` trains, plus a training-only head: the answered card's mask at
+`model.training.losses` trains, plus a training-only head: the answered card's mask at
 stride 4, which makes the decoder tell that card's pixels from its neighbours'.
 """
 
@@ -22,14 +22,14 @@ from typing import Any
 
 import keras
 
-from model import backbones
-from model.convex_order import ConvexOrder
-from model.corner_pooling import CentredCorners, CornerPooling
-from model.face_order import FaceOrder
-from model.frame_context import CoordinateChannels, GlobalAttention
-from model.normalize import Normalize
-from model.quad_peaks import QuadPeaks
-from model.soft_argmax import SoftArgmax
+from model.layers.convex_order import ConvexOrder
+from model.layers.corner_pooling import CentredCorners, CornerPooling
+from model.layers.face_order import FaceOrder
+from model.layers.frame_context import CoordinateChannels, GlobalAttention
+from model.layers.normalize import Normalize
+from model.layers.quad_peaks import QuadPeaks
+from model.layers.soft_argmax import SoftArgmax
+from model.network import backbones
 
 HEATMAP_STRIDE = 4
 DECODER_OUTPUT = "fpn1_relu"         # the last decoder layer: P2 [B, S/4, S/4, D]
@@ -49,7 +49,7 @@ class ModelConfig:
       window: radius in heatmap cells around each peak that `QuadPeaks` weighs and
         takes the corner's expectation from at inference.
       context: what the decoder adds at stride 16 to pick the card nearest the centre
-        (`model.frame_context`): "none"; "coords", the cells' positions; "attention",
+        (`model.layers.frame_context`): "none"; "coords", the cells' positions; "attention",
         the positions and one global self-attention layer.
     """
     backbone: str = "mobilenet_v2"

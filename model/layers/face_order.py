@@ -1,6 +1,6 @@
 """`FaceOrder`: puts order-free corners back into the card face's order.
 
-The heatmap channels are trained order-free (`model.losses`): channel j holds
+The heatmap channels are trained order-free (`model.training.losses`): channel j holds
 some corner, whichever the network finds easiest, so under full rotation no
 channel has to average TL with BR. The orientation head says by how many places
 the channels are turned against the face's TL, TR, BR, BL; this layer undoes

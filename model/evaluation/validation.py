@@ -14,10 +14,10 @@ import tensorflow as tf
 import tqdm
 
 from augment_tf import annotations, letterbox, synthesize
+from augment_tf.atlas_table import AtlasTable, load_atlases
 from augment_tf.config import SynthesisConfig
-from model import metrics
-from model.predictor import Predictor
-from model.textures import TextureTable, load_arrays
+from model.evaluation import metrics
+from model.inference.predictor import Predictor
 
 VAL_SEED = 12345
 # Shares of the cards and backgrounds held out of training; the synthetic validation set uses only these.
@@ -56,7 +56,7 @@ def synthetic_set(builder, config: SynthesisConfig, num: int, seed: int, cache: 
         with np.load(cache) as stored:
             if str(stored["fingerprint"]) == fingerprint:
                 return {key: stored[key] for key in ("image", "corners", "present")}
-    table = TextureTable(*load_arrays(builder, config, card_split, background_split))
+    table = AtlasTable(*load_atlases(builder, config, card_split, background_split))
     synthesise = synthesize.compile_synthesis(config, jit_compile=False)
     parts = []
     for start in tqdm.trange(0, num, batch_size, desc="validation set", unit="batch", leave=False):

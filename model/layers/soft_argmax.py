@@ -2,7 +2,7 @@
 
 A spatial softmax turns each channel's logits into a probability map, and the
 expected x and y under that map are the coordinates. The logits are unbounded
-and trained through the coordinate loss (`model.losses`), so the map can be as
+and trained through the coordinate loss (`model.training.losses`), so the map can be as
 peaked as the data allows; the seed project's maps were trained by MSE towards
 0..1 Gaussians, stayed nearly uniform, and their expectation sat at the centre.
 

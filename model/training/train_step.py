@@ -14,10 +14,10 @@ import keras
 import tensorflow as tf
 
 from augment_tf import synthesize
+from augment_tf.atlas_table import AtlasTable
 from augment_tf.config import SynthesisConfig
-from model import losses
-from model.corner_model import training_view
-from model.textures import TextureTable
+from model.network.corner_model import training_view
+from model.training import losses
 
 XLA_MODES = ("all", "synthesis", "none")
 
@@ -54,7 +54,7 @@ class Trainer:
       config: batch size, XLA, precision and seed.
     """
 
-    def __init__(self, strategy: tf.distribute.Strategy, model: keras.Model, table: TextureTable,
+    def __init__(self, strategy: tf.distribute.Strategy, model: keras.Model, table: AtlasTable,
                  synthesis: SynthesisConfig, optimizer: keras.optimizers.Optimizer, config: StepConfig):
         if config.xla not in XLA_MODES:
             raise ValueError(f"StepConfig.xla must be one of {XLA_MODES}. Received: {config.xla!r}")

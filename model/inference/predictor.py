@@ -7,7 +7,7 @@ around the first quad, with a margin, and predicts again at full input
 resolution: the corners are found to a few of the card's own pixels.
 
 Each pass looks at its input turned four ways and lets the answers vote
-(`model.rotations`), so that one view's slip, a corner on a neighbouring card
+(`model.inference.rotations`), so that one view's slip, a corner on a neighbouring card
 or the face read turned, is outvoted.
 """
 
@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from augment_tf import letterbox
-from model import rotations
+from model.inference import rotations
 
 # The refinement crop spans the first quad's bounding box plus this fraction of its longer side on every side.
 _CROP_MARGIN = 0.2

@@ -6,9 +6,9 @@ import zipfile
 
 import keras
 
-import model  # noqa: F401 - registers the custom layers
-from model.corner_model import ModelConfig, build_model
+from model import layers  # noqa: F401 - registers the custom layers
 from model.errors import first_line
+from model.network.corner_model import ModelConfig, build_model
 
 
 class ModelFileError(ValueError):

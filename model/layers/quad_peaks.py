@@ -29,7 +29,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from model.soft_argmax import cell_centres, flat_maps
+from model.layers.soft_argmax import cell_centres, flat_maps
 
 # A floor for window sums and a penalty for ruled-out combinations: finite, so no NaN ever appears.
 _TINY, _RULED_OUT = 1e-30, 1e6

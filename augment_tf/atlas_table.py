@@ -1,4 +1,4 @@
-"""Card and background textures kept on the accelerator, one table each, indexed per step.
+"""The card and background atlases kept on the accelerator, one table each, drawn from per step.
 
 The table is uploaded once; each train step draws which rows it uses from its
 own seed and gathers them on the device, so the host sends almost nothing per
@@ -15,7 +15,7 @@ from augment_tf import pipeline, seeds
 from augment_tf.config import SynthesisConfig
 
 
-class TextureTable:
+class AtlasTable:
     """Every card atlas and background pyramid of a split, as non-trainable variables.
 
     Created inside a `tf.distribute` strategy's scope, each replica holds its own copy.
@@ -28,7 +28,7 @@ class TextureTable:
 
     def __init__(self, cards: np.ndarray, backgrounds: np.ndarray, names: list[str]):
         if not len(cards) or not len(backgrounds):
-            raise ValueError(f"TextureTable needs at least one card and one background. "
+            raise ValueError(f"AtlasTable needs at least one card and one background. "
                              f"Received: {len(cards)} cards, {len(backgrounds)} backgrounds")
         self.cards = tf.Variable(cards, trainable=False, name="card_table")
         self.backgrounds = tf.Variable(backgrounds, trainable=False, name="background_table")
@@ -45,7 +45,7 @@ class TextureTable:
         return tf.gather(self.cards, card), tf.gather(self.backgrounds, background)
 
 
-def load_arrays(builder, config: SynthesisConfig, card_split: str,
+def load_atlases(builder, config: SynthesisConfig, card_split: str,
                 background_split: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Decodes a split's cards and backgrounds into atlases, with a progress bar.
 

@@ -24,8 +24,8 @@ and the mask.
 
 import tensorflow as tf
 
-from model.face_order import shift_matrices
-from model.soft_argmax import cell_centres
+from model.layers.face_order import shift_matrices
+from model.layers.soft_argmax import cell_centres
 
 _EPS = 1e-8
 

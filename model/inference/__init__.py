@@ -1,0 +1,1 @@
+"""Inference on photos: loading a saved model, `Predictor` (letterbox, rotation vote, second pass), rectification."""
