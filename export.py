@@ -6,8 +6,13 @@ The .keras model is wrapped in one serving signature (input `image`: float32
 [N, S, S, 3] RGB in 0..255; outputs `coords` [N, 4, 2] TL, TR, BR, BL in 0..1
 of the input, `presence` [N] and `heatmaps` [N, S/4, S/4, 4]), saved as a
 SavedModel and converted with the tensorflowjs converter. WEB_DIR gets
-model.json, the weight shards and model_card.json (input contract, letterbox
-rule, corner order, config, validation metrics, quantisation, weight bytes).
+model.json, the weight shards and model_card.json (schema version, input
+contract, letterbox rule, corner order, the inference constants, config,
+validation metrics, quantisation, weight bytes). The card is the one place the
+JavaScript (web/src/findCard.js) reads the constants it shares with Python:
+the presence threshold, the refinement crop's margin and largest shift, the
+rotation turns, the straightened card's size and the letterbox's fill, written
+here from the Python modules that define them.
 Everything is written into a temporary folder beside WEB_DIR and renamed at
 the end, so WEB_DIR is never half written.
 """
@@ -16,7 +21,6 @@ import argparse
 import json
 import os
 import pathlib
-import shutil
 import sys
 import tempfile
 import zipfile
@@ -26,10 +30,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from augment_tf import letterbox  # noqa: E402
+from model.inference import predictor, rectify, rotations  # noqa: E402
 from model.inference.loading import ModelFileError, load_model  # noqa: E402
+from mtg_tfds import atomic_files  # noqa: E402
 
 QUANTIZE = ("none", "float16", "uint8")
 CORNER_ORDER = ["TL", "TR", "BR", "BL"]
+# model_card.json's layout. 1 (no "schema" key): no inference constants. 2: adds the "inference" section, numbers
+# that web/src/modelCard.js reads along with input.size, input.letterbox.fill and outputs.*.node; it refuses a card
+# of another schema.
+CARD_SCHEMA = 2
 
 
 class ExportError(RuntimeError):
@@ -125,9 +136,15 @@ def convert(net, folder: pathlib.Path, quantize: str) -> None:
 
 
 def model_card(net, model_path: pathlib.Path, quantize: str, weights_bytes: int) -> dict:
-    """What a JavaScript caller needs to feed the model and read its outputs."""
+    """What a JavaScript caller needs to feed the model, read its outputs and run the inference around it.
+
+    The numbers the JavaScript runs on (`inference`, `input.letterbox.fill`)
+    come from the Python modules that define them, read when the card is
+    written, so the two sides cannot drift apart; the prose is for people.
+    """
     size = int(net.input.shape[1])
     card = {
+        "schema": CARD_SCHEMA,
         "format": "tfjs-graph-model",
         "source": model_path.name,
         "signature": "serving_default",
@@ -136,12 +153,12 @@ def model_card(net, model_path: pathlib.Path, quantize: str, weights_bytes: int)
             "channels": "RGB", "range": [0, 255],
             "letterbox": {
                 "rule": "scale the photo (as displayed, EXIF orientation applied) to fit the square, aspect "
-                        "kept, centred, the rest black",
+                        "kept, centred, the rest `fill`",
                 "scale": "size / max(width, height)",
                 "inner_side": "floor(side * scale + 0.5), at least 1 (JavaScript's Math.round)",
                 "offset": "(size - inner_side) // 2 on each axis",
                 "resize": "bilinear, antialiased when shrinking (tf.image.resize(antialias=True))",
-                "fill": [0, 0, 0],
+                "fill": [letterbox.FILL] * 3,
                 "to_photo": "x_photo = (x_input - offset_x) * width / inner_w, likewise y",
             },
         },
@@ -157,39 +174,65 @@ def model_card(net, model_path: pathlib.Path, quantize: str, weights_bytes: int)
         "how_to_run": "model.execute(image, [outputs.coords.node, outputs.presence.node, outputs.heatmaps.node]); "
                       "model.predict's output order is not the names' order",
         "corner_order": CORNER_ORDER,
+        "inference": inference_constants(),
         "quantization": quantize,
         "weights_bytes": weights_bytes,
     }
-    name_parts = net.name.split("_")              # corners_<backbone>_<size>
-    if len(name_parts) >= 3 and name_parts[0] == "corners":
-        card["backbone"] = "_".join(name_parts[1:-1])
-    sidecar = model_path.with_name("best.json")
-    if sidecar.is_file():
-        try:
-            record = json.loads(sidecar.read_text())
-        except (OSError, ValueError):
-            record = {}
-        if isinstance(record.get("model"), dict):
-            card["model_config"] = record["model"]
-            card["backbone"] = record["model"].get("backbone", card.get("backbone"))
-        if isinstance(record.get("metrics"), dict):
-            card["metrics"] = record["metrics"]
-            card["metrics_source"] = sidecar.name
+    card.update(run_record(model_path))
     return card
+
+
+def inference_constants() -> dict:
+    """The card's `inference` section: the constants `Predictor` and `rectify` run on, which findCard.js reads."""
+    return {
+        "presence_threshold": predictor.PRESENCE_THRESHOLD,
+        "crop_margin": predictor.CROP_MARGIN,
+        "max_refine_shift": predictor.MAX_REFINE_SHIFT,
+        "turns": list(rotations.TURNS),
+        "card_size": list(rectify.CARD_SIZE),
+        "meaning": {
+            "presence_threshold": "presence at or above which a card is found: the second pass runs, the card is "
+                                  "straightened",
+            "crop_margin": "the second pass's crop: the first quad's bounding box plus this fraction of its longer "
+                           "side on every side, made square where the photo allows",
+            "max_refine_shift": "the second pass's corners are kept only where it also finds a card and moves no "
+                                "corner further than this fraction of the first quad's longer side",
+            "turns": "quarter turns (counter-clockwise) each pass's input is run at, the answers voting; the first "
+                     "alone without the ensemble",
+            "card_size": "[width, height] of the straightened card in pixels",
+        },
+    }
+
+
+def run_record(model_path: pathlib.Path) -> dict:
+    """The card's `model_config`, `backbone` and `metrics`, from the training run's best.json beside the model.
+
+    Without a readable best.json the card has none of them: the model's own
+    name or layers are not a reliable record of how it was configured.
+    """
+    sidecar = model_path.with_name("best.json")
+    try:
+        record = json.loads(sidecar.read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(record, dict):
+        return {}
+    entries = {}
+    if isinstance(record.get("model"), dict):
+        entries["model_config"] = record["model"]
+        if "backbone" in record["model"]:
+            entries["backbone"] = record["model"]["backbone"]
+    if isinstance(record.get("metrics"), dict):
+        entries["metrics"] = record["metrics"]
+        entries["metrics_source"] = sidecar.name
+    return entries
 
 
 def write_zip(folder: pathlib.Path, target: pathlib.Path) -> None:
     """Zips folder's files (under the folder's name) into target, atomically."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(folder.iterdir()):
-                archive.write(path, f"{target.stem}/{path.name}")
-        os.replace(temporary, target)
-    except BaseException:
-        pathlib.Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_files.replacing(target) as temporary, zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.iterdir()):
+            archive.write(path, f"{target.stem}/{path.name}")
 
 
 def export(model_path: pathlib.Path, out: pathlib.Path, quantize: str = "none", make_zip: bool = False,
@@ -208,37 +251,29 @@ def export(model_path: pathlib.Path, out: pathlib.Path, quantize: str = "none", 
     if blocker is not None and not blocker.is_dir():
         raise ExportError(f"{blocker}: is a file, not a folder; cannot write {out} there")
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = pathlib.Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
-    except OSError as error:
-        raise ExportError(f"{out.parent}: cannot write the output folder ({error.strerror or error})") from None
-    try:
-        net = load_model(model_path)
-        convert(net, staging, quantize)
-        weights_bytes = sum(path.stat().st_size for path in staging.glob("*.bin"))
-        card = model_card(net, model_path, quantize, weights_bytes)
-        signature = json.loads((staging / "model.json").read_text())["signature"]
-        for name, output in card["outputs"].items():
-            output["node"] = signature["outputs"][name]["name"]
-        (staging / "model_card.json").write_text(json.dumps(card, indent=1) + "\n")
-        staging.chmod(0o755)
-        if out.exists():                                  # --overwrite: swap, then drop the old folder
-            retired = pathlib.Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".old"))
-            os.replace(out, retired / out.name)
-            os.replace(staging, out)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, out)
+        with atomic_files.replacing_folder(out) as staging:
+            write_export(model_path, staging, quantize)
     except OSError as error:
         raise ExportError(f"{error.filename or out}: cannot write ({error.strerror or error})") from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    card = json.loads((out / "model_card.json").read_text())
     if make_zip:
         try:
             write_zip(out, archive)
         except OSError as error:
             raise ExportError(f"{archive}: cannot write ({error.strerror or error})") from None
     return card
+
+
+def write_export(model_path: pathlib.Path, folder: pathlib.Path, quantize: str) -> None:
+    """Writes the TF.js model of `model_path` and its model card into the empty `folder`."""
+    net = load_model(model_path)
+    convert(net, folder, quantize)
+    weights_bytes = sum(path.stat().st_size for path in folder.glob("*.bin"))
+    card = model_card(net, model_path, quantize, weights_bytes)
+    signature = json.loads((folder / "model.json").read_text())["signature"]
+    for name, output in card["outputs"].items():
+        output["node"] = signature["outputs"][name]["name"]
+    (folder / "model_card.json").write_text(json.dumps(card, indent=1) + "\n")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -26,7 +26,7 @@ import tensorflow as tf  # noqa: E402
 
 from augment_tf import pipeline  # noqa: E402
 from augment_tf.atlas_table import AtlasTable, load_atlases  # noqa: E402
-from augment_tf.config import recipe  # noqa: E402
+from augment_tf.config import add_recipe_flag, recipe  # noqa: E402
 from model.errors import first_line  # noqa: E402
 from model.evaluation import validation  # noqa: E402
 from model.inference.predictor import Predictor  # noqa: E402
@@ -46,7 +46,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--data_dir", default="data", help="TFDS data folder that `tfds build mtg_tfds` wrote to")
     add("--config", default="procedural", help="which mtg_tfds config to train on")
     add("--model_dir", required=True, help="run folder: checkpoints, best.keras, last.keras, logs")
-    add("--preset", choices=sorted(PRESETS), default="cpu", help="defaults for the flags below (see model/training/presets.py)")
+    add("--preset", choices=sorted(PRESETS), default="cpu", help="defaults for the flags below "
+                                                                     "(see model/training/presets.py)")
     add("--backbone", choices=sorted(backbones.BACKBONES), help="feature extractor (preset)")
     add("--input_size", type=int, help="square input side in pixels, a multiple of 16 (preset)")
     add("--alpha", type=float, help="MobileNet width multiplier (preset)")
@@ -65,9 +66,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--curriculum_epochs", type=int, default=0,
         help="ramp the synthesis from easy (large flat cards, no effects) to the full recipe over this many "
              "epochs, in 4 steps; 0 trains on the full recipe from the start")
-    add("--synthesis_config", metavar="JSON_FILE", help="a JSON file of SynthesisConfig fields to change from "
-                                                        "the defaults at --input_size, at any depth")
-    add("--val_samples", type=int, default=256, help="size of the fixed synthetic validation set")
+    add_recipe_flag(parser)
+    validation.add_val_samples_flag(parser)
     add("--val_annotations", action="append", default=[], metavar="FOLDER/annotations.json",
         help="also score these labelled folders every epoch (logged, never used to select best.keras); repeatable")
     add("--early_stopping", type=int, default=0, help="stop after this many epochs without a better "

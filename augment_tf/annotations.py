@@ -11,44 +11,19 @@ evaluated too.
 """
 
 import json
-import os
 import pathlib
-import tempfile
 
 import numpy as np
 import tensorflow as tf
 
 from augment_tf import letterbox
+from mtg_tfds import atomic_files
 
 ANNOTATIONS = "annotations.json"
 
 
 class AnnotationError(ValueError):
     """`annotations.json` is missing or malformed; the message names the file and the entry."""
-
-
-def write_atomically(path: pathlib.Path, data: bytes) -> None:
-    """Writes `data` to a temporary file beside `path`, then renames it: readers never see half a file.
-
-    The file gets the ordinary mode a plain `open` would give it (0644 under the
-    usual umask), not `mkstemp`'s private 0600.
-    """
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        pathlib.Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    """The process's umask (reading it means setting it, so it is set straight back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def write_annotations(folder: pathlib.Path, records: list[dict]) -> None:
@@ -61,7 +36,7 @@ def write_annotations(folder: pathlib.Path, records: list[dict]) -> None:
     plain = [{"filename": r["filename"], "card_name": r["card_name"],
               "corners": [[round(float(x), 3), round(float(y), 3)] for x, y in r["corners"]]} for r in records]
     lines = ",\n ".join(json.dumps(record) for record in plain)             # one record per line
-    write_atomically(folder / ANNOTATIONS, f"[{lines}]\n".encode())
+    atomic_files.write_bytes(folder / ANNOTATIONS, f"[{lines}]\n".encode())
 
 
 def read_annotations(folder: pathlib.Path) -> list[dict]:

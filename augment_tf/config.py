@@ -204,6 +204,19 @@ class SynthesisConfig:
 OLD_NAMES: dict[type, dict[str, str]] = {SceneConfig: {"neighbors": "neighbor_slots"}}
 
 
+def add_recipe_flag(parser, when: str = "") -> None:
+    """Adds `--synthesis_config JSON_FILE` to a command line; `recipe(size, args.synthesis_config)` reads it.
+
+    Args:
+      parser: an `argparse.ArgumentParser`.
+      when: a prefix for the help text naming when the flag applies ("with --data_dir: ").
+    """
+    parser.add_argument("--synthesis_config", metavar="JSON_FILE",
+                        help=f"{when}a JSON file of SynthesisConfig fields to change from the default recipe at "
+                             'the image size, at any depth, e.g. {"scene": {"occluder": {"p": 1.0}}} to put an '
+                             "occluder on every card")
+
+
 def recipe(size: int, path: str | None = None) -> SynthesisConfig:
     """The default recipe at `size`, changed by a JSON file of `SynthesisConfig` fields (as the CLIs'
     `--synthesis_config` takes it).

@@ -42,7 +42,8 @@ import tqdm  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
 from augment_tf import annotations, pipeline, synthesize  # noqa: E402
-from augment_tf.config import SynthesisConfig, recipe  # noqa: E402
+from augment_tf.config import SynthesisConfig, add_recipe_flag, recipe  # noqa: E402
+from mtg_tfds import atomic_files  # noqa: E402
 
 _CORNER_COLOURS = ["#ff3030", "#30ff30", "#3080ff", "#ffe030"]  # TL, TR, BR, BL
 _SHEET_TILE = 256
@@ -65,9 +66,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="same seed, same images")
     parser.add_argument("--batch_size", type=int, default=8, help="images synthesised per step")
     parser.add_argument("--quality", type=int, default=92, help="JPEG quality of the written images")
-    parser.add_argument("--synthesis_config", metavar="JSON_FILE",
-                        help="a JSON file of `SynthesisConfig` fields to change from the defaults at --size, at "
-                             'any depth, e.g. {"scene": {"occluder": {"p": 1.0}}} to put an occluder on every card')
+    add_recipe_flag(parser)
     parser.add_argument("--xla", choices=["auto", "on", "off"], default="auto",
                         help="compile the synthesis with XLA; auto: on with a GPU or for 256+ images")
     parser.add_argument("--overwrite", action="store_true",
@@ -237,7 +236,7 @@ def write_dump(args: argparse.Namespace, builder: tfds.core.DatasetBuilder, fold
                     continue
                 card_name = name.decode()
                 path = folder / filename(len(records), card_name)
-                annotations.write_atomically(path, encode_jpeg(image, args.quality))
+                atomic_files.write_bytes(path, encode_jpeg(image, args.quality))
                 records.append({"filename": path.name, "card_name": card_name, "corners": corners})
                 if len(sheet_images) < _SHEET_COUNT:
                     sheet_images.append(image)
@@ -248,7 +247,7 @@ def write_dump(args: argparse.Namespace, builder: tfds.core.DatasetBuilder, fold
     annotations.write_annotations(folder, records)
     buffer = io.BytesIO()
     contact_sheet(sheet_images, sheet_corners).save(buffer, format="PNG")
-    annotations.write_atomically(folder / _CONTACT_SHEET, buffer.getvalue())
+    atomic_files.write_bytes(folder / _CONTACT_SHEET, buffer.getvalue())
     return len(records)
 
 

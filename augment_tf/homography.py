@@ -1,9 +1,12 @@
-"""Batched homography math in float32, usable inside `tf.function(jit_compile=True)`.
+"""Batched homography math, usable inside `tf.function(jit_compile=True)`: float32 in the synthesis,
+float64 where `model.inference.rectify` warps a photo.
 
 A homography `H` [B, 3, 3] maps points p to H @ [x, y, 1] followed by division by
 the third coordinate. One set of functions serves both the pixel warp and the
 corner labels, so labels and pixels cannot disagree.
 """
+
+import math
 
 import tensorflow as tf
 
@@ -19,7 +22,7 @@ def _normalizing_transform(points: tf.Tensor) -> tf.Tensor:
     """
     centre = tf.reduce_mean(points, axis=1)                                   # [B, 2]
     distance = tf.reduce_mean(tf.norm(points - centre[:, None], axis=-1), 1)  # [B]
-    scale = tf.sqrt(2.0) / tf.maximum(distance, 1e-12)
+    scale = math.sqrt(2.0) / tf.maximum(distance, 1e-12)
     zero, one = tf.zeros_like(scale), tf.ones_like(scale)
     rows = [tf.stack([scale, zero, -scale * centre[:, 0]], -1),
             tf.stack([zero, scale, -scale * centre[:, 1]], -1),

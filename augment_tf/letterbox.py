@@ -17,7 +17,9 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image, ImageOps
 
-FILL = 0  # value of the padding around the photo, in 0..255
+# Value of the padding around the photo, in 0..255, every channel. export.py writes it into model_card.json
+# (input.letterbox.fill), where the JavaScript reads it.
+FILL = 0
 
 
 class PhotoError(ValueError):

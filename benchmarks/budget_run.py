@@ -16,6 +16,7 @@ import argparse
 import csv
 import json
 import pathlib
+import signal
 import subprocess
 import sys
 
@@ -61,6 +62,28 @@ def plot(history: pathlib.Path, out: pathlib.Path) -> None:
     picture.save(out)
 
 
+def run_to_the_end(command: list[str]) -> None:
+    """Runs `command`, passing a SIGTERM on to it, so that stopping the benchmark stops its training too.
+
+    (Ctrl-C reaches the child by itself: it is in the terminal's process group.)
+
+    Raises:
+      SystemExit: the command failed or was stopped.
+    """
+    child = subprocess.Popen(command)
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: child.send_signal(signum))
+    try:
+        code = child.wait()
+    except BaseException:
+        child.terminate()
+        child.wait()
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if code:
+        raise SystemExit(f"error: {pathlib.Path(command[1]).name} stopped with exit code {code}")
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -81,7 +104,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if not args.report_only:
-        subprocess.run(train_command(args), check=True)
+        run_to_the_end(train_command(args))
     plot(args.out / "history.csv", args.out / "error_vs_time.png")
     result = subprocess.run([sys.executable, "-m", "model.evaluate", "--model", str(args.out / "best.keras"),
                              "--data_dir", args.data_dir, "--json"], capture_output=True, text=True, cwd=ROOT,

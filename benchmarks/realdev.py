@@ -1,6 +1,6 @@
 """Scores a corner model and the classical baseline on the same labelled real photos.
 
-    python benchmarks/realdev.py --model runs/budget/best.keras --photos realdev [--json report.json] [--rebuild]
+    python benchmarks/realdev.py --model runs/budget/best.keras --photos realdev [--json report.json]
 
 `--photos` is a folder with `annotations.json` (labels in displayed pixels, with
 ties in `cards`/`equally_near`), such as `../shared/realdev/` once its photos are
@@ -33,8 +33,7 @@ from model.inference.loading import load_model  # noqa: E402
 from model.inference.predictor import Predictor  # noqa: E402
 
 
-def score_methods(model_path: pathlib.Path, folder: pathlib.Path,
-                  rebuild: bool = False) -> tuple[list[str], np.ndarray, dict[str, dict]]:
+def score_methods(model_path: pathlib.Path, folder: pathlib.Path) -> tuple[list[str], np.ndarray, dict[str, dict]]:
     """Runs every method on every photo.
 
     Returns:
@@ -42,7 +41,7 @@ def score_methods(model_path: pathlib.Path, folder: pathlib.Path,
        {method: {"corners": [N, 4, 2], "seconds": [N], "presence": [N]}}).
     """
     records = annotations.read_annotations(folder)
-    net = load_model(model_path, rebuild=rebuild)
+    net = load_model(model_path)
     methods = {"model, one pass": Predictor(net, refine=False, rotate=False),
                "model, refined": Predictor(net, refine=True, rotate=False),
                "model, refined, 4 turns": Predictor(net, refine=True, rotate=True), "classical": None}
@@ -130,14 +129,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", required=True, type=pathlib.Path, help="a .keras corner model")
     parser.add_argument("--photos", required=True, type=pathlib.Path, help="folder with annotations.json")
     parser.add_argument("--json", type=pathlib.Path, help="also write the full report here")
-    parser.add_argument("--rebuild", action="store_true",
-                        help="build the network with this code's layers from the run's config and load the "
-                             "weights into it (scores a model saved before an inference-only change, such as "
-                             "QuadPeaks)")
     parser.add_argument("--sheet", type=pathlib.Path, help="also draw every photo with the label (green), the "
                                                            "model (red) and the baseline (blue) to this PNG")
     args = parser.parse_args(argv)
-    names, sizes, results = score_methods(args.model, args.photos, args.rebuild)
+    names, sizes, results = score_methods(args.model, args.photos)
     table = report(args.photos, names, sizes, results)
     print_markdown(names, table)
     if args.json:

@@ -1,6 +1,6 @@
 """Where a model fails on the synthetic validation set: error by card size, and orientation mistakes.
 
-    python benchmarks/synthetic_errors.py --run runs/budget [--model M.keras] [--no_rotations] [--rebuild]
+    python benchmarks/synthetic_errors.py --run runs/budget [--model M.keras] [--no_rotations]
 
 Reads the run's cached validation set (`val_set.npz`) and scores the model per
 image, with the four-way rotation ensemble of `model.evaluate` unless told not
@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 
 from model.evaluation import metrics  # noqa: E402
 from model.inference.loading import load_model  # noqa: E402
-from model.inference.predictor import Predictor  # noqa: E402
+from model.inference.predictor import Predictor, add_view_flags  # noqa: E402
 
 _BUCKETS = (0.0, 0.15, 0.25, 0.35, 0.5, 1.0)     # sqrt(card area / frame area)
 
@@ -32,17 +32,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--run", required=True, type=pathlib.Path, help="a train.py run folder (val_set.npz)")
     parser.add_argument("--model", type=pathlib.Path, help="the model to score; the run's best.keras by default")
-    parser.add_argument("--no_rotations", action="store_true",
-                        help="predict each frame once (as training validates), not turned four ways (as "
-                             "model.evaluate does)")
-    parser.add_argument("--rebuild", action="store_true",
-                        help="build the network with this code's layers from the run's config and load the "
-                             "weights into it (scores a model saved before an inference-only change, such as "
-                             "QuadPeaks)")
+    add_view_flags(parser, refine=False)
     args = parser.parse_args(argv)
     with np.load(args.run / "val_set.npz") as stored:
         images, corners, present = stored["image"], stored["corners"], stored["present"]
-    predictor = Predictor(load_model(args.model or args.run / "best.keras", rebuild=args.rebuild), refine=False,
+    predictor = Predictor(load_model(args.model or args.run / "best.keras"), refine=False,
                           rotate=not args.no_rotations)
     predicted, presence = predictor.predict_inputs(images[present].astype(np.float32))
     truth, size = corners[present], images.shape[1]

@@ -1,7 +1,7 @@
 """The TF.js export per quantisation (size, parity with Keras) and the page's latency in Chromium per backend.
 
     python benchmarks/web_latency.py --model runs/budget/best.keras --photos realdev/tyler_01.jpg ... \
-        [--repeat 5] [--out runs/web_bench] [--screenshot realdev/tyler_03.jpg --screenshot_out docs/web_page.jpg]
+        [--repeat 5] [--out runs/web_bench] [--screenshot realdev/tyler_03.jpg --screenshot_out docs/harness.jpg]
 
 1. Exports the model with each quantisation (`export.py`) and reports the
    weights' size and the largest corner difference from Keras, in % of the
@@ -25,11 +25,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
-import web_page  # noqa: E402
 
 from augment_tf import letterbox  # noqa: E402
 from model.inference.loading import load_model  # noqa: E402
 from model.inference.predictor import Predictor  # noqa: E402
+from web import harness  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 QUANTIZE = ("none", "float16", "uint8")
@@ -44,7 +44,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=5, help="runs of each photo per backend")
     parser.add_argument("--out", default="runs/web_bench", help="folder for the exports and the runs' files")
     parser.add_argument("--screenshot", help="a photo to show in a screenshot of the page")
-    parser.add_argument("--screenshot_out", default="docs/web_page.jpg", help="where to save the screenshot")
+    parser.add_argument("--screenshot_out", default="docs/harness.jpg", help="where to save the screenshot")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     return parser.parse_args(argv)
 
@@ -61,14 +61,14 @@ def export_parity(net, photos: list[np.ndarray], out: pathlib.Path, quantize: st
     """Largest |TF.js - Keras| corner coordinate on the letterboxed photos, in % of the input side."""
     size = int(net.input.shape[1])
     inputs = np.stack([letterbox.letterbox(photo, size)[0] for photo in photos])       # [N, S, S, 3]
-    tfjs = web_page.tfjs_outputs(out / f"web_{quantize}", inputs, out)["coords"]
+    tfjs = harness.tfjs_outputs(out / f"web_{quantize}", inputs, out)["coords"]
     return 100 * float(np.abs(tfjs - np.asarray(net(inputs, training=False)["coords"])).max())
 
 
 def page_run(site: pathlib.Path, out: pathlib.Path, backend: str, photos: list[str], repeat: int,
              screenshot: str | None = None) -> dict:
-    with web_page.serve(site) as url:
-        return web_page.run_page({"url": f"{url}index.html?backend={backend}", "swiftshader": backend == "webgl",
+    with harness.serve(site) as url:
+        return harness.run_page({"url": f"{url}index.html?backend={backend}", "swiftshader": backend == "webgl",
                                   "photos": photos, "repeat": repeat,
                                   **({"screenshot": screenshot} if screenshot else {})}, out, backend)
 
@@ -90,7 +90,7 @@ def main(argv=None) -> None:
 
     site = out / "site"
     if not site.exists():
-        web_page.page_site(site, out / "web_float16")
+        harness.page_site(site, out / "web_float16")
     keras = [Predictor(net).predict_photo(photo)["corners"] for photo in photos]
     paths = [str(pathlib.Path(path).resolve()) for path in args.photos]
     print("\n| backend (page, float16 weights) | median ms per frame | max corner difference from model.predict "

@@ -10,7 +10,7 @@ their parameter shapes, plus one small synthesis batch on real cards with
 TensorFlow's own output. `time` compiles each module with the XLA inside JAX
 on JAX's default device (a GPU when there is one), checks the small batch
 against TensorFlow's output, and times every program on random inputs of the
-right shapes. This is how the GPU rows in the README were measured on a GPU
+right shapes. This is how the GPU rows in benchmarks/README.md were measured on a GPU
 machine that has JAX but no TensorFlow: the programs are TensorFlow's, the
 compiler is a newer XLA than TensorFlow 2.19's.
 """

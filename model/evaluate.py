@@ -18,10 +18,10 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from augment_tf import annotations, letterbox, pipeline  # noqa: E402
-from augment_tf.config import recipe  # noqa: E402
+from augment_tf.config import add_recipe_flag, recipe  # noqa: E402
 from model.evaluation import validation  # noqa: E402
 from model.inference.loading import ModelFileError, load_model  # noqa: E402
-from model.inference.predictor import Predictor  # noqa: E402
+from model.inference.predictor import Predictor, add_view_flags, view_options  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -32,13 +32,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     source.add_argument("--data_dir", help="TFDS data folder: score the synthetic validation set")
     source.add_argument("--annotations", help="FOLDER/annotations.json: score the photos it lists")
     parser.add_argument("--config", default="procedural", help="with --data_dir: which mtg_tfds config")
-    parser.add_argument("--val_samples", type=int, default=256, help="with --data_dir: size of the synthetic set")
-    parser.add_argument("--synthesis_config", metavar="JSON_FILE",
-                        help="with --data_dir: SynthesisConfig fields to change from the defaults")
-    parser.add_argument("--no_refine", action="store_true", help="with --annotations: skip the cropped second pass")
-    parser.add_argument("--no_rotations", action="store_true",
-                        help="predict once, not turned four ways with the answers combined (the score training "
-                             "validates with; for models trained on cards turned less than all the way round)")
+    validation.add_val_samples_flag(parser, when="with --data_dir: ")
+    add_recipe_flag(parser, when="with --data_dir: ")
+    add_view_flags(parser, refine_when="with --annotations: ")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     return parser.parse_args(argv)
 
@@ -47,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     try:
         net = load_model(args.model)
-        predictor = Predictor(net, refine=not args.no_refine, rotate=not args.no_rotations)
+        predictor = Predictor(net, **view_options(args))
         if args.data_dir:
             scores, rows = synthetic_scores(args, predictor), []
         else:

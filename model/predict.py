@@ -24,10 +24,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tqdm  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from augment_tf import annotations, letterbox  # noqa: E402
+from augment_tf import letterbox  # noqa: E402
 from model.inference.loading import ModelFileError, load_model  # noqa: E402
-from model.inference.predictor import Predictor  # noqa: E402
+from model.inference.predictor import PRESENCE_THRESHOLD, Predictor, add_view_flags, view_options  # noqa: E402
 from model.inference.rectify import rectify  # noqa: E402
+from mtg_tfds import atomic_files  # noqa: E402
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
 
@@ -39,11 +40,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--images", nargs="+", required=True, help="image files, or folders of them")
     parser.add_argument("--out", required=True, help="where to write the predictions (JSON)")
     parser.add_argument("--rectify", metavar="DIR", help="also write each found card, straightened, to DIR")
-    parser.add_argument("--threshold", type=float, default=0.5, help="presence above which a card counts as found")
-    parser.add_argument("--no_refine", action="store_true", help="skip the second pass on a crop around the card")
-    parser.add_argument("--no_rotations", action="store_true",
-                        help="predict each pass once, not turned four ways with the answers combined (4x faster; "
-                             "for models trained on cards turned less than all the way round)")
+    parser.add_argument("--threshold", type=float, default=PRESENCE_THRESHOLD,
+                        help="presence at or above which a card counts as found")
+    add_view_flags(parser)
     return parser.parse_args(argv)
 
 
@@ -61,7 +60,7 @@ def image_paths(items: list[str]) -> list[pathlib.Path]:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     try:
-        predictor = Predictor(load_model(args.model), refine=not args.no_refine, rotate=not args.no_rotations)
+        predictor = Predictor(load_model(args.model), **view_options(args))
     except ModelFileError as error:
         sys.exit(f"error: {error}")
     rectified = pathlib.Path(args.rectify) if args.rectify else None
@@ -82,10 +81,10 @@ def main(argv: list[str] | None = None) -> None:
         if rectified and is_card:
             buffer = io.BytesIO()
             Image.fromarray(rectify(photo, found["corners"])).save(buffer, format="PNG")
-            annotations.write_atomically(rectified / f"{path.stem}.png", buffer.getvalue())
+            atomic_files.write_bytes(rectified / f"{path.stem}.png", buffer.getvalue())
     out = pathlib.Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    annotations.write_atomically(out, (json.dumps(records, indent=1) + "\n").encode())
+    atomic_files.write_bytes(out, (json.dumps(records, indent=1) + "\n").encode())
     print(f"wrote {len(records)} predictions to {out}" + (f"; {failed} images could not be read" if failed else ""))
     if failed:
         sys.exit(1)

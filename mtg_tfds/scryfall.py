@@ -18,7 +18,6 @@ looks complete, and builds sharing a folder never touch each other's partial
 files.
 """
 
-import contextlib
 import dataclasses
 import itertools
 import json
@@ -28,13 +27,14 @@ import os
 import pathlib
 import random
 import re
-import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO, TypeVar
 
 import requests
 from PIL import Image
+
+from mtg_tfds import atomic_files
 
 DEFAULT_API_URL = "https://api.scryfall.com"
 API_URL_ENV = "SCRYFALL_API_URL"
@@ -259,7 +259,7 @@ class ScryfallClient:
             self._download(entry["download_uri"], path)
         entry_path = _bulk_entry_path(path)
         if not entry_path.exists():
-            with _partial_file(entry_path) as partial:
+            with atomic_files.replacing(entry_path) as partial:
                 partial.write_text(json.dumps(entry), encoding="utf-8")
         return BulkFile(path, entry["updated_at"], entry["download_uri"])
 
@@ -325,7 +325,7 @@ class ScryfallClient:
         Raises:
           ScryfallError: the download failed or `check` found a problem.
         """
-        with _partial_file(path) as partial:
+        with atomic_files.replacing(path) as partial:
             self._request(url, lambda response: _write_body(response, partial))
             problem = check(partial) if check else None
             if problem:
@@ -634,24 +634,6 @@ def _json_body(response: requests.Response) -> dict:
         return json.loads(response.content)
     except ValueError as error:
         raise ScryfallError(response.url, f"body is not JSON ({error})") from error
-
-
-@contextlib.contextmanager
-def _partial_file(path: pathlib.Path) -> Iterator[pathlib.Path]:
-    """Yields a temporary path beside `path`; renames it to `path` if the block succeeds.
-
-    The temporary file is deleted whatever happens. Its name holds the process
-    id and a random suffix, so builds sharing a folder never write to or delete
-    each other's partial files. (`tempfile` would create it with mode 0600,
-    unlike every other file in the cache.)
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    try:
-        yield partial
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def _bulk_entry_path(path: pathlib.Path) -> pathlib.Path:

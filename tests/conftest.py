@@ -4,10 +4,12 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+# tensorflow_decision_forests (imported by the TF.js converter) imports IPython for its welcome message when
+# stdout is not a terminal, as under pytest's capture; the tests export in-process.
+os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
 
+import json  # noqa: E402
 import pathlib  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -30,9 +32,23 @@ def tiny_dataset(tmp_path_factory) -> pathlib.Path:
     return data_dir
 
 
+# Session fixtures that train or export a model (minutes on 2 cores): only tests marked slow may use them.
+EXPENSIVE_FIXTURES = {"tiny_model", "tiny_dump", "tiny_export"}
+
+
+@pytest.hookimpl(trylast=True)                  # after -k and -m deselect: checks the tests that run
 def pytest_collection_modifyitems(items):
-    """Drops tf.test.TestCase's `test_session`, a context-manager helper that pytest collects as a test."""
+    """Drops tf.test.TestCase's `test_session`, a context-manager helper that pytest collects as a test.
+
+    Refuses to run a test that uses an `EXPENSIVE_FIXTURES` entry without the `slow` mark, so
+    `make test-fast` stays fast.
+    """
     items[:] = [item for item in items if item.name != "test_session"]
+    unmarked = [item.nodeid for item in items if EXPENSIVE_FIXTURES & set(getattr(item, "fixturenames", ()))
+                and item.get_closest_marker("slow") is None]
+    if unmarked:
+        raise pytest.UsageError(f"mark these @pytest.mark.slow (they use {sorted(EXPENSIVE_FIXTURES)}): "
+                                + ", ".join(unmarked))
 
 
 @pytest.fixture(scope="session")
@@ -44,21 +60,27 @@ def tiny_model(tiny_dataset):
 
 @pytest.fixture(scope="session")
 def tiny_dump(tiny_dataset, tmp_path_factory) -> pathlib.Path:
-    """Six 64-px synthetic photos with their annotations.json, dumped from the tiny dataset."""
+    """Six 64-px synthetic photos with their annotations.json, dumped from the tiny dataset in the recipe the
+    tiny model learns (`model_helpers.TINY_SYNTHESIS`), so the model's scores on them can be held to a bar."""
+    import model_helpers
+    from augment_tf import dump
+
     out = tmp_path_factory.mktemp("dump")
-    result = subprocess.run([sys.executable, "-m", "augment_tf.dump", "--data_dir", str(tiny_dataset), "--config",
-                             "procedural_tiny", "--out", str(out), "--num", "6", "--size", "64", "--batch_size", "6",
-                             "--overwrite"], capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-2000:]
+    recipe = tmp_path_factory.mktemp("recipe") / "tiny.json"
+    recipe.write_text(json.dumps(model_helpers.TINY_SYNTHESIS.to_dict()))
+    dump.main(["--data_dir", str(tiny_dataset), "--config", "procedural_tiny", "--out", str(out), "--num", "6",
+               "--size", "64", "--batch_size", "6", "--synthesis_config", str(recipe), "--overwrite"])
     return out
 
 
 @pytest.fixture(scope="session")
 def tiny_export(tiny_model, tmp_path_factory) -> dict:
-    """The tiny model saved as best.keras with a best.json, and exported once to TF.js in float32 (with --zip).
+    """The tiny model saved as best.keras with a best.json, and exported once to TF.js in float32 (with --zip) by
+    export.py's command line, run in-process.
 
     Returns {"folder", "model": the .keras path, "web": the exported folder}.
     """
+    import export
     from model.training.run_files import save_model, write_json
 
     folder = tmp_path_factory.mktemp("export")
@@ -67,7 +89,5 @@ def tiny_export(tiny_model, tmp_path_factory) -> dict:
     write_json(folder / "best.json", {"epoch": 3, "metrics": {"mean_frac_aware": 0.125, "presence_accuracy": 0.9},
                                       "model": {"backbone": "mobilenet_v2", "input_size": 64}})
     web = folder / "web_none"
-    result = subprocess.run([sys.executable, str(ROOT / "export.py"), "--model", str(model_path), "--out", str(web),
-                             "--quantize", "none", "--zip"], cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
+    export.main(["--model", str(model_path), "--out", str(web), "--quantize", "none", "--zip"])
     return {"folder": folder, "model": model_path, "web": web}

@@ -9,7 +9,7 @@ from synthesis_helpers import PHOTOMETRIC_OFF, SCENE_OFF
 
 from augment_tf import pipeline
 from augment_tf.atlas_table import AtlasTable, load_atlases
-from augment_tf.config import GeometryConfig, SceneConfig, SynthesisConfig
+from augment_tf.config import GeometryConfig, SynthesisConfig
 from model.network.corner_model import ModelConfig, build_model
 from model.training import train_step
 
@@ -19,7 +19,7 @@ TINY_SYNTHESIS = SynthesisConfig(
     size=64, card_height=128,
     geometry=GeometryConfig(scale=(0.55, 0.9), max_rotation_deg=30.0, max_tilt_deg=30.0,
                             barrel=dataclasses.replace(GeometryConfig().barrel, p=0.0)),
-    scene=dataclasses.replace(SCENE_OFF, **({"empty_p": 0.25} if hasattr(SceneConfig, "empty_p") else {})),
+    scene=dataclasses.replace(SCENE_OFF, empty_p=0.25),
     photometric=PHOTOMETRIC_OFF)
 TINY_STEPS = 300
 

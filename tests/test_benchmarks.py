@@ -1,7 +1,14 @@
 """Benchmark scripts' own logic: `synthesis_throughput.py --costs` switches off exactly what it names;
-`budget_run.py` sizes the epochs to the budget and hands flags after `--` to train.py."""
+`budget_run.py` sizes the epochs to the budget, hands flags after `--` to train.py and stops it when stopped."""
 
-from synthesis_helpers import benchmark_script
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from synthesis_helpers import BENCHMARKS, benchmark_script
 
 
 def test_config_without_switches_off_the_named_parts_only():
@@ -31,3 +38,21 @@ def test_budget_run_sizes_epochs_to_the_budget_and_passes_flags_after_the_separa
     assert flag("--epochs") == "13" and flag("--curriculum_epochs") == "2" and flag("--max_minutes") == "10.0"
     assert command[-4:] == ["--lr", "2e-3", "--seed", "3"] and "--resume" not in command
     assert budget.train_command(budget.parse_args(["--out", str(tmp_path / "run")]))[-2:] == ["--weights", "none"]
+
+
+def test_stopping_the_budget_run_stops_its_training(tmp_path):
+    """SIGTERM to budget_run reaches the train.py it runs (here a sleeper standing in for it)."""
+    pid_file = tmp_path / "child.pid"
+    sleeper = f"import os, pathlib, time; pathlib.Path({str(pid_file)!r}).write_text(str(os.getpid())); time.sleep(120)"
+    runner = (f"import sys; sys.path.insert(0, {str(BENCHMARKS)!r}); import budget_run; "
+              f"budget_run.run_to_the_end([sys.executable, '-c', {sleeper!r}])")
+    parent = subprocess.Popen([sys.executable, "-c", runner], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline and parent.poll() is None, "the stand-in training never started"
+        time.sleep(0.05)
+    child = int(pid_file.read_text())
+    parent.send_signal(signal.SIGTERM)
+    assert parent.wait(timeout=30) != 0 and "stopped with exit code" in parent.stderr.read()
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)

@@ -58,6 +58,7 @@ def test_background_examples_carry_source_and_license(tiny_dataset):
         assert (background["image"][..., 3] == 255).all()
 
 
+@pytest.mark.slow                                     # the `tfds build` command line, in a subprocess
 def test_tfds_build_cli_builds_the_default_config_offline(tmp_path):
     tfds_cli = pathlib.Path(sys.executable).parent / "tfds"
     result = subprocess.run(

@@ -4,6 +4,7 @@ import doctest
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from augment_tf import layer as layer_module
@@ -17,6 +18,7 @@ def _inputs(config: SynthesisConfig):
     return textures(config, [marked_card()] * 2)
 
 
+@pytest.mark.slow                                     # XLA compiles the whole synthesis: ~20 s on 2 cores
 def test_layer_matches_synthesize_eagerly_and_under_xla():
     config = small_config(geometry=SynthesisConfig().geometry)
     cards, backgrounds = _inputs(config)

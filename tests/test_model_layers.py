@@ -6,18 +6,20 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from layer_test_helpers import run_layer_test
 
 import model
 from model import errors
 from model.inference import rotations
-from model.layers import convex_order, corner_pooling, face_order, frame_context, normalize, quad_peaks, soft_argmax
+from model.layers import (convex_order, corner_pooling, face_order, frame_context, normalize, one_hot, quad_peaks,
+                          soft_argmax)
 from model.network import corner_model
 from model.network.corner_model import ModelConfig, build_model, training_view
 from model.training import losses
 
 
 @pytest.mark.parametrize("module", [soft_argmax, normalize, corner_pooling, face_order, convex_order, frame_context,
-                                    errors, rotations, corner_model, quad_peaks])
+                                    errors, rotations, corner_model, quad_peaks, one_hot])
 def test_docstring_examples_run(module):
     assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
 
@@ -29,10 +31,9 @@ def _gaussian_logits(centre_x: float, centre_y: float, size: int = 16, sigma: fl
     return (-((x - centre_x) ** 2 + (y - centre_y) ** 2) / (2 * sigma ** 2))[None, ..., None].astype(np.float32)
 
 
-@pytest.mark.parametrize("window", [0.0, 4.0])
-def test_soft_argmax_finds_a_peak_to_sub_cell_precision(window):
+def test_soft_argmax_finds_a_peak_to_sub_cell_precision():
     for centre in [(5.3, 9.71), (8.0, 8.0), (3.55, 12.2)]:
-        coords, probs = soft_argmax.SoftArgmax(window)(_gaussian_logits(*centre))
+        coords, probs = soft_argmax.SoftArgmax()(_gaussian_logits(*centre))
         np.testing.assert_allclose(np.asarray(coords)[0, 0] * 16, centre, atol=0.02)
         np.testing.assert_allclose(np.asarray(probs).sum(), 1.0, atol=1e-5)
 
@@ -51,12 +52,13 @@ def test_soft_argmax_gradients_move_the_expectation_towards_the_target():
     assert float(tf.norm(layer(logits)[0] - target)) < before / 3
 
 
-def test_soft_argmax_window_answers_one_mode_not_the_midpoint():
-    two_modes = np.logaddexp(_gaussian_logits(3.5, 3.5), _gaussian_logits(12.5, 12.5) - 0.1)
-    whole, _ = soft_argmax.SoftArgmax(0.0)(two_modes)
-    windowed, _ = soft_argmax.SoftArgmax(3.0)(two_modes)
-    assert np.allclose(np.asarray(whole)[0, 0] * 16, 8.0, atol=0.3)          # the seed's collapse, in small
-    np.testing.assert_allclose(np.asarray(windowed)[0, 0] * 16, 3.5, atol=0.05)
+def test_quad_peaks_answers_one_mode_where_the_soft_argmax_answers_the_midpoint():
+    card = [(3.5, 3.5), (20.5, 3.5), (20.5, 20.5), (3.5, 20.5)]
+    logits = _card_logits(card)
+    logits[..., 0] = np.logaddexp(logits[..., 0], _gaussian_logits(12.5, 12.5, 24)[..., 0] - 0.1)  # two modes
+    whole, _ = soft_argmax.SoftArgmax()(logits)
+    assert np.allclose(np.asarray(whole)[0, 0] * 24, 8.0, atol=0.3)          # the seed's collapse, in small
+    np.testing.assert_allclose(np.asarray(quad_peaks.QuadPeaks(3.0)(logits))[0, 0] * 24, card[0], atol=0.05)
 
 
 def _card_logits(corners: list[tuple[float, float]], size: int = 24) -> np.ndarray:
@@ -64,10 +66,10 @@ def _card_logits(corners: list[tuple[float, float]], size: int = 24) -> np.ndarr
     return np.concatenate([_gaussian_logits(x, y, size) for x, y in corners], axis=-1)
 
 
-def test_quad_peaks_matches_the_windowed_soft_argmax_on_single_peaks():
-    logits = _card_logits([(4.3, 3.8), (17.6, 5.2), (18.9, 20.4), (3.1, 19.5)])
-    windowed, _ = soft_argmax.SoftArgmax(4.0)(logits)
-    np.testing.assert_allclose(quad_peaks.QuadPeaks(4.0)(logits), windowed, atol=1e-5)
+def test_quad_peaks_finds_single_peaks_to_sub_cell_precision():
+    corners = [(4.3, 3.8), (17.6, 5.2), (18.9, 20.4), (3.1, 19.5)]
+    np.testing.assert_allclose(np.asarray(quad_peaks.QuadPeaks(4.0)(_card_logits(corners)))[0] * 24, corners,
+                               atol=0.02)
 
 
 def test_quad_peaks_prefers_a_card_shaped_quad_to_a_stronger_decoy():
@@ -129,15 +131,44 @@ def test_convex_order_untangles_any_order_of_a_perspective_quad_and_keeps_the_fi
         np.testing.assert_allclose(convex_order.ConvexOrder()(shuffled[None]).numpy()[0], face, atol=1e-4)
 
 
-def test_layers_round_trip_through_their_config():
-    for layer in [soft_argmax.SoftArgmax(2.5, name="peak"), normalize.Normalize("caffe"),
-                  corner_pooling.CornerPooling(), corner_pooling.CentredCorners(), face_order.FaceOrder(),
-                  convex_order.ConvexOrder(), frame_context.CoordinateChannels(),
-                  frame_context.GlobalAttention(key_channels=8), quad_peaks.QuadPeaks(3.0, 2, 1.5)]:
-        rebuilt = keras.layers.deserialize(keras.layers.serialize(layer))
-        assert type(rebuilt) is type(layer) and rebuilt.get_config() == layer.get_config()
+def _layer_cases() -> dict:
+    """name: (layer class, constructor arguments, call arguments, output shape(s), dtype under mixed_float16,
+    trainable weights)."""
+    rng = np.random.default_rng(5)
+    images = rng.uniform(0, 255, (2, 8, 8, 3)).astype(np.float32)
+    logits = rng.normal(0, 3, (2, 16, 16, 4)).astype(np.float32)
+    probs = np.exp(logits) / np.exp(logits).sum(axis=(1, 2), keepdims=True)    # each channel's map sums to 1
+    quads = np.array([[0.2, 0.2], [0.8, 0.25], [0.75, 0.8], [0.2, 0.75]]) + rng.normal(0, 0.03, (2, 4, 2))
+    quads = quads.astype(np.float32)                                       # [2, 4, 2] TL, TR, BR, BL
+    features = rng.normal(0, 1, (2, 5, 4, 16)).astype(np.float32)
+    return {
+        "normalize_tf": (normalize.Normalize, {"mode": "tf"}, images, (2, 8, 8, 3), "float16", 0),
+        "normalize_caffe": (normalize.Normalize, {"mode": "caffe"}, images, (2, 8, 8, 3), "float16", 0),
+        "soft_argmax": (soft_argmax.SoftArgmax, {}, logits, ((2, 4, 2), (2, 16, 16, 4)), "float32", 0),
+        "quad_peaks": (quad_peaks.QuadPeaks, {"window": 3.0, "candidates": 2, "shape_weight": 1.5}, logits,
+                       (2, 4, 2), "float32", 0),
+        "face_order": (face_order.FaceOrder, {}, (quads, rng.normal(0, 2, (2, 4)).astype(np.float32)), (2, 4, 2),
+                       "float32", 0),
+        "convex_order": (convex_order.ConvexOrder, {}, quads[:, [0, 2, 1, 3]], (2, 4, 2), "float32", 0),
+        "corner_pooling": (corner_pooling.CornerPooling, {},
+                           (probs, rng.normal(0, 1, (2, 16, 16, 6)).astype(np.float32)), (2, 4, 6), "float32", 0),
+        "centred_corners": (corner_pooling.CentredCorners, {}, quads, (2, 8), "float32", 0),
+        "coordinate_channels": (frame_context.CoordinateChannels, {}, features, (2, 5, 4, 18), "float16", 0),
+        "global_attention": (frame_context.GlobalAttention, {"key_channels": 8}, features, (2, 5, 4, 16), "float16",
+                             6),                                           # norm gamma and beta, 4 projections
+    }
+
+
+@pytest.mark.parametrize("name", list(_layer_cases()))
+def test_layer_config_shapes_saving_and_mixed_precision(name):
+    layer_cls, init_kwargs, inputs, shape, mixed_dtype, trainable = _layer_cases()[name]
+    run_layer_test(layer_cls, init_kwargs, inputs, shape, expected_mixed_dtype=mixed_dtype,
+                   expected_num_trainable_weights=trainable)
+
+
+def test_layers_reject_bad_arguments():
     with pytest.raises(ValueError, match="window"):
-        soft_argmax.SoftArgmax(-1.0)
+        quad_peaks.QuadPeaks(window=-1.0)
     with pytest.raises(ValueError, match="candidates"):
         quad_peaks.QuadPeaks(candidates=0)
     with pytest.raises(ValueError, match="mode"):

@@ -1,5 +1,6 @@
 """The tf.data stream, static annotations.json datasets, and the dump CLI."""
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -8,9 +9,11 @@ import sys
 import numpy as np
 import pytest
 from PIL import Image
+from synthesis_helpers import PHOTOMETRIC_OFF, SCENE_OFF
 
 from augment_tf import annotations, dump, pipeline, texture
 from augment_tf.config import SynthesisConfig
+from mtg_tfds import atomic_files
 
 CONFIG = SynthesisConfig(size=64, card_height=128)
 
@@ -36,10 +39,13 @@ def _run_dump(*args):
                           timeout=600)
 
 
+@pytest.mark.slow                                     # the command line, then a dump that traces the synthesis
 def test_dump_writes_images_annotations_and_a_contact_sheet(tiny_dataset, tmp_path):
     out = tmp_path / "dump"
-    result = _run_dump("--data_dir", str(tiny_dataset), "--config", "procedural_tiny", "--out", str(out),
-                       "--num", "5", "--size", "64", "--batch_size", "4", "--seed", "1")
+    plain = tmp_path / "plain.json"            # scene and photometric effects off: traced in seconds, not ~20 s
+    plain.write_text(json.dumps(dataclasses.replace(CONFIG, scene=SCENE_OFF, photometric=PHOTOMETRIC_OFF).to_dict()))
+    result = _run_dump("--data_dir", str(tiny_dataset), "--config", "procedural_tiny", "--out", str(out), "--num", "5",
+                       "--size", "64", "--batch_size", "4", "--seed", "1", "--synthesis_config", str(plain))
     assert result.returncode == 0, result.stderr[-2000:]
     records = annotations.read_annotations(out)
     assert len(records) == 5 and len(list(out.glob("*.jpg"))) == 5
@@ -48,29 +54,26 @@ def test_dump_writes_images_annotations_and_a_contact_sheet(tiny_dataset, tmp_pa
             assert image.size == (64, 64)
         assert (record["corners"] >= 0).all() and (record["corners"] <= 64).all()
         assert record["filename"].startswith(f"{records.index(record):05d}_")
-    assert Image.open(out / "contact_sheet.png").size[0] > 0
+    assert Image.open(out / "contact_sheet.png").size == (3 * 256, 2 * 256)   # 5 tiles, 3 columns
     assert not list(out.glob("*.tmp")) and not list(out.glob(".*"))
 
-    refused = _run_dump("--data_dir", str(tiny_dataset), "--config", "procedural_tiny", "--out", str(out),
-                        "--num", "2", "--size", "64")
-    assert refused.returncode != 0 and "--overwrite" in refused.stderr.strip().splitlines()[-1]
-
-    replaced = _run_dump("--data_dir", str(tiny_dataset), "--config", "procedural_tiny", "--out", str(out),
-                         "--num", "2", "--size", "64", "--overwrite")
-    assert replaced.returncode == 0, replaced.stderr[-2000:]
+    # In-process from here, with the batch size of the tests below, which then reuse this synthesis trace.
+    with pytest.raises(SystemExit, match="--overwrite"):
+        dump.main(_dump_args(tiny_dataset, out, 2, seed=0))
+    dump.main(_dump_args(tiny_dataset, out, 2, seed=0) + ["--overwrite"])
     assert len(annotations.read_annotations(out)) == 2 and len(list(out.glob("*.jpg"))) == 2
 
 
+@pytest.mark.slow                                     # traces the default synthesis (~15 s) unless a test did
 def test_dump_is_deterministic(tiny_dataset, tmp_path):
-    args = ["--data_dir", str(tiny_dataset), "--config", "procedural_tiny", "--num", "3", "--size", "64",
-            "--batch_size", "4"]
-    dump.main(args + ["--out", str(tmp_path / "a")])
-    dump.main(args + ["--out", str(tmp_path / "b")])
+    dump.main(_dump_args(tiny_dataset, tmp_path / "a", 3, seed=0))
+    dump.main(_dump_args(tiny_dataset, tmp_path / "b", 3, seed=0))
     a, b = annotations.read_annotations(tmp_path / "a"), annotations.read_annotations(tmp_path / "b")
     assert [r["filename"] for r in a] == [r["filename"] for r in b]
     np.testing.assert_array_equal(np.stack([r["corners"] for r in a]), np.stack([r["corners"] for r in b]))
 
 
+@pytest.mark.slow                                     # traces the synthesis of its own recipe: ~15 s
 def test_a_synthesis_config_file_changes_the_recipe(tiny_dataset, tmp_path):
     recipe = tmp_path / "large_cards.json"
     recipe.write_text(json.dumps({"geometry": {"scale": [0.8, 0.85], "max_tilt_deg": 0.0, "letterbox_p": 0.0}}))
@@ -100,6 +103,7 @@ def test_bad_flags_get_one_line_errors_naming_the_flag(tmp_path, capsys, monkeyp
     assert capsys.readouterr().err.strip().splitlines()[-1].endswith(message)
 
 
+@pytest.mark.slow                                     # the command line, in a subprocess
 def test_dump_without_a_built_dataset_says_how_to_build_it(tmp_path):
     result = _run_dump("--data_dir", str(tmp_path / "nothing"), "--out", str(tmp_path / "out"), "--num", "1")
     assert result.returncode != 0
@@ -117,11 +121,12 @@ def _dump_args(tiny_dataset, out, num, seed):
             "--size", "64", "--batch_size", "2", "--seed", str(seed)]
 
 
+@pytest.mark.slow                                     # as test_dump_is_deterministic
 def test_an_interrupted_overwrite_leaves_the_old_dump_whole(tiny_dataset, tmp_path, monkeypatch):
     out = tmp_path / "dump"
     dump.main(_dump_args(tiny_dataset, out, 3, seed=1))
     before = _files(out)
-    write = annotations.write_atomically
+    write = atomic_files.write_bytes
     calls = []
 
     def interrupted_after_two_images(path, data):
@@ -130,7 +135,7 @@ def test_an_interrupted_overwrite_leaves_the_old_dump_whole(tiny_dataset, tmp_pa
             raise KeyboardInterrupt
         write(path, data)
 
-    monkeypatch.setattr(annotations, "write_atomically", interrupted_after_two_images)
+    monkeypatch.setattr(atomic_files, "write_bytes", interrupted_after_two_images)
     with pytest.raises(KeyboardInterrupt):
         dump.main(_dump_args(tiny_dataset, out, 4, seed=2) + ["--overwrite"])
     after = _files(out)
@@ -138,6 +143,7 @@ def test_an_interrupted_overwrite_leaves_the_old_dump_whole(tiny_dataset, tmp_pa
     assert after == before
 
 
+@pytest.mark.slow                                     # as test_dump_is_deterministic
 def test_an_overwrite_keeps_files_that_are_not_the_dumps_and_ordinary_modes(tiny_dataset, tmp_path):
     out = tmp_path / "dump"
     dump.main(_dump_args(tiny_dataset, out, 3, seed=1))
@@ -286,9 +292,9 @@ def test_read_annotations_keeps_every_card_and_the_ties(tmp_path):
     assert "cards" not in second and "equally_near" not in second
 
 
+@pytest.mark.slow                                     # as test_dump_is_deterministic
 def test_dump_round_trips_through_the_static_reader(tiny_dataset, tmp_path):
-    dump.main(["--data_dir", str(tiny_dataset), "--config", "procedural_tiny", "--out", str(tmp_path),
-               "--num", "2", "--size", "64", "--batch_size", "2"])
+    dump.main(_dump_args(tiny_dataset, tmp_path, 2, seed=0))
     records = annotations.read_annotations(tmp_path)
     examples = list(annotations.static_dataset(tmp_path, 32))
     for record, example in zip(records, examples):
@@ -307,14 +313,6 @@ def test_malformed_annotations_name_the_file_and_entry(tmp_path, content, messag
     with pytest.raises(annotations.AnnotationError, match=message) as error:
         annotations.read_annotations(tmp_path)
     assert str(tmp_path / "annotations.json") in str(error.value)
-
-
-def test_written_files_get_ordinary_modes(tmp_path):
-    annotations.write_atomically(tmp_path / "a.jpg", b"data")
-    mask = os.umask(0o022)
-    os.umask(mask)
-    assert (tmp_path / "a.jpg").stat().st_mode & 0o777 == 0o666 & ~mask
-    assert (tmp_path / "a.jpg").read_bytes() == b"data" and not list(tmp_path.glob(".*"))
 
 
 def test_load_builder_ignores_what_a_killed_build_left(tiny_dataset, tmp_path):

@@ -45,6 +45,7 @@ def _card_ids(builder: tfds.core.DatasetBuilder) -> set[str]:
     return {card["id"].decode() for card in tfds.as_numpy(builder.as_dataset(split="cards"))}
 
 
+@pytest.mark.slow                                     # `tfds build` subprocesses: ~40 s
 def test_scryfall_config_builds_from_a_stand_in_and_reuses_its_cache(tmp_path):
     with ScryfallStandIn() as stand_in:
         truncated = stand_in.card_named(TRUNCATED_PNG)
@@ -122,6 +123,7 @@ def test_http_error_ends_the_build_with_one_line_naming_the_url(tmp_path, monkey
     assert str(exit_info.value) == f"error: GET {stand_in.url}{BULK_INDEX_PATH}: HTTP 404 Not Found, not retried"
 
 
+@pytest.mark.slow                                     # the `tfds build` command line, in a subprocess
 def test_missing_bulk_file_ends_tfds_build_with_one_line_naming_it(tmp_path):
     missing = tmp_path / "nowhere.json"
     config = {"name": "scryfall_missing", "source": "scryfall", "bulk_file": str(missing)}

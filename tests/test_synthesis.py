@@ -40,7 +40,7 @@ def test_outside_the_card_is_background():
         np.testing.assert_allclose(image[far[:, 1], far[:, 0]] * 255, [[0, 200, 200]] * len(far), atol=2)
 
 
-def test_same_seed_same_batch_and_xla_matches_eager():
+def test_same_seed_same_batch():
     config = small_config()
     cards, backgrounds = textures(config, [marked_card()] * 4)
     first = synthesize.synthesize(cards, backgrounds, tf.constant([7, 8]), config)
@@ -48,6 +48,13 @@ def test_same_seed_same_batch_and_xla_matches_eager():
     other = synthesize.synthesize(cards, backgrounds, tf.constant([7, 9]), config)
     np.testing.assert_array_equal(first["image"].numpy(), again["image"].numpy())
     assert np.abs(first["image"].numpy() - other["image"].numpy()).mean() > 0.01
+
+
+@pytest.mark.slow                                     # XLA compiles the whole synthesis: ~25 s on 2 cores
+def test_xla_matches_eager():
+    config = small_config()
+    cards, backgrounds = textures(config, [marked_card()] * 4)
+    first = synthesize.synthesize(cards, backgrounds, tf.constant([7, 8]), config)
     compiled = synthesize.compile_synthesis(config, jit_compile=True)(cards, backgrounds, tf.constant([7, 8]))
     np.testing.assert_allclose(compiled["corners"].numpy(), first["corners"].numpy(), atol=1e-2)
     assert np.abs(compiled["image"].numpy() - first["image"].numpy()).mean() < 0.01
@@ -148,6 +155,7 @@ def test_full_synthesis_gives_finite_photos_and_labels_of_the_right_shapes():
     assert (in_frame | ~out["visible"].numpy()).all()   # a visible corner lies in the frame
 
 
+@pytest.mark.slow            # traces the whole default synthesis graph: ~15 s, unless a dump test traced it first
 def test_a_layer_or_effect_nobody_gets_is_left_out_of_the_graph():
     """p == 0 must make synthesis cheaper, not just neutral: its ops are not traced at all."""
     def scopes(config):

@@ -1,11 +1,14 @@
 """Training learns: the inference model beats predicting the mean corners, and finds when no card is there."""
 
 import numpy as np
+import pytest
 from model_helpers import TINY_SYNTHESIS, mean_corner_error
 
 from augment_tf import pipeline
 from model.evaluation import validation
 from model.inference.predictor import Predictor
+
+pytestmark = pytest.mark.slow             # the session's tiny_model: a few hundred training steps
 
 
 def _validation_set(data_dir):

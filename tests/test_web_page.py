@@ -13,14 +13,21 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
-from web_helpers import card_photo, ground, page_site, run_page, save_sideways_jpeg, serve, write_y4m
+from web_helpers import card_photo, ground, save_sideways_jpeg
 
 from augment_tf import letterbox
 from model.inference.predictor import Predictor
 from model.inference.rectify import rectify
+from web.harness import page_site, run_page, serve, write_y4m
 
-CORNER_TOLERANCE = 0.01      # of the photo's longer side, as the issue asks
-WEBCAM_TOLERANCE = 0.03      # the fake webcam hands over the frame through 4:2:0 YUV, which blurs colours
+pytestmark = pytest.mark.slow             # two headless Chromium runs of the page on the tiny export
+
+# Of the photo's longer side. The page feeds TF.js the pixels Pillow decodes for Keras, so the corners differ
+# by float32 rounding: measured 2.2e-7 (card.png), 1.1e-7 (sideways.jpg), 1.6e-7 (WebGL), floored at 1e-5. (A
+# JPEG decoded one level apart on 1% of its pixels would move the tiny model's corners by ~1e-4: if sideways.jpg
+# fails alone, compare Chromium's decoded pixels with Pillow's first.)
+CORNER_TOLERANCE = 1e-5
+WEBCAM_TOLERANCE = 0.02      # the fake webcam hands over the frame through 4:2:0 YUV, which blurs colours: 2.0e-3
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +91,7 @@ def test_page_corners_and_card_match_keras(wasm_run, photos, name, capsys):
     assert_matches_keras(record, photo, expected, CORNER_TOLERANCE)
     card = png_pixels(record["card"])
     difference = np.abs(card.astype(int) - rectify(photo, expected["corners"]))
-    assert difference.mean() < 2.0, difference.mean()          # decoders may differ by a level or two on a JPEG
+    assert difference.max() <= 1 and difference.mean() < 2e-3, difference.mean()    # measured max 1, mean 1.2e-4
     assert record["saved"].endswith("card.png")                 # the save button downloads the same picture
     np.testing.assert_array_equal(np.asarray(Image.open(record["saved"]).convert("RGB")), card)
     with capsys.disabled():

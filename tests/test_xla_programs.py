@@ -1,7 +1,6 @@
 """`benchmarks/xla_programs.py` writes XLA modules that another XLA can run without TensorFlow."""
 
 import gzip
-import subprocess
 import sys
 
 import pytest
@@ -35,18 +34,22 @@ def test_module_lists_parameters_and_has_no_copies(xla_programs, tmp_path):
     assert "parameter" in opcodes and "copy" not in opcodes
 
 
-def test_time_without_an_export_names_the_folder(tmp_path):
-    result = subprocess.run([sys.executable, str(_SCRIPT), "time", str(tmp_path / "missing")],
-                            capture_output=True, text=True)
-    assert result.returncode == 2
-    assert "missing: no programs.json" in result.stderr and "Traceback" not in result.stderr
+def _usage_error(xla_programs, monkeypatch, capsys, *args) -> str:
+    """The command line's last stderr line for `args`, which must end it with argparse's usage error (exit 2)."""
+    monkeypatch.setattr(sys, "argv", [str(_SCRIPT), *map(str, args)])
+    with pytest.raises(SystemExit) as exit_info:
+        xla_programs.main()
+    assert exit_info.value.code == 2
+    return capsys.readouterr().err.strip().splitlines()[-1]
 
 
-def test_a_bad_program_spec_is_a_one_line_usage_error(tmp_path):
-    result = subprocess.run([sys.executable, str(_SCRIPT), "export", "--out", str(tmp_path), "--programs", "resnet:256"],
-                            capture_output=True, text=True)
-    assert result.returncode == 2
-    assert "'resnet:256' is not KIND:SIZE:BATCH" in result.stderr and "Traceback" not in result.stderr
+def test_time_without_an_export_names_the_folder(xla_programs, tmp_path, monkeypatch, capsys):
+    assert "missing: no programs.json" in _usage_error(xla_programs, monkeypatch, capsys, "time", tmp_path / "missing")
+
+
+def test_a_bad_program_spec_is_a_one_line_usage_error(xla_programs, tmp_path, monkeypatch, capsys):
+    last = _usage_error(xla_programs, monkeypatch, capsys, "export", "--out", tmp_path, "--programs", "resnet:256")
+    assert "'resnet:256' is not KIND:SIZE:BATCH" in last
     assert not any(tmp_path.iterdir())
 
 

@@ -169,6 +169,8 @@ async function main() {
     $('backend').textContent = state.backend;
     const finder = await CardFinder.load(tf, folder);
     $('model-info').textContent = `${finder.size} px input, from ${folder}`;
+    [$('card').width, $('card').height] = finder.settings.cardSize;     // the model card's, as the crop's
+    $('card-size').textContent = finder.settings.cardSize.join(' x ');
     await finder.findCard(new ImageData(finder.size, finder.size));   // warm-up: the first run compiles
     $('photo').addEventListener('change', (event) => {
       if (event.target.files.length) analysePhoto(finder, event.target.files[0]);

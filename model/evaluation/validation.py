@@ -18,6 +18,7 @@ from augment_tf.atlas_table import AtlasTable, load_atlases
 from augment_tf.config import SynthesisConfig
 from model.evaluation import metrics
 from model.inference.predictor import Predictor
+from mtg_tfds import atomic_files
 
 VAL_SEED = 12345
 # Shares of the cards and backgrounds held out of training; the synthetic validation set uses only these.
@@ -35,6 +36,12 @@ def split_names(builder, split: str) -> tuple[str, str]:
     if held_out < 1:
         return split, split
     return f"{split}[:{count - held_out}]", f"{split}[{count - held_out}:]"
+
+
+def add_val_samples_flag(parser, when: str = "") -> None:
+    """Adds `--val_samples N`, the size of the fixed synthetic validation set (`synthetic_set`'s `num`)."""
+    parser.add_argument("--val_samples", type=int, default=256,
+                        help=f"{when}size of the fixed synthetic validation set")
 
 
 def synthetic_set(builder, config: SynthesisConfig, num: int, seed: int, cache: pathlib.Path | None = None,
@@ -67,9 +74,8 @@ def synthetic_set(builder, config: SynthesisConfig, num: int, seed: int, cache: 
                       "corners": batch["corners"].numpy(), "present": batch["present"].numpy()})
     result = {key: np.concatenate([part[key] for part in parts])[:num] for key in parts[0]}
     if cache is not None:
-        temporary = cache.with_name(cache.name + ".tmp.npz")
-        np.savez(temporary, fingerprint=fingerprint, **result)
-        temporary.replace(cache)
+        with atomic_files.replacing(cache, suffix=".npz") as temporary:
+            np.savez(temporary, fingerprint=fingerprint, **result)
     return result
 
 

@@ -17,11 +17,39 @@ import tensorflow as tf
 from augment_tf import letterbox
 from model.inference import rotations
 
+# These three are the one definition for Python and JavaScript: export.py writes them into model_card.json's
+# "inference" section, and web/src/findCard.js reads them from there.
+# Presence at or above which a frame holds a card: the second pass runs, and `model.predict` counts it as found.
+PRESENCE_THRESHOLD = 0.5
 # The refinement crop spans the first quad's bounding box plus this fraction of its longer side on every side.
-_CROP_MARGIN = 0.2
+CROP_MARGIN = 0.2
 # The second pass may move no corner further than this fraction of the first quad's longer side; a larger move
 # means it found something else in the crop, and the first pass stands.
-_MAX_REFINE_SHIFT = 0.15
+MAX_REFINE_SHIFT = 0.15
+
+
+def add_view_flags(parser, refine: bool = True, refine_when: str = "") -> None:
+    """Adds the command-line switches of `Predictor`'s views: `--no_rotations`, and `--no_refine` with `refine`.
+
+    `view_options(args)` turns them into `Predictor`'s keyword arguments.
+
+    Args:
+      parser: an `argparse.ArgumentParser`.
+      refine: also add `--no_refine` (for tools that predict photos, not square inputs).
+      refine_when: a prefix for `--no_refine`'s help naming when it applies.
+    """
+    if refine:
+        parser.add_argument("--no_refine", action="store_true",
+                            help=f"{refine_when}skip the second pass on a crop around the card")
+    parser.add_argument("--no_rotations", action="store_true",
+                        help="predict each pass once, not turned four ways with the answers combined (4x faster; "
+                             "the score training validates with; for models trained on cards turned less than "
+                             "all the way round)")
+
+
+def view_options(args) -> dict:
+    """`Predictor(model, **view_options(args))` for the flags of `add_view_flags(parser)`."""
+    return {"refine": not args.no_refine, "rotate": not args.no_rotations}
 
 
 class Predictor:
@@ -68,8 +96,9 @@ class Predictor:
     def predict_photo(self, photo: np.ndarray) -> dict:
         """Finds the card in one photo.
 
-        The second pass's corners replace the first's only where it also sees
-        a card and moves no corner by more than 15% of the card's extent.
+        The second pass runs where the first sees a card (PRESENCE_THRESHOLD); its
+        corners replace the first's only where it also sees a card and moves no
+        corner by more than MAX_REFINE_SHIFT of the card's extent.
 
         Args:
           photo: [H, W, 3] uint8 RGB as displayed (`letterbox.load_photo`).
@@ -80,12 +109,12 @@ class Predictor:
         """
         corners, presence = self._predict_region(photo, (0, 0, photo.shape[1], photo.shape[0]))
         result = {"corners": corners, "presence": presence, "first_pass": corners}
-        if self.refine and presence >= 0.5:
+        if self.refine and presence >= PRESENCE_THRESHOLD:
             box = _crop_box(corners, photo.shape[1], photo.shape[0])
             refined, refined_presence = self._predict_region(photo, box)
             extent = (corners.max(axis=0) - corners.min(axis=0)).max()
             shift = np.linalg.norm(refined - corners, axis=-1).max()
-            if refined_presence >= 0.5 and shift <= _MAX_REFINE_SHIFT * extent:
+            if refined_presence >= PRESENCE_THRESHOLD and shift <= MAX_REFINE_SHIFT * extent:
                 result["corners"] = refined
         return result
 
@@ -100,7 +129,7 @@ class Predictor:
 def _crop_box(corners: np.ndarray, width: int, height: int) -> tuple[int, int, int, int]:
     """The first quad's bounding box grown by the margin, made square where the photo allows, in pixels."""
     low, high = corners.min(axis=0), corners.max(axis=0)
-    side = (high - low).max() * (1 + 2 * _CROP_MARGIN)
+    side = (high - low).max() * (1 + 2 * CROP_MARGIN)
     centre = (low + high) / 2
     x0, y0 = np.floor(centre - side / 2).astype(int)
     x1, y1 = np.ceil(centre + side / 2).astype(int)

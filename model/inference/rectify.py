@@ -1,27 +1,31 @@
 """Warping a found card upright: the region of interest a card recogniser needs."""
 
 import numpy as np
+import tensorflow as tf
 from PIL import Image
 
-CARD_SIZE = (630, 880)   # width, height of the straightened card (63 x 88 mm at 10 px/mm)
+from augment_tf import homography
+
+# Width, height of the straightened card (63 x 88 mm at 10 px/mm). export.py writes it into model_card.json, where
+# the JavaScript reads it.
+CARD_SIZE = (630, 880)
 
 
 def perspective_coefficients(source: np.ndarray, target: np.ndarray) -> np.ndarray:
     """The 8 coefficients of the homography mapping `target` points onto `source` points.
 
     PIL's perspective transform wants the map from output pixels back to input
-    pixels: x_in = (a x + b y + c) / (g x + h y + 1), likewise for y.
+    pixels: x_in = (a x + b y + c) / (g x + h y + 1), likewise for y, which is
+    the synthesis's own solver (`augment_tf.homography`) run in float64, read
+    row by row.
 
     Args:
       source: [4, 2] points in the input image.
       target: [4, 2] the same points in the output image.
     """
-    rows, values = [], []
-    for (x, y), (u, v) in zip(target, source):
-        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
-        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
-        values += [u, v]
-    return np.linalg.solve(np.asarray(rows, np.float64), np.asarray(values, np.float64))
+    h = homography.homography_from_points(tf.constant(target[None], tf.float64),
+                                          tf.constant(source[None], tf.float64))   # [1, 3, 3], H[2, 2] == 1
+    return h.numpy().reshape(9)[:8]
 
 
 def rectify(photo: np.ndarray, corners: np.ndarray, size: tuple[int, int] = CARD_SIZE) -> np.ndarray:

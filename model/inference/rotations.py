@@ -20,7 +20,8 @@ so the four answers agree corner by corner where the model is right.
 
 import numpy as np
 
-# Quarter turns the ensemble looks at: 0, 90, 180 and 270 degrees counter-clockwise (np.rot90's sense).
+# Quarter turns the ensemble looks at: 0, 90, 180 and 270 degrees counter-clockwise (np.rot90's sense); the first
+# is the one view used without the ensemble. export.py writes it into model_card.json, where the JavaScript reads it.
 TURNS = (0, 1, 2, 3)
 
 

@@ -13,6 +13,8 @@ import math
 import keras
 from keras import ops
 
+from model.layers.one_hot import one_hot
+
 
 @keras.saving.register_keras_serializable(package="mtg_corners")
 class ConvexOrder(keras.layers.Layer):
@@ -31,6 +33,9 @@ class ConvexOrder(keras.layers.Layer):
     [[0.0, 0.0], [10.0, 0.0], [10.0, 14.0], [0.0, 14.0]]
     """
 
+    def __init__(self, **kwargs):
+        super().__init__(**{"dtype": "float32", **kwargs})     # float32 under mixed_float16 too: `call` answers it
+
     def call(self, points):
         points = ops.cast(points, "float32")
         offset = points - ops.mean(points, axis=1, keepdims=True)                     # [B, 4, 2]
@@ -40,9 +45,8 @@ class ConvexOrder(keras.layers.Layer):
         # converter's grappler pass) reassociate the sum above, and its 0 can come out just under 2pi.
         turned = ops.concatenate([ops.full_like(turned[:, :1], -1.0), turned[:, 1:]], axis=1)
         order = ops.argsort(turned, axis=-1)                                          # [B, 4]
-        # A permutation matrix, not take_along_axis: that becomes a batched GatherV2, which TF.js's WASM
-        # backend (4.22) runs out of bounds for a batch of more than one. Products with 0 and 1 are exact.
-        permutation = ops.cast(ops.equal(order[..., None], ops.arange(4, dtype=order.dtype)), "float32")
+        # A permutation matrix, not take_along_axis (a batched gather: see `one_hot`).
+        permutation = one_hot(order, 4)                                               # [B, 4, 4]
         return ops.matmul(permutation, points)                                        # [B, 4, 4] x [B, 4, 2]
 
     def compute_output_shape(self, points_shape):

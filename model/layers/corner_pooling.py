@@ -34,6 +34,9 @@ class CornerPooling(keras.layers.Layer):
     [[[4.0, 5.0]]]
     """
 
+    def __init__(self, **kwargs):
+        super().__init__(**{"dtype": "float32", **kwargs})     # float32 under mixed_float16 too: `call` answers it
+
     def call(self, probs, features):
         _, height, width, channels = probs.shape
         weights = ops.transpose(ops.reshape(ops.stop_gradient(probs), [-1, height * width, channels]), [0, 2, 1])
@@ -64,6 +67,9 @@ class CentredCorners(keras.layers.Layer):
     >>> np.sign(CentredCorners()(square).numpy()).tolist(), round(float(np.abs(CentredCorners()(square)).max()), 3)
     ([[-1.0, -1.0, 1.0, -1.0, 1.0, 1.0, -1.0, 1.0]], 0.707)
     """
+
+    def __init__(self, **kwargs):
+        super().__init__(**{"dtype": "float32", **kwargs})     # float32 under mixed_float16 too: `call` answers it
 
     def call(self, coords):
         coords = ops.stop_gradient(ops.cast(coords, "float32"))

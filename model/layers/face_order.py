@@ -12,6 +12,8 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from model.layers.one_hot import one_hot
+
 
 def shift_matrices() -> np.ndarray:
     """[4, 4, 4] float32: matrix k maps channel order to face order turned by k (face[i] = channels[(i - k) % 4])."""
@@ -40,12 +42,14 @@ class FaceOrder(keras.layers.Layer):
     [6.0, 0.0, 2.0, 4.0]
     """
 
+    def __init__(self, **kwargs):
+        super().__init__(**{"dtype": "float32", **kwargs})     # float32 under mixed_float16 too: `call` answers it
+
     def call(self, coords, orientation):
         # tf.argmax, not ops.argmax: Keras's TF argmax orders -0.0 below 0.0 through a Bitcast, an op
         # TF.js cannot run; they differ only on a tie between -0.0 and 0.0 logits.
-        # A comparison, not one_hot: TF.js's WASM backend (4.22) fills a float32 OneHot with int32 bits.
         index = tf.argmax(orientation, axis=-1, output_type="int32")                      # [B]
-        turn = ops.cast(ops.equal(index[:, None], ops.arange(4, dtype="int32")), "float32")  # [B, 4] one-hot
+        turn = one_hot(index, 4)                                                           # [B, 4]
         matrices = ops.reshape(ops.convert_to_tensor(shift_matrices()), [4, 16])
         permutation = ops.reshape(ops.matmul(turn, matrices), [-1, 4, 4])            # [B, 4, 4]
         return ops.matmul(permutation, ops.cast(coords, "float32"))

@@ -20,6 +20,8 @@ import math
 import keras
 from keras import ops
 
+from model.layers.soft_argmax import cell_centres
+
 
 @keras.saving.register_keras_serializable(package="mtg_corners")
 class CoordinateChannels(keras.layers.Layer):
@@ -40,9 +42,8 @@ class CoordinateChannels(keras.layers.Layer):
 
     def call(self, features):
         _, height, width, _ = features.shape
-        xs = (ops.arange(width, dtype="float32") + 0.5) / width * 2.0 - 1.0                  # [W]
-        ys = (ops.arange(height, dtype="float32") + 0.5) / height * 2.0 - 1.0                # [H]
-        grid_y, grid_x = ops.meshgrid(ys, xs, indexing="ij")                                  # [H, W] each
+        xs, ys = cell_centres(height, width)                                                  # [W], [H] in 0..1
+        grid_y, grid_x = ops.meshgrid(ys * 2.0 - 1.0, xs * 2.0 - 1.0, indexing="ij")          # [H, W] each
         grid = ops.cast(ops.stack([grid_x, grid_y], axis=-1), features.dtype)[None]           # [1, H, W, 2]
         batch_grid = ops.zeros_like(features[..., :1]) + grid                                 # [B, H, W, 2]
         return ops.concatenate([features, batch_grid], axis=-1)

@@ -15,11 +15,10 @@ together:
    of opposite sides, summed. A combination that is not a convex quad is ruled
    out unless none is convex;
 3. the answer is the best combination's corners, each the expectation of its
-   channel's probability within `window` cells of the peak (as
-   `SoftArgmax(window)`).
+   channel's probability within `window` cells of the peak.
 
 Built from convolutions, pooling, top-k and broadcast products only, so the
-TF.js runtimes run it (no batched gather: see `ConvexOrder`).
+TF.js runtimes run it (no batched gather: see `one_hot`).
 """
 
 import itertools
@@ -29,6 +28,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from model.layers.one_hot import one_hot
 from model.layers.soft_argmax import cell_centres, flat_maps
 
 # A floor for window sums and a penalty for ruled-out combinations: finite, so no NaN ever appears.
@@ -65,7 +65,7 @@ class QuadPeaks(keras.layers.Layer):
     """
 
     def __init__(self, window: float = 4.0, candidates: int = 3, shape_weight: float = 4.0, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(**{"dtype": "float32", **kwargs})     # float32 under mixed_float16 too: `call` answers it
         if window < 0 or candidates < 1 or shape_weight < 0:
             raise ValueError(f"QuadPeaks needs window >= 0, candidates >= 1 and shape_weight >= 0. Received: "
                              f"window={window}, candidates={candidates}, shape_weight={shape_weight}")
@@ -80,8 +80,7 @@ class QuadPeaks(keras.layers.Layer):
         peak = logits >= tf.nn.max_pool2d(logits, 3, 1, "SAME")                    # [B, H, W, 4]
         score = ops.where(flat_maps(peak), mass, -_RULED_OUT)                       # [B, 4, HW]
         top_score, top_cell = tf.math.top_k(score, self.candidates)                 # [B, 4, C] each
-        pick = ops.cast(ops.equal(top_cell[..., None], ops.arange(score.shape[-1], dtype=top_cell.dtype)),
-                        "float32")                                                  # [B, 4, C, HW]
+        pick = one_hot(top_cell, score.shape[-1])                                   # [B, 4, C, HW]
         cand_x, cand_y = (ops.sum(pick * values[:, :, None, :], axis=-1) for values in (x, y))   # [B, 4, C]
         selection = ops.convert_to_tensor(self._selection)[None]                    # [1, N, 4, C]
         quad_x, quad_y = (ops.sum(selection * values[:, None], axis=-1) for values in (cand_x, cand_y))  # [B, N, 4]
@@ -89,7 +88,7 @@ class QuadPeaks(keras.layers.Layer):
         total = total - self.shape_weight * _distortion(quad_x, quad_y)
         total = ops.where(_is_convex(quad_x, quad_y), total, total - _RULED_OUT)
         best = tf.argmax(total, axis=-1, output_type="int32")                       # [B]
-        chosen = ops.cast(ops.equal(best[:, None], ops.arange(total.shape[-1], dtype="int32")), "float32")  # [B, N]
+        chosen = one_hot(best, total.shape[-1])                                     # [B, N]
         return ops.stack([ops.sum(chosen[..., None] * quad_x, axis=1),
                           ops.sum(chosen[..., None] * quad_y, axis=1)], axis=-1)    # [B, 4, 2]
 

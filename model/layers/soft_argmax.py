@@ -6,16 +6,13 @@ and trained through the coordinate loss (`model.training.losses`), so the map ca
 peaked as the data allows; the seed project's maps were trained by MSE towards
 0..1 Gaussians, stayed nearly uniform, and their expectation sat at the centre.
 
-With `window`, the expectation is taken only near each map's highest cell. A
-map with two modes (the network unsure which of two corners a channel holds)
-then answers one of them instead of the midpoint between them. Training uses
-the whole map (`window=0`), so gradients reach every cell. Inference now picks
-the peaks with `QuadPeaks`; models saved before it answer through
-`SoftArgmax(window)` and still load.
+The expectation is over the whole map, so gradients reach every cell. At
+inference a map with two modes (the network unsure which of two corners a
+channel holds) would answer the midpoint between them; `QuadPeaks` answers
+there instead, from the peaks.
 """
 
 import keras
-import tensorflow as tf
 from keras import ops
 
 
@@ -24,9 +21,6 @@ class SoftArgmax(keras.layers.Layer):
     """Spatial softmax and expected coordinates of each heatmap channel.
 
     Args:
-      window: radius in heatmap cells of the square around each channel's
-        highest cell that the expectation is restricted to; 0 uses the whole
-        map. Defaults to 0.
       **kwargs: standard layer arguments.
 
     Call arguments:
@@ -45,41 +39,31 @@ class SoftArgmax(keras.layers.Layer):
     [5.5, 2.5]
     """
 
-    def __init__(self, window: float = 0.0, **kwargs):
-        super().__init__(**kwargs)
-        if window < 0:
-            raise ValueError(f"SoftArgmax needs window >= 0. Received: window={window}")
-        self.window = float(window)
+    def __init__(self, **kwargs):
+        super().__init__(**{"dtype": "float32", **kwargs})     # float32 under mixed_float16 too: `call` answers it
+
+    @classmethod
+    def from_config(cls, config):
+        """Reads saved configs too: models saved before `QuadPeaks` stored a `window` (0 where training used it)."""
+        config = dict(config)
+        window = config.pop("window", 0.0)
+        if window:
+            raise ValueError(f"SoftArgmax(window={window}) is an inference decoder of models saved before "
+                             "QuadPeaks; it is gone: retrain, or load with the code of commit ec5d30c")
+        return cls(**config)
 
     def call(self, logits):
         logits = ops.cast(logits, "float32")
         _, height, width, channels = logits.shape
         probs = ops.softmax(flat_maps(logits), axis=-1)                                        # [B, K, HW]
         xs, ys = _cell_grid(height, width)                                                     # [HW] each
-        if self.window:
-            probs = self._near_peak(probs, xs, ys, width, height)
         coords = ops.stack([ops.sum(probs * xs, -1), ops.sum(probs * ys, -1)], axis=-1)     # [B, K, 2]
         maps = ops.transpose(ops.reshape(probs, [-1, channels, height, width]), [0, 2, 3, 1])
         return coords, maps
 
-    def _near_peak(self, probs, xs, ys, width: int, height: int):
-        """Keeps each channel's mass within `window` cells of its highest cell, renormalised."""
-        # tf.argmax, not ops.argmax: Keras's TF argmax orders -0.0 below 0.0 through a Bitcast, an op
-        # TF.js cannot run; probabilities are never -0.0, so the two agree here.
-        peak = tf.argmax(probs, axis=-1, output_type="int32")                                  # [B, K]
-        peak_x = ops.take(xs, peak)[..., None]                                                 # [B, K, 1]
-        peak_y = ops.take(ys, peak)[..., None]
-        near = ((ops.abs(xs - peak_x) * width <= self.window + 0.01)
-                & (ops.abs(ys - peak_y) * height <= self.window + 0.01))
-        kept = probs * ops.cast(near, "float32")
-        return kept / ops.sum(kept, axis=-1, keepdims=True)
-
     def compute_output_shape(self, input_shape):
         batch, height, width, channels = input_shape
         return (batch, channels, 2), (batch, height, width, channels)
-
-    def get_config(self):
-        return {**super().get_config(), "window": self.window}
 
 
 def cell_centres(height: int, width: int):

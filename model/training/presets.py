@@ -5,7 +5,7 @@ Every value is a default; any flag given on the command line wins.
 
 PRESETS = {
     # A small backbone at a small input: tens of images per second on 2 CPU cores. Its learning rate
-    # was measured (README, "The learning rate"): over 30 minutes 4e-3 beat both 2e-3 and 8e-3.
+    # was measured (benchmarks/README.md, 2026-12-01): over 30 minutes 4e-3 beat both 2e-3 and 8e-3.
     "cpu": {"backbone": "mobilenet_v2", "alpha": 0.5, "input_size": 160, "decoder_channels": 64,
             "context": "coords",
             "batch_size": 16, "lr": 4e-3, "epochs": 30, "steps_per_epoch": 200},

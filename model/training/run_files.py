@@ -7,35 +7,27 @@ never leaves half a model or half a JSON file behind.
 import csv
 import io
 import json
-import os
 import pathlib
-import tempfile
 
 import keras
 import numpy as np
 import tensorflow as tf
 from PIL import Image, ImageDraw
 
-from augment_tf.annotations import write_atomically
+from mtg_tfds import atomic_files
 
 _TRUTH, _PREDICTION = (40, 220, 40), (240, 40, 40)
 
 
 def write_json(path: pathlib.Path, value) -> None:
     """Writes `value` as indented JSON, atomically."""
-    write_atomically(path, (json.dumps(value, indent=1) + "\n").encode())
+    atomic_files.write_bytes(path, (json.dumps(value, indent=1) + "\n").encode())
 
 
 def save_model(model: keras.Model, path: pathlib.Path) -> None:
     """Saves a `.keras` file atomically (Keras wants the suffix, so the temporary name keeps it)."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".keras")
-    os.close(handle)
-    try:
+    with atomic_files.replacing(path, suffix=".keras") as temporary:
         model.save(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        pathlib.Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 class History:
@@ -60,7 +52,7 @@ class History:
         writer = csv.DictWriter(buffer, names)
         writer.writeheader()
         writer.writerows(self.rows)
-        write_atomically(self.path, buffer.getvalue().encode())
+        atomic_files.write_bytes(self.path, buffer.getvalue().encode())
 
 
 def prediction_sheet(images: np.ndarray, truth: np.ndarray, predicted: np.ndarray, columns: int = 4,

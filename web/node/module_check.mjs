@@ -3,24 +3,41 @@
 //
 //     node web/node/module_check.mjs JOB.json OUT_DIR
 //
-// JOB.json: {"photos": {NAME: {"rgba": FILE, "width": W, "height": H}},
+// JOB.json: {"card": CARD_JSON (the model_card.json whose values every step runs on),
+//            "photos": {NAME: {"rgba": FILE, "width": W, "height": H}},
 //            "letterbox": [{"photo": NAME, "size": S, "region": [x0, y0, x1, y1] (optional)}],
 //            "rectify": [{"photo": NAME, "corners": [[x, y] x 4]}],
 //            "turn": {"size": S, "point": [x, y]} (optional), "combine": [{"quads": [V][4][2], "presences": [V]}],
-//            "find": {"model": WEB_DIR, "photos": [NAME, ...]} (optional)}
+//            "find": {"model": WEB_DIR (its model.json; the card is CARD_JSON), "photos": [NAME, ...]} (optional),
+//            "check_cards": [CARD_JSON, ...] (optional: cards to hand to the CardFinder constructor)}
 // FILE holds the photo's RGBA bytes, row by row. OUT_DIR gets letterbox_K.bin (float32 [S, S, 3]),
-// rectify_K.bin and find_NAME.bin (RGBA bytes of the 630 x 880 card), and result.json with the frames,
-// the turned pixels (of an S x S x 3 image holding 0, 1, 2, ...) and points, the combined quads, and findCard's
-// corners and presence. TF.js runs on its CPU backend (pure JS).
+// rectify_K.bin and find_NAME.bin (RGBA bytes of the card, of the card's inference.card_size), and result.json
+// with the frames, the turned pixels (of an S x S x 3 image holding 0, 1, 2, ...) and points for each of the
+// card's turns, the combined quads, findCard's corners and presence, and for each checked card the constructor's
+// error message (null where it accepted the card). TF.js runs on its CPU backend (pure JS).
 
 import fs from 'node:fs';
 import path from 'node:path';
 
 import * as tf from '@tensorflow/tfjs';
 
-import { CardFinder, letterbox, rectify } from '../src/findCard.js';
-import { TURNS, combine, turnImages, turnPoint, unturnPoint } from '../src/rotations.js';
+import { CardFinder, letterbox, readCard, rectify } from '../src/findCard.js';
+import { combine, turnImages, turnPoint, unturnPoint } from '../src/rotations.js';
 import { fileHandler } from './files.mjs';
+
+function readJSON(file) {
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+/** The CardFinder constructor's error message for a card file, or null where it accepts the card. */
+function cardError(file) {
+  try {
+    new CardFinder(tf, null, readJSON(file));      // eslint-disable-line no-new
+    return null;
+  } catch (error) {
+    return error.message;
+  }
+}
 
 function readPhoto({ rgba, width, height }) {
   const bytes = fs.readFileSync(rgba);
@@ -30,28 +47,30 @@ function readPhoto({ rgba, width, height }) {
 
 async function main([jobPath, outDir]) {
   if (!jobPath || !outDir) throw new Error('usage: node web/node/module_check.mjs JOB.json OUT_DIR');
-  const job = JSON.parse(fs.readFileSync(jobPath, 'utf8'));
+  const job = readJSON(jobPath);
+  const card = readJSON(job.card);
+  const settings = readCard(card, job.card);
   const photos = Object.fromEntries(Object.entries(job.photos).map(([name, spec]) => [name, readPhoto(spec)]));
   const result = { letterbox: [], find: {} };
   await tf.setBackend('cpu');
 
   for (const [k, task] of (job.letterbox ?? []).entries()) {
-    const { input, frame } = letterbox(photos[task.photo], task.size, task.region);
+    const { input, frame } = letterbox(photos[task.photo], task.size, settings.fill, task.region);
     fs.writeFileSync(path.join(outDir, `letterbox_${k}.bin`), Buffer.from(input.buffer));
     result.letterbox.push({ ...frame });
   }
   for (const [k, task] of (job.rectify ?? []).entries()) {
-    fs.writeFileSync(path.join(outDir, `rectify_${k}.bin`), rectify(photos[task.photo], task.corners).data);
+    const card = rectify(photos[task.photo], task.corners, settings.cardSize);
+    fs.writeFileSync(path.join(outDir, `rectify_${k}.bin`), card.data);
   }
   if (job.turn) {
     const { size, point } = job.turn;
     const image = tf.range(0, size * size * 3).reshape([1, size, size, 3]);
-    result.turn = TURNS.map((t) => ({ pixels: Array.from(turnImages(tf, image, t).dataSync()),
+    result.turn = settings.turns.map((t) => ({ pixels: Array.from(turnImages(tf, image, t).dataSync()),
       point: turnPoint(point, t, size), back: unturnPoint(turnPoint(point, t, size), t, size) }));
   }
   result.combine = (job.combine ?? []).map((task) => combine(task.quads, task.presences));
   if (job.find) {
-    const card = JSON.parse(fs.readFileSync(path.join(job.find.model, 'model_card.json'), 'utf8'));
     const finder = new CardFinder(tf, await tf.loadGraphModel(fileHandler(job.find.model)), card);
     for (const name of job.find.photos) {
       const { crop, ...found } = await finder.findCard(photos[name]);
@@ -59,6 +78,7 @@ async function main([jobPath, outDir]) {
       result.find[name] = found;
     }
   }
+  result.check_cards = (job.check_cards ?? []).map(cardError);
   fs.writeFileSync(path.join(outDir, 'result.json'), JSON.stringify(result));
 }
 

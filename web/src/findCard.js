@@ -7,7 +7,8 @@
  *
  *     const finder = await CardFinder.load(tf, 'model/');     // model.json + model_card.json from export.py
  *     const { corners, presence, crop } = await finder.findCard(imageData);
- *     // corners: [[x, y] x 4] TL, TR, BR, BL in the photo's pixels; crop: 630 x 880 RGBA ImageData-like, or null
+ *     // corners: [[x, y] x 4] TL, TR, BR, BL in the photo's pixels; crop: the card upright, RGBA ImageData-like
+ *     // of the card's inference.card_size (630 x 880), or null
  *
  * Steps, each as the Python side does them: letterbox the photo into the
  * model's square input (`letterbox.js`), run the model on it turned four ways
@@ -17,47 +18,61 @@
  * (`rectify.js`). The caller gives pixels as displayed: a browser has
  * already applied the photo's EXIF orientation when it decodes it for a canvas.
  *
+ * Every number these steps share with Python (the presence threshold, the
+ * crop's margin, the largest shift, the turns, the card's size, the letterbox's
+ * fill) comes from the model card that export.py wrote from the Python
+ * constants (`modelCard.js`); the module has no copy of its own.
+ *
  * The module takes the TF.js namespace as an argument instead of importing it,
  * so a page, a bundler or Node can each hand over their own copy.
  */
 
 import { letterbox } from './letterbox.js';
+import { readCard } from './modelCard.js';
 import { rectify } from './rectify.js';
-import { TURNS, combine, turnImages, unturnPoint } from './rotations.js';
+import { combine, turnImages, unturnPoint } from './rotations.js';
 
 export { letterbox, Frame } from './letterbox.js';
-export { rectify, CARD_SIZE } from './rectify.js';
-
-// As in model/inference/predictor.py: the refinement crop's margin, and the largest move the second pass may make.
-const CROP_MARGIN = 0.2;
-const MAX_REFINE_SHIFT = 0.15;
+export { CARD_SCHEMA, readCard } from './modelCard.js';
+export { rectify } from './rectify.js';
 
 /** Finds cards in photos with an exported corner model. */
 export class CardFinder {
   /**
    * @param {object} tf the TF.js namespace
    * @param {object} model a tf.GraphModel loaded from export.py's model.json
-   * @param {object} card the parsed model_card.json written beside it
+   * @param {object} card the parsed model_card.json written beside it (`readCard` checks it)
    * @param {{refine?: boolean, rotate?: boolean, threshold?: number}} [options] second pass on a crop
-   *   (default true); the four-way rotation ensemble, four times the work (default true); presence at or above
-   *   which a card counts as found (default 0.5)
+   *   (default true); the rotation ensemble over the card's `inference.turns`, four times the work (default true);
+   *   presence at or above which a card counts as found and is straightened (default: the card's
+   *   `inference.presence_threshold`, which also decides, whatever this option says, whether the second pass runs)
+   * @throws {Error} the card is of another schema or misses a value (one line: re-export the model)
    */
-  constructor(tf, model, card, { refine = true, rotate = true, threshold = 0.5 } = {}) {
+  constructor(tf, model, card, { refine = true, rotate = true, threshold } = {}) {
+    /** @type {import('./modelCard.js').CardSettings} */
+    this.settings = readCard(card);
     this.tf = tf;
     this.model = model;
-    this.size = card.input.size;
-    this.outputNodes = [card.outputs.coords.node, card.outputs.presence.node];
+    this.size = this.settings.size;
     this.refine = refine;
-    this.turns = rotate ? TURNS : TURNS.slice(0, 1);
-    this.threshold = threshold;
+    this.turns = rotate ? this.settings.turns : this.settings.turns.slice(0, 1);
+    this.threshold = threshold ?? this.settings.presenceThreshold;
   }
 
-  /** Loads `model.json` and `model_card.json` from a folder URL (what export.py wrote). */
+  /**
+   * Loads `model_card.json` and `model.json` from a folder URL (what export.py wrote); the card is checked
+   * before the weights are fetched.
+   *
+   * @throws {Error} an HTTP error or a card that is not JSON, of another schema or missing a value; one line
+   *   naming the card's URL
+   */
   static async load(tf, folderUrl, options) {
     const base = folderUrl.endsWith('/') ? folderUrl : `${folderUrl}/`;
-    const response = await fetch(`${base}model_card.json`);
-    if (!response.ok) throw new Error(`${base}model_card.json: HTTP ${response.status}`);
-    const card = await response.json();
+    const cardUrl = `${base}model_card.json`;
+    const response = await fetch(cardUrl);
+    if (!response.ok) throw new Error(`${cardUrl}: HTTP ${response.status}`);
+    const card = await response.json().catch(() => { throw new Error(`${cardUrl}: not JSON`); });
+    readCard(card, cardUrl);
     const model = await tf.loadGraphModel(`${base}model.json`);
     return new CardFinder(tf, model, card, options);
   }
@@ -72,18 +87,19 @@ export class CardFinder {
    */
   async findCard(image) {
     const start = performance.now();
+    const { presenceThreshold, cropMargin, maxRefineShift, cardSize } = this.settings;
     const whole = [0, 0, image.width, image.height];
     const first = await this.predictRegion(image, whole);
     let { corners } = first;
-    if (this.refine && first.presence >= 0.5) {
-      const second = await this.predictRegion(image, cropBox(first.corners, image.width, image.height));
-      if (second.presence >= 0.5 && largestShift(first.corners, second.corners)
-          <= MAX_REFINE_SHIFT * extent(first.corners)) {
+    if (this.refine && first.presence >= presenceThreshold) {
+      const second = await this.predictRegion(image, cropBox(first.corners, image.width, image.height, cropMargin));
+      if (second.presence >= presenceThreshold && largestShift(first.corners, second.corners)
+          <= maxRefineShift * extent(first.corners)) {
         corners = second.corners;
       }
     }
     const found = first.presence >= this.threshold;
-    const crop = found ? rectify(image, corners) : null;
+    const crop = found ? rectify(image, corners, cardSize) : null;
     return { corners, presence: first.presence, found, firstPass: first.corners, crop,
       milliseconds: performance.now() - start };
   }
@@ -95,11 +111,11 @@ export class CardFinder {
    */
   async predictRegion(image, region) {
     const { tf, size, turns } = this;
-    const { input, frame } = letterbox(image, size, region);          // [S * S * 3], RGB 0..255
+    const { input, frame } = letterbox(image, size, this.settings.fill, region);   // [S * S * 3], RGB 0..255
     const outputs = tf.tidy(() => {
       const unturned = tf.tensor4d(input, [1, size, size, 3]);
       const views = tf.concat(turns.map((t) => turnImages(tf, unturned, t)), 0);    // [V, S, S, 3]
-      return this.model.execute({ [this.model.inputs[0].name]: views }, this.outputNodes);
+      return this.model.execute({ [this.model.inputs[0].name]: views }, this.settings.outputNodes);
     });
     const [coords, presence] = await Promise.all(outputs.map((tensor) => tensor.data()));   // [V * 4 * 2], [V]
     tf.dispose(outputs);
@@ -126,13 +142,21 @@ function largestShift(a, b) {
   return Math.max(...a.map(([x, y], k) => Math.hypot(b[k][0] - x, b[k][1] - y)));
 }
 
-/** The first quad's bounding box grown by the margin, made square where the photo allows, in pixels. */
-export function cropBox(corners, width, height) {
+/**
+ * The first quad's bounding box grown by the margin, made square where the photo allows, in pixels.
+ *
+ * @param {number[][]} corners [4][2] the first pass's corners in photo pixels
+ * @param {number} width the photo's width
+ * @param {number} height the photo's height
+ * @param {number} margin fraction of the quad's longer side added on every side (the card's `inference.crop_margin`)
+ * @returns {number[]} [x0, y0, x1, y1]; the whole photo where the box would be thinner than 2 pixels
+ */
+export function cropBox(corners, width, height, margin) {
   const xs = corners.map(([x]) => x);
   const ys = corners.map(([, y]) => y);
   const low = [Math.min(...xs), Math.min(...ys)];
   const high = [Math.max(...xs), Math.max(...ys)];
-  const side = Math.max(high[0] - low[0], high[1] - low[1]) * (1 + 2 * CROP_MARGIN);
+  const side = Math.max(high[0] - low[0], high[1] - low[1]) * (1 + 2 * margin);
   const centre = [(low[0] + high[0]) / 2, (low[1] + high[1]) / 2];
   const x0 = Math.max(0, Math.floor(centre[0] - side / 2));
   const y0 = Math.max(0, Math.floor(centre[1] - side / 2));

@@ -4,7 +4,8 @@
  *
  * The photo (as displayed: EXIF orientation already applied) is scaled by
  * size / max(width, height) to whole pixels, rounded half up, and centred on
- * black. Pixel (row i, column j) covers [j, j + 1) x [i, i + 1), so the
+ * the fill (the model card's `input.letterbox.fill`, written from Python's
+ * FILL: black). Pixel (row i, column j) covers [j, j + 1) x [i, i + 1), so the
  * photo's far corner (width, height) lands on the content box's far corner.
  * The resampling is TensorFlow's `tf.image.resize(method="bilinear",
  * antialias=True)`: a triangle filter, widened by the shrink factor when
@@ -12,11 +13,9 @@
  *
  * Pure JavaScript, no DOM and no TF.js, so Node can check it against Python.
  *
- *     const { input, frame } = letterbox(imageData, 224);   // input: Float32Array [224 * 224 * 3]
+ *     const { input, frame } = letterbox(imageData, 224, settings.fill);   // input: Float32Array [224 * 224 * 3]
  *     const photoPoint = frame.toPhoto([112, 112]);
  */
-
-export const FILL = 0;   // value of the padding around the photo, in 0..255
 
 /** The map between photo pixels and the model's square input (`Letterbox` in Python). */
 export class Frame {
@@ -133,15 +132,20 @@ export function resizeRegion(image, [x0, y0, x1, y1], outW, outH) {
  *
  * @param {{data: ArrayLike<number>, width: number, height: number}} image RGBA (ImageData)
  * @param {number} size side of the model's input
+ * @param {number[]} fill [3] RGB in 0..255 around the photo: the model card's `input.letterbox.fill`
  * @param {number[]} [region] [x0, y0, x1, y1]; the whole image by default
  * @returns {{input: Float32Array, frame: Frame}} input [size * size * 3] RGB in 0..255, and the map
  *   between the region's pixels and the input's
  */
-export function letterbox(image, size, region = [0, 0, image.width, image.height]) {
+export function letterbox(image, size, fill, region = [0, 0, image.width, image.height]) {
+  if (!Array.isArray(fill) || fill.length !== 3) {
+    throw new Error(`letterbox: fill must be [r, g, b] (the card's input.letterbox.fill), got ${JSON.stringify(fill)}`);
+  }
   const [x0, y0, x1, y1] = region;
   const frame = new Frame(x1 - x0, y1 - y0, size);
   const inner = resizeRegion(image, region, frame.innerW, frame.innerH);   // [innerH * innerW * 3]
-  const input = new Float32Array(size * size * 3).fill(FILL);
+  const input = new Float32Array(size * size * 3);
+  for (let at = 0; at < input.length; at += 3) input.set(fill, at);
   for (let y = 0; y < frame.innerH; y += 1) {
     const from = y * frame.innerW * 3;
     input.set(inner.subarray(from, from + frame.innerW * 3), ((frame.oy + y) * size + frame.ox) * 3);

@@ -8,10 +8,11 @@
  *
  * Pure JavaScript, no DOM, so Node can check it against Python.
  *
- *     const card = rectify(imageData, corners);   // {data: Uint8ClampedArray RGBA, width: 630, height: 880}
+ *     const card = rectify(imageData, corners, settings.cardSize);   // {data: Uint8ClampedArray RGBA, width, height}
+ *
+ * The size is the model card's `inference.card_size` (`readCard`), which export.py writes from
+ * `model/inference/rectify.py`'s CARD_SIZE (630 x 880): this module keeps no copy of it.
  */
-
-export const CARD_SIZE = [630, 880];   // width, height of the straightened card (63 x 88 mm at 10 px/mm)
 
 /**
  * The 8 coefficients of the homography mapping `target` points onto `source` points:
@@ -95,10 +96,15 @@ function bicubicSample(image, x, y, out, at) {
  *
  * @param {{data: ArrayLike<number>, width: number, height: number}} image RGBA (ImageData)
  * @param {number[][]} corners [4][2] TL, TR, BR, BL in photo pixels
- * @param {number[]} [size] [width, height] of the output
+ * @param {number[]} size [width, height] of the output in pixels: the model card's `inference.card_size`
  * @returns {{data: Uint8ClampedArray, width: number, height: number}} RGBA, opaque
  */
-export function rectify(image, corners, [width, height] = CARD_SIZE) {
+export function rectify(image, corners, size) {
+  if (!Array.isArray(size) || size.length !== 2 || !size.every((side) => Number.isInteger(side) && side >= 1)) {
+    throw new Error(`rectify: size must be [width, height] in whole pixels (the card's inference.card_size), got ${
+      JSON.stringify(size)}`);
+  }
+  const [width, height] = size;
   const upright = [[0, 0], [width, 0], [width, height], [0, height]];
   const [a, b, c, d, e, f, g, h] = perspectiveCoefficients(corners, upright);
   const out = new Uint8ClampedArray(width * height * 4);

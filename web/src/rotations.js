@@ -3,15 +3,13 @@
  * model sees its input turned by 0, 90, 180 and 270 degrees, each answer is
  * mapped back into the unturned frame, and the answers vote, so that one
  * view's slip (a corner on a neighbouring card, the face read turned) is
- * outvoted.
+ * outvoted. Which turns the ensemble looks at is the model card's
+ * `inference.turns` (`readCard`), written from Python's `rotations.TURNS`.
  *
- *     const views = TURNS.map((turns) => turnImages(tf, input, turns));      // [1, S, S, 3] each
- *     const point = unturnPoint([x, y], turns, size);                        // back into the unturned input
- *     const { corners, presence } = combine(quads, presences);               // quads: [V][4][2], presences: [V]
+ *     const views = settings.turns.map((turns) => turnImages(tf, input, turns));   // [1, S, S, 3] each
+ *     const point = unturnPoint([x, y], turns, size);                              // back into the unturned input
+ *     const { corners, presence } = combine(quads, presences);                     // quads [V][4][2], presences [V]
  */
-
-// Quarter turns the ensemble looks at, counter-clockwise (numpy's rot90 sense).
-export const TURNS = [0, 1, 2, 3];
 
 /** A [B, S, S, C] tensor turned counter-clockwise by `turns` quarter turns (np.rot90 over axes 1 and 2). */
 export function turnImages(tf, images, turns) {

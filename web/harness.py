@@ -1,6 +1,7 @@
-"""Running web/ from Python: Node scripts, a local HTTP server, and the page in headless Chromium.
+"""Running web/ from Python: Node scripts, a local HTTP server, the page in headless Chromium, and the
+raw media they read (RGBA pixel files, a Y4M video for Chromium's fake webcam).
 
-Shared by the browser tests (tests/test_web_*.py) and `benchmarks/web_latency.py`.
+Shared by the browser tests (tests/test_web_*.py) and the web benchmarks (`benchmarks/web_latency.py`).
 The page is driven by web/node/page_check.mjs (playwright-core); see its header for the job format.
 """
 
@@ -96,3 +97,26 @@ def run_page(job: dict, scratch: pathlib.Path, name: str) -> dict:
     job_path.write_text(json.dumps({"chromium": chromium, **job}))
     run_node("page_check.mjs", job_path, out_path, timeout=600)
     return json.loads(out_path.read_text())
+
+
+def write_rgba(photo: np.ndarray, path: pathlib.Path) -> dict:
+    """Writes [H, W, 3] uint8 as raw RGBA bytes (as a canvas's ImageData holds them); returns the job entry."""
+    alpha = np.full(photo.shape[:2] + (1,), 255, np.uint8)
+    path.write_bytes(np.concatenate([photo, alpha], axis=-1).tobytes())
+    return {"rgba": str(path), "width": int(photo.shape[1]), "height": int(photo.shape[0])}
+
+
+def write_y4m(frame: np.ndarray, path: pathlib.Path) -> None:
+    """Writes one RGB frame (even sides) as a Y4M video, 4:2:0, BT.601 studio range, for a fake webcam."""
+    rgb = frame.astype(np.float64)
+    y = 16 + (65.481 * rgb[..., 0] + 128.553 * rgb[..., 1] + 24.966 * rgb[..., 2]) / 255
+    u = 128 + (-37.797 * rgb[..., 0] - 74.203 * rgb[..., 1] + 112.0 * rgb[..., 2]) / 255
+    v = 128 + (112.0 * rgb[..., 0] - 93.786 * rgb[..., 1] - 18.214 * rgb[..., 2]) / 255
+    height, width = frame.shape[:2]
+
+    def quarter(plane):                                          # 2 x 2 means: the chroma planes' subsampling
+        return plane.reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3))
+
+    planes = [np.clip(np.rint(plane), 0, 255).astype(np.uint8).tobytes() for plane in (y, quarter(u), quarter(v))]
+    header = f"YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg\n".encode()
+    path.write_bytes(header + b"FRAME\n" + b"".join(planes))
