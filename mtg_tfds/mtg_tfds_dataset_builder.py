@@ -79,11 +79,16 @@ SCRYFALL = MtgConfig(
 class Builder(tfds.core.GeneratorBasedBuilder):
     """DatasetBuilder for mtg_tfds."""
 
-    VERSION = tfds.core.Version("1.0.1")
+    VERSION = tfds.core.Version("1.1.0")
     RELEASE_NOTES = {
         "1.0.0": "Cards with corners and metadata; backgrounds with source and licence.",
         "1.0.1": "Procedural cards' `license` and generated backgrounds' `source` name the generators' new "
                  "home, mtg_tfds/generators/; every image is unchanged.",
+        "1.1.0": "Procedural cards come in 11 layout families drawn evenly: the 1993, 1997, 2003 and 2015 frames, "
+                 "borderless, basic lands (and full-art lands), planeswalkers, sagas, split cards, adventures "
+                 "and tokens; their `frame`, `layout`, `full_art` and `border_color` say which "
+                 "(`generators.card_families.family_of`). Art adds figures in landscapes and dark and bright "
+                 "scenes. Every procedural card changed.",
     }
     BUILDER_CONFIGS = [PROCEDURAL]  # What a plain `tfds build mtg_tfds` builds: offline only.
     DEFAULT_BUILDER_CONFIG_NAME = "procedural"

@@ -16,16 +16,18 @@ import pytest
 from mtg_tfds.generators import background_photos, procedural_cards
 
 # sha256 of the RGBA bytes of procedural cards of seed 0, drawn without photos (as `generate_cards`
-# draws them when the builder has none) ...
+# draws them when the builder has none), one of several layout families (recorded for dataset 1.1.0) ...
 CARD_SHA256 = {
-    0: "3026eafea0a9f6d3714e93136c91c7067edd67b0891a438999fe703b93aa3a2b",   # black border, 1997 frame
-    1: "9b0ca91cf4c06f248aef5df74d541ad8b6d3262897922fe02ab3a7855e49c560",   # borderless, 2015 frame
-    7: "9991901f41a97e65fbf4ecd160d0b10ea79a03113c9b86f5e12f61b077f3bdc8",
+    0: "a17e7dde916d7ce0812170b2a00f276a23883f6881ca763992564dc53c1a86ec",   # borderless
+    1: "68d559171a0b8cb655f9ec700fc708da64505540c87f8a95d2d84e801e119b55",   # planeswalker
+    3: "57b7f8a69023a6cc9075eee9811a23bafb1bba45f44a8adec9f46dc991c0f32b",   # 1993 frame, lava texture
+    6: "80d4defc1008a2e59ca8e993b9486a48bb1b422289c4a974a2df62a5d85515a5",   # split: two turned halves
+    8: "1caec30ec4d4ade89635bbd40fdc45c79aec96b2f797ed1b7c1e88f838f7157e",   # full-art basic land
 }
-# ... and with `_photo()` to cut art from: cards 2 and 3 (full art) take their art from it.
+# ... and with `_photo()` to cut art from: cards 6 (split) and 7 (1997 frame) take art from it.
 CARD_WITH_PHOTO_SHA256 = {
-    2: "685ab4dd757c18093440714aaa638c5e617882315b6c96e6aa7464b4bfaed10c",
-    3: "0ea309b444a7bc0e4a1ec44a6965b2a129a50c174a0087f1aedf8285b5b2476d",
+    6: "6170516dd94e709fe210d8385ef3a64693f2add2ae1a1e1489a287c1483b72e6",
+    7: "94a9b40f4580a6a308b628a70b6cb5c2a280504de9213cc08cdd904a7ce25eca",
 }
 # sha256 of the RGB bytes of each background family at BACKGROUND_SIZE, its seed its place in FAMILIES.
 BACKGROUND_SHA256 = {

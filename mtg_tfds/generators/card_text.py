@@ -87,3 +87,14 @@ def rules_text(rng: np.random.Generator, name: str, mana: str) -> list[str]:
 def flavor_text(rng: np.random.Generator) -> str:
     """Returns one line of flavour text."""
     return str(rng.choice(_FLAVOR))
+
+
+def ability(rng: np.random.Generator, name: str, mana: str = "{1}") -> str:
+    """Returns one rules clause, e.g. a planeswalker's loyalty ability or a saga's chapter."""
+    return str(rng.choice(_CLAUSES)).format(name=name, n=rng.integers(1, 5), T="{T}", M=mana)
+
+
+def loyalty_costs(rng: np.random.Generator) -> list[str]:
+    """Returns a planeswalker's loyalty costs top to bottom, such as ["+1", "\u22122", "\u22127"]."""
+    minus = sorted(rng.choice(np.arange(1, 9), size=rng.integers(1, 3), replace=False))
+    return [f"+{rng.integers(1, 3)}"] + [f"\u2212{m}" for m in minus]

@@ -1,10 +1,10 @@
 """Procedural "paintings" for the art boxes of procedural cards.
 
 Real card art is painted: skies with gradients, layered landscapes, a figure in
-the middle, glowing spells. A model that will see real cards must not learn
-that art boxes are flat colour, so these generators paint plausible scenes. A
-share of art boxes can also be cut from real photographs when the builder
-passes some in.
+the middle or standing in a landscape, glowing spells, dark night scenes and
+bright hazy ones. A model that will see real cards must not learn that art
+boxes are flat colour, so these generators paint plausible scenes. A share of
+art boxes can also be cut from real photographs when the builder passes some in.
 """
 
 import colorsys
@@ -89,6 +89,40 @@ def _figure(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
     return image
 
 
+def _hero(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
+    """A cloaked figure with a staff or blade standing in a landscape, rim-lit from behind."""
+    image = _landscape(rng, height, width)
+    mask = Image.new("L", (width, height), 0)
+    draw = ImageDraw.Draw(mask)
+    size, cx, feet = rng.uniform(0.4, 0.85) * height, rng.uniform(0.25, 0.75) * width, rng.uniform(0.85, 1.1) * height
+    shoulders, spread = feet - size * 0.78, rng.uniform(0.12, 0.3)
+    draw.polygon([(cx - size * 0.1, shoulders), (cx + size * 0.1, shoulders), (cx + size * spread, feet),
+                  (cx - size * spread, feet)], fill=255)                                  # cloak
+    head = size * rng.uniform(0.055, 0.08)
+    draw.ellipse((cx - head, shoulders - 2 * head, cx + head, shoulders + head * 0.3), fill=255)
+    hand = (cx + size * rng.choice([-1, 1]) * rng.uniform(0.15, 0.3), feet - size * rng.uniform(0.45, 0.9))
+    draw.line([(cx, shoulders + size * 0.05), hand], fill=255, width=max(2, int(size * 0.045)))   # arm
+    draw.line([(hand[0], hand[1] - size * 0.35), (hand[0], hand[1] + size * 0.4)], fill=255,
+              width=max(2, int(size * 0.02)))                                              # staff or blade
+    figure = np.asarray(mask, np.float32)[..., None] / 255
+    shifted = np.asarray(mask.transform(mask.size, Image.Transform.AFFINE, (1, 0, -3, 0, 1, 3)), np.float32)
+    rim = np.clip(figure[..., 0] - shifted / 255, 0, 1)[..., None]
+    body = _hsv(rng.random(), rng.uniform(0.2, 0.7), rng.uniform(0.05, 0.3))
+    light = image[: height // 4].reshape(-1, 3).mean(0) * 1.3
+    image = image * (1 - figure) + body * figure
+    return np.clip(image * (1 - rim) + light * rim, 0, 1)
+
+
+def _mood(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
+    """Darkens a quarter of the paintings into night scenes and lifts a quarter into bright, hazy ones."""
+    mood, image = rng.choice(3, p=[0.5, 0.25, 0.25]), np.clip(image, 0, 1)
+    if mood == 1:
+        return image ** 1.6 * rng.uniform(0.4, 0.7)
+    if mood == 2:
+        return 1 - (1 - image) ** 1.5 * rng.uniform(0.6, 0.85)
+    return image
+
+
 def _spell(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
     """Swirling energy: radial glows and streaks over a dark field."""
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
@@ -140,6 +174,6 @@ def paint_art(rng: np.random.Generator, height: int, width: int,
     if photos and rng.random() < 0.3:
         image = _photo_crop(rng, height, width, photos[rng.integers(len(photos))])
     else:
-        painter = (_landscape, _figure, _spell)[rng.choice(3, p=[0.45, 0.35, 0.2])]
-        image = _brush_texture(rng, painter(rng, height, width))
+        painter = (_landscape, _figure, _hero, _spell)[rng.choice(4, p=[0.3, 0.25, 0.3, 0.15])]
+        image = _brush_texture(rng, _mood(rng, painter(rng, height, width)))
     return np.uint8(np.clip(image, 0, 1) * 255 + 0.5)
