@@ -31,10 +31,12 @@ def write_annotations(folder: pathlib.Path, records: list[dict]) -> None:
 
     Args:
       folder: the dataset folder.
-      records: dicts with "filename", "card_name" and "corners" ([4, 2] numbers).
+      records: dicts with "filename", "card_name" and "corners" ([4, 2] numbers), and maybe
+        "cards" ([K, 4, 2]: every whole card, `corners` first, as the real-photo labels have it).
     """
-    plain = [{"filename": r["filename"], "card_name": r["card_name"],
-              "corners": [[round(float(x), 3), round(float(y), 3)] for x, y in r["corners"]]} for r in records]
+    points = lambda quad: [[round(float(x), 3), round(float(y), 3)] for x, y in quad]   # noqa: E731
+    plain = [{"filename": r["filename"], "card_name": r["card_name"], "corners": points(r["corners"]),
+              **({"cards": [points(card) for card in r["cards"]]} if "cards" in r else {})} for r in records]
     lines = ",\n ".join(json.dumps(record) for record in plain)             # one record per line
     atomic_files.write_bytes(folder / ANNOTATIONS, f"[{lines}]\n".encode())
 

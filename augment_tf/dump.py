@@ -3,7 +3,9 @@
     python -m augment_tf.dump --data_dir DIR --out OUT --num N [--size 1024] [--seed S]
 
 Writes OUT/00000_Card_Name.jpg ..., OUT/annotations.json in the seed project's
-schema (corners in pixels of the written image), and OUT/contact_sheet.png with
+schema (corners in pixels of the written image) with the real photos' `cards`
+(every whole card, the labelled one first, the others nearest the centre
+first: `synthesize`'s `card_whole`), and OUT/contact_sheet.png with
 the corners drawn on a grid of the first samples. Frames the synthesis makes
 without a whole card (`SceneConfig.empty_p`) are skipped: every written image
 holds the card its record describes.
@@ -90,7 +92,8 @@ def synthesis_config(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     except ValueError as error:
         parser.error(f"--synthesis_config {args.synthesis_config}: {error}")
     if config.scene.empty_p >= 1.0:
-        parser.error(f"--synthesis_config {args.synthesis_config}: empty_p {config.scene.empty_p} leaves no card to dump")
+        parser.error(f"--synthesis_config {args.synthesis_config}: empty_p {config.scene.empty_p} leaves no card "
+                     "to dump")
     return config
 
 
@@ -176,6 +179,21 @@ def swap_in(out: pathlib.Path) -> None:
     shutil.rmtree(old)
 
 
+def whole_cards(result: dict[str, tf.Tensor]) -> list[list[np.ndarray]]:
+    """Per image, the whole cards other than the labelled one, nearest the frame's centre first.
+
+    With the labelled card first, they are a record's `cards`, as the real-photo labels list them.
+    """
+    cards, whole = result["cards"].numpy(), result["card_whole"].numpy()                # [B, K, 4, 2], [B, K]
+    size = result["image"].shape[1]
+    found = []
+    for quads, flags in zip(cards[:, 1:], whole[:, 1:]):
+        others = quads[flags]
+        order = np.argsort(np.linalg.norm(others.mean(axis=1) - size / 2, axis=-1))
+        found.append([others[index] for index in order])
+    return found
+
+
 def filename(index: int, card_name: str) -> str:
     """`00042_Llanowar_Elves.jpg`, as the seed named its images."""
     return f"{index:05d}_{re.sub(r'[^A-Za-z0-9]+', '_', card_name).strip('_') or 'card'}.jpg"
@@ -228,8 +246,8 @@ def write_dump(args: argparse.Namespace, builder: tfds.core.DatasetBuilder, fold
         for step, batch in enumerate(batches):
             result = synthesise(batch["cards"], batch["backgrounds"], tf.constant([args.seed, step]))
             images = np.uint8(np.round(result["image"].numpy() * 255))
-            for image, corners, name, present in zip(images, result["corners"].numpy(), batch["name"].numpy(),
-                                                     result["present"].numpy()):
+            for image, corners, cards, name, present in zip(images, result["corners"].numpy(), whole_cards(result),
+                                                            batch["name"].numpy(), result["present"].numpy()):
                 if len(records) == args.num:
                     break
                 if not present:                     # a frame without a whole card has no corners to record
@@ -237,7 +255,8 @@ def write_dump(args: argparse.Namespace, builder: tfds.core.DatasetBuilder, fold
                 card_name = name.decode()
                 path = folder / filename(len(records), card_name)
                 atomic_files.write_bytes(path, encode_jpeg(image, args.quality))
-                records.append({"filename": path.name, "card_name": card_name, "corners": corners})
+                records.append({"filename": path.name, "card_name": card_name, "corners": corners,
+                                "cards": [corners, *cards]})
                 if len(sheet_images) < _SHEET_COUNT:
                     sheet_images.append(image)
                     sheet_corners.append(corners)

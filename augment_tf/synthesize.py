@@ -18,8 +18,8 @@ import json
 import tensorflow as tf
 
 from augment_tf import composite, fusion, geometry, lens, photometric, presence, seeds, texture
-from augment_tf.scene import background, contact_shadow, foil, neighbors, occluders, sleeves, wear
 from augment_tf.config import SceneConfig, SynthesisConfig
+from augment_tf.scene import background, contact_shadow, foil, neighbors, occluders, sleeves, wear, whole_cards
 
 
 def synthesize(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor,
@@ -40,6 +40,10 @@ def synthesize(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor,
       frame and not in a letterbox bar; `occluded` [B, 4] bool, corner under an
       occluder; `present` [B] bool, the labelled card is drawn with all 4
       corners visible (False in empty frames, `SceneConfig.empty_p`).
+      Every card in the frame (`whole_cards.card_labels`): `cards` [B, K, 4, 2]
+      (slot 0 is the labelled card), `card_whole` [B, K] bool, `card_hidden`
+      [B, K] the share of each face hidden, `primary` [B] int32 the whole card
+      nearest the centre (-1 where none is whole).
     """
     size, batch_size, texture_size = config.size, tf.shape(cards)[0], (config.card_width, config.card_height)
     # Each stage has its own name scope, so profiles and XLA dumps say where time goes.
@@ -53,7 +57,10 @@ def synthesize(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor,
             geo["drawn"] = tf.ones([batch_size], tf.bool)
         geo = fusion.materialize_all(geo)              # the scene is drawn in undistorted coordinates
         corners = lens.image_points(geo["barrel"], geo["corners"], size)            # [B, 4, 2] as drawn
-    image, cover, occluded = _scene(cards, backgrounds, seed, geo, config)      # [B, P, 3], [B, P], [B, 4]
+    image, cover, occluded, layers = _scene(cards, backgrounds, seed, geo, config)  # [B, P, 3], [B, P], [B, 4]
+    with tf.name_scope("card_labels"):
+        labels = whole_cards.card_labels(geo, corners, layers["neighbors"], layers["sleeve"], layers["occluder"],
+                                         texture_size, size, config.scene.neighbor_slots)
     image = fusion.materialize(tf.reshape(image, [batch_size, size, size, 3]))
     with tf.name_scope("photometric"):
         cover = tf.reshape(cover, [batch_size, size, size])
@@ -64,18 +71,20 @@ def synthesize(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor,
             image = tf.where(geometry.content_mask(geo["content_box"], size), image, 0.0)   # bars exactly 0
     visible = geometry.inside_box(corners, geo["content_box"])                   # [B, 4]
     return {"image": image, "corners": corners, "visible": visible, "occluded": occluded,
-            "present": geo["drawn"] & tf.reduce_all(visible, axis=-1)}
+            "present": geo["drawn"] & tf.reduce_all(visible, axis=-1), **labels}
 
 
 def _scene(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor, geo: dict[str, tf.Tensor],
-           config: SynthesisConfig) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+           config: SynthesisConfig) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, dict]:
     """Renders the scene's layers, bottom to top, at every output pixel.
 
     A layer nobody gets (p == 0) is left out of the graph, so it costs nothing.
 
     Returns:
       (image [B, P, 3] RGB in 0..1; cover [B, P], where the labelled card or its
-      sleeve is; occluded [B, 4] bool, corner under an occluder).
+      sleeve is; occluded [B, 4] bool, corner under an occluder; the sampled
+      layers that can hide a card, {"neighbors", "sleeve", "occluder"}, None
+      where the recipe draws none).
     """
     size, width, height, scene = config.size, config.card_width, config.card_height, config.scene
     layout = texture.AtlasLayout(height, width, config.mip_levels)
@@ -87,38 +96,42 @@ def _scene(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor, geo: dict[
     with tf.name_scope("background"):
         image, on_table = background.render_background(seeds.child(seed, "background"), backgrounds, geo,
                                                        plane, x, y, size, (width, height), scene)  # [B, P, 3]
+    layers = {"neighbors": None, "sleeve": None, "occluder": None}
     if scene.neighbor_slots and scene.neighbor.p:
         with tf.name_scope("neighbors"):
-            slots = neighbors.sample_neighbors(seeds.child(seed, "neighbors"), geo, (width, height), size, scene)
+            slots = layers["neighbors"] = neighbors.sample_neighbors(seeds.child(seed, "neighbors"), geo,
+                                                                     (width, height), size, scene)
             image = composite.over(neighbors.render_neighbors(cards, layout, slots, plane), image)
     if scene.contact_shadow.p:
         with tf.name_scope("contact_shadow"):
             shadow = fusion.materialize_all(contact_shadow.sample_contact_shadows(
                 seeds.child(seed, "contact_shadow"), on_table & geo["drawn"], width, scene))
             image = image * (1.0 - contact_shadow.render_contact_shadows(shadow, plane, width, height)[..., None])
-    image, cover = _card_in_sleeve(cards, layout, seed, plane, geo["drawn"], image, scene)
+    image, cover, layers["sleeve"] = _card_in_sleeve(cards, layout, seed, plane, geo["drawn"], image, scene)
     occluded = tf.zeros([tf.shape(cards)[0], 4], tf.bool)
     if scene.occluder.p:
         with tf.name_scope("occluders"):
-            occluder = fusion.materialize_all(occluders.sample_occluders(seeds.child(seed, "occluder"),
-                                                                         geo["corners"], size, scene))
+            occluder = layers["occluder"] = fusion.materialize_all(occluders.sample_occluders(
+                seeds.child(seed, "occluder"), geo["corners"], size, scene))
             layer, shadow = occluders.render_occluders(occluder, x, y)
             image = composite.over(layer, image * (1.0 - shadow[..., None]))
             occluded = occluders.occluded_corners(occluder, geo["corners"])
-    return image, cover, occluded
+    return image, cover, occluded, layers
 
 
 def _card_in_sleeve(cards: tf.Tensor, layout: texture.AtlasLayout, seed: tf.Tensor, plane: composite.PlaneCoords,
-                    drawn: tf.Tensor, image: tf.Tensor, scene: SceneConfig) -> tuple[tf.Tensor, tf.Tensor]:
+                    drawn: tf.Tensor, image: tf.Tensor,
+                    scene: SceneConfig) -> tuple[tf.Tensor, tf.Tensor, dict | None]:
     """Composites the labelled card over `image` [B, P, 3], between its sleeve's back and front film.
 
     Where `drawn` [B] is False (an empty frame) neither card nor sleeve is drawn.
 
     Returns:
-      (image [B, P, 3], cover [B, P]: the card's or its sleeve's coverage).
+      (image [B, P, 3], cover [B, P]: the card's or its sleeve's coverage, the
+      sleeves drawn (`sleeves.sample_sleeves`) or None without sleeves).
     """
     batch_size = tf.shape(cards)[0]
-    back = front = None
+    back = front = sleeve = None
     if scene.sleeve.p:
         with tf.name_scope("sleeves"):
             sleeve = sleeves.sample_sleeves(seeds.child(seed, "sleeve"), batch_size, layout.width, scene)
@@ -144,7 +157,7 @@ def _card_in_sleeve(cards: tf.Tensor, layout: texture.AtlasLayout, seed: tf.Tens
     image, cover = composite.over(card, image), card[..., 3]
     if front is not None:
         image, cover = composite.over(front, image), tf.maximum(cover, back[..., 3])
-    return image, cover
+    return image, cover, sleeve
 
 
 def compile_synthesis(config: SynthesisConfig, jit_compile: bool):

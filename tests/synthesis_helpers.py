@@ -54,6 +54,32 @@ def flat_card(rgb, alpha=255, height: int = 176, width: int = 128) -> np.ndarray
     return card
 
 
+def dotted_card(width: int, height: int, dot: int) -> tuple[np.ndarray, np.ndarray]:
+    """A black card with white dot x dot texel squares on a grid of dot-texel cells: one cell in from
+    each corner, at the middle of each edge and at the centre.
+
+    Aligned to their size, the dots cover whole texels at every mip level up to log2(dot), centred
+    where they were: the pyramid's 2 x 2 averages do not move them.
+
+    Returns:
+      (card [height, width, 4] uint8 RGBA, centres [9, 2] of the dots, in texels).
+    """
+    card = np.zeros((height, width, 4), np.uint8)
+    card[..., 3] = 255
+    cells = lambda length: [dot, round((length - dot) / 2 / dot) * dot, length - 2 * dot]  # noqa: E731
+    centres = []
+    for y in cells(height):
+        for x in cells(width):
+            card[y:y + dot, x:x + dot, :3] = 255
+            centres.append([x + dot / 2, y + dot / 2])
+    return card, np.array(centres, np.float64)
+
+
+def centroid(intensity: np.ndarray, pixels: np.ndarray) -> np.ndarray:
+    """[2] the intensity-weighted centroid of [S, S] `intensity` over the [S * S] bool mask `pixels`."""
+    weights = intensity.ravel()[pixels]
+    return weights @ pixel_centres(intensity.shape[0])[pixels] / weights.sum()
+
 def textures(config: SynthesisConfig, cards: list[np.ndarray], background_rgb=(20, 20, 20)):
     """Packs cards and flat backgrounds into the synthesis inputs."""
     atlases = tf.stack([texture.card_atlas(c, config.card_height, config.card_width, config.mip_levels)

@@ -23,8 +23,8 @@ import tensorflow as tf
 from augment_tf import synthesize
 from augment_tf.config import SynthesisConfig
 
-from synthesis_helpers import (GEOMETRY_OFF, PHOTOMETRIC_OFF, SCENE_OFF, CardView, fixed_barrel, pixel_centres,
-                               textures)
+from synthesis_helpers import (GEOMETRY_OFF, PHOTOMETRIC_OFF, SCENE_OFF, CardView, centroid, dotted_card,
+                               fixed_barrel, pixel_centres, textures)
 
 TOLERANCE = 0.1       # px
 
@@ -53,33 +53,6 @@ CASES = {
     "1024 magnified": Case(1024, 256, (0.75, 0.85), dot=2, minified=False),     # 0.3-0.7
     "1024 minified": Case(1024, 512, (0.2, 0.22), dot=16, minified=True),       # 2.5-4.2
 }
-
-
-def dotted_card(width: int, height: int, dot: int) -> tuple[np.ndarray, np.ndarray]:
-    """A black card with white dot x dot texel squares on a grid of dot-texel cells: one cell in from
-    each corner, at the middle of each edge and at the centre.
-
-    Aligned to their size, the dots cover whole texels at every mip level up to log2(dot), centred
-    where they were: the pyramid's 2 x 2 averages do not move them.
-
-    Returns:
-      (card [height, width, 4] uint8 RGBA, centres [9, 2] of the dots, in texels).
-    """
-    card = np.zeros((height, width, 4), np.uint8)
-    card[..., 3] = 255
-    cells = lambda length: [dot, round((length - dot) / 2 / dot) * dot, length - 2 * dot]  # noqa: E731
-    centres = []
-    for y in cells(height):
-        for x in cells(width):
-            card[y:y + dot, x:x + dot, :3] = 255
-            centres.append([x + dot / 2, y + dot / 2])
-    return card, np.array(centres, np.float64)
-
-
-def centroid(intensity: np.ndarray, pixels: np.ndarray) -> np.ndarray:
-    """[2] the intensity-weighted centroid of [S, S] `intensity` over the [S * S] bool mask `pixels`."""
-    weights = intensity.ravel()[pixels]
-    return weights @ pixel_centres(intensity.shape[0])[pixels] / weights.sum()
 
 
 @pytest.mark.parametrize("barrel", [0.0, 0.05], ids=["pinhole", "lens"])

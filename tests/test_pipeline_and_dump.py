@@ -54,6 +54,7 @@ def test_dump_writes_images_annotations_and_a_contact_sheet(tiny_dataset, tmp_pa
             assert image.size == (64, 64)
         assert (record["corners"] >= 0).all() and (record["corners"] <= 64).all()
         assert record["filename"].startswith(f"{records.index(record):05d}_")
+        np.testing.assert_array_equal(record["cards"], record["corners"][None])   # no scene: the one card
     assert Image.open(out / "contact_sheet.png").size == (3 * 256, 2 * 256)   # 5 tiles, 3 columns
     assert not list(out.glob("*.tmp")) and not list(out.glob(".*"))
 
@@ -61,7 +62,11 @@ def test_dump_writes_images_annotations_and_a_contact_sheet(tiny_dataset, tmp_pa
     with pytest.raises(SystemExit, match="--overwrite"):
         dump.main(_dump_args(tiny_dataset, out, 2, seed=0))
     dump.main(_dump_args(tiny_dataset, out, 2, seed=0) + ["--overwrite"])
-    assert len(annotations.read_annotations(out)) == 2 and len(list(out.glob("*.jpg"))) == 2
+    records = annotations.read_annotations(out)
+    assert len(records) == 2 and len(list(out.glob("*.jpg"))) == 2
+    for record in records:                        # the full recipe: the labelled card first, then whole others
+        np.testing.assert_array_equal(record["cards"][0], record["corners"])
+        assert ((record["cards"] >= 0) & (record["cards"] <= 64)).all()
 
 
 @pytest.mark.slow                                     # traces the default synthesis (~15 s) unless a test did
