@@ -1,6 +1,7 @@
 """Scores a corner model and the classical baseline on the same labelled real photos.
 
     python benchmarks/realdev.py --model runs/budget/best.keras --photos realdev [--json report.json]
+    python benchmarks/realdev.py --photos realdev          # the classical baseline alone, without a model
 
 `--photos` is a folder with `annotations.json` (labels in displayed pixels, with
 ties in `cards`/`equally_near`), such as `../shared/realdev/` once its photos are
@@ -9,7 +10,17 @@ photo it prints the worst corner's error as a share of the photo's longer side,
 order-aware and order-free, for the model's first pass, the model with its
 cropped second pass, the same with every pass turned four ways (`model.inference.rotations`,
 what `model.predict` does by default), and the classical baseline
-(`classical_baseline.find_card`); then the share within 3% and the median of each. Never train or tune on these photos.
+(`classical_baseline.find_card`); then the share within 3% and the median of each.
+
+Then every card (issue 20): each method's cards are matched to every labelled
+card (`cards`, or `corners` where a photo has no `cards`) by
+`model.evaluation.metrics.score_cards`. The model answers at most one card a
+photo (its answer when presence >= 0.5, scored by its presence), so its recall
+is capped; the classical baseline answers `classical_baseline.find_cards`. Per
+photo: cards labelled, found, missed and false at 5% of the card's longer side;
+then recall, precision and F1 at 5% and 2% of the card's side and 3% of the
+photo's, and the photos found exactly, by scene kind. Without `--model` only the
+baseline runs. Never train or tune on these photos.
 """
 
 import argparse
@@ -33,44 +44,67 @@ from model.inference.loading import load_model  # noqa: E402
 from model.inference.predictor import Predictor  # noqa: E402
 
 
-def score_methods(model_path: pathlib.Path, folder: pathlib.Path) -> tuple[list[str], np.ndarray, dict[str, dict]]:
-    """Runs every method on every photo.
+def score_methods(model_path: pathlib.Path | None, folder: pathlib.Path) -> tuple[list[str], np.ndarray, dict]:
+    """Runs every method on every photo; without `model_path`, the classical baseline alone.
 
     Returns:
       (file names, photo sizes [N, 2] (width, height as displayed),
-       {method: {"corners": [N, 4, 2], "seconds": [N], "presence": [N]}}).
+       {method: {"corners": [N, 4, 2], "seconds": [N], "presence": [N],
+                 "cards": N arrays [C, 4, 2], "card_scores": N arrays [C]}}).
     """
     records = annotations.read_annotations(folder)
-    net = load_model(model_path)
-    methods = {"model, one pass": Predictor(net, refine=False, rotate=False),
-               "model, refined": Predictor(net, refine=True, rotate=False),
-               "model, refined, 4 turns": Predictor(net, refine=True, rotate=True), "classical": None}
-    results = {name: {"corners": [], "seconds": [], "presence": []} for name in methods}
+    methods = {"classical": None}
+    if model_path is not None:
+        net = load_model(model_path)
+        methods = {"model, one pass": Predictor(net, refine=False, rotate=False),
+                   "model, refined": Predictor(net, refine=True, rotate=False),
+                   "model, refined, 4 turns": Predictor(net, refine=True, rotate=True), **methods}
+    results = {name: {"corners": [], "seconds": [], "presence": [], "cards": [], "card_scores": []}
+               for name in methods}
     sizes = []
     for record in records:
         photo = letterbox.load_photo(folder / record["filename"])
         sizes.append(photo.shape[1::-1])
         for name, predictor in methods.items():
             start = time.perf_counter()
-            if predictor is None:
-                found = classical_baseline.find_card(photo)
-                corners, presence = (np.zeros([4, 2], np.float32), 0.0) if found is None else (found, 1.0)
-            else:
-                answer = predictor.predict_photo(photo)
-                corners, presence = answer["corners"], answer["presence"]
-            results[name]["seconds"].append(time.perf_counter() - start)
-            results[name]["corners"].append(corners)
-            results[name]["presence"].append(presence)
+            answer = _classical(photo) if predictor is None else predictor.predict_photo(photo)
+            results[name]["seconds"].append(time.perf_counter() - start)              # the primary card's time
+            answer.update(_every_card(photo) if predictor is None else _one_card(answer))
+            for key in ("corners", "presence", "cards", "card_scores"):
+                results[name][key].append(answer[key])
+    arrays = ("corners", "seconds", "presence")
     return [r["filename"] for r in records], np.asarray(sizes, np.float32), {
-        name: {key: np.asarray(value) for key, value in result.items()} for name, result in results.items()}
+        name: {key: np.asarray(value) if key in arrays else value for key, value in result.items()}
+        for name, result in results.items()}
+
+
+def _classical(photo: np.ndarray) -> dict:
+    """The baseline's card nearest the centre (`find_card`), presence 1, or 0 where it finds none."""
+    found = classical_baseline.find_card(photo)
+    corners, presence = (np.zeros([4, 2], np.float32), 0.0) if found is None else (found, 1.0)
+    return {"corners": corners, "presence": presence}
+
+
+def _every_card(photo: np.ndarray) -> dict:
+    """The baseline's every card (`find_cards`): [C, 4, 2] corners and [C] scores."""
+    cards, scores = classical_baseline.find_cards(photo)
+    return {"cards": cards, "card_scores": scores}
+
+
+def _one_card(answer: dict) -> dict:
+    """A single-card answer as a list of one card scored by its presence (`score_cards` drops it below 0.5)."""
+    return {"cards": np.asarray(answer["corners"], np.float32)[None], "card_scores": np.float32([answer["presence"]])}
 
 
 def report(folder: pathlib.Path, names: list[str], sizes: np.ndarray, results: dict[str, dict]) -> dict:
-    """Per-photo worst-corner shares and the summary of each method."""
-    targets = [metrics.candidates(record) for record in annotations.read_annotations(folder)]
+    """Per-photo worst-corner shares and the summary of each method; under "cards", its every-card scores."""
+    records = annotations.read_annotations(folder)
+    targets = [metrics.candidates(record) for record in records]
     table = {}
     for method, result in results.items():
         worst = metrics.per_image(result["corners"], targets, sizes)
+        rows = [metrics.score_cards(cards, scores, metrics.labelled_cards(record), size)
+                for cards, scores, record, size in zip(result["cards"], result["card_scores"], records, sizes)]
         table[method] = {
             "per_photo": {name: {key: round(float(value[i]), 5) for key, value in worst.items()}
                           for i, name in enumerate(names)},
@@ -79,7 +113,8 @@ def report(folder: pathlib.Path, names: list[str], sizes: np.ndarray, results: d
             "median_aware": float(np.median(worst["worst_frac_aware"])),
             "median_free": float(np.median(worst["worst_frac_free"])),
             "presence_found": float(np.mean(result["presence"] >= 0.5)),
-            "ms_per_photo": float(1000 * np.median(result["seconds"]))}
+            "ms_per_photo": float(1000 * np.median(result["seconds"])),
+            "cards": {"per_photo": dict(zip(names, rows)), "summary": metrics.summarize_cards(rows)}}
     return table
 
 
@@ -89,8 +124,8 @@ def contact_sheet(folder: pathlib.Path, names: list[str], results: dict[str, dic
     records = {record["filename"]: record for record in annotations.read_annotations(folder)}
     columns = 6
     sheet = Image.new("RGB", (columns * tile, -(-len(names) // columns) * tile))
-    quads = (("label", None, (40, 220, 40)), ("model", "model, refined, 4 turns", (240, 40, 40)),
-             ("classical", "classical", (60, 120, 255)))
+    quads = [quad for quad in (("label", None, (40, 220, 40)), ("model", "model, refined, 4 turns", (240, 40, 40)),
+                               ("classical", "classical", (60, 120, 255))) if quad[1] is None or quad[1] in results]
     for index, name in enumerate(names):
         photo = Image.fromarray(letterbox.load_photo(folder / name))
         scale = tile / max(photo.size)
@@ -124,9 +159,44 @@ def print_markdown(names: list[str], table: dict) -> None:
     print("| ms per photo (median) | " + " | ".join(f"{table[m]['ms_per_photo']:.0f}" for m in methods) + " |")
 
 
+def print_cards_markdown(names: list[str], table: dict) -> None:
+    """Every card: per photo, labelled and each method's found / missed / false at 5% of the card's side; then
+    the summary."""
+    methods = list(table)
+    print("\n| photo | kind | cards | " + " | ".join(f"{m}: found / missed / false" for m in methods) + " |")
+    print("|---|---|---|" + "---|" * len(methods))
+    for name in names:
+        first = table[methods[0]]["cards"]["per_photo"][name]
+        cells = []
+        for m in methods:
+            row = table[m]["cards"]["per_photo"][name]
+            matched = row["matched_card5"]
+            cells.append(f"{row['found']} / {row['labelled'] - matched} / {row['found'] - matched}")
+        print(f"| {name} | {first['kind']} | {first['labelled']} | " + " | ".join(cells) + " |")
+    print("\n| every card | " + " | ".join(methods) + " |")
+    print("|---|" + "---|" * len(methods))
+    summaries = [table[m]["cards"]["summary"] for m in methods]
+    for label, tolerance in (("5% of the card", "card5"), ("2% of the card", "card2"), ("3% of the photo", "photo3")):
+        cells = [f"{s[f'recall_{tolerance}']:.2f} / {s[f'precision_{tolerance}']:.2f} / {s[f'f1_{tolerance}']:.2f}"
+                 for s in summaries]
+        print(f"| recall / precision / F1 at {label} | " + " | ".join(cells) + " |")
+    print("| matches also in order, at 5% | " + " | ".join(f"{s['ordered_card5']:.2f}" for s in summaries) + " |")
+    print("| photos exact at 5% (all) | " + " | ".join(_exact_cell(s, "") for s in summaries) + " |")
+    for kind in metrics.SCENE_KINDS:
+        print(f"| photos exact at 5%, {kind} | " + " | ".join(_exact_cell(s, kind) for s in summaries) + " |")
+
+
+def _exact_cell(summary: dict, kind: str) -> str:
+    """"found of photos" for the photos of one scene kind ("" for all) found exactly at 5% of the card's side."""
+    photos = summary[f"photos_{kind}" if kind else "photos"]
+    share = summary[f"exact_card5_{kind}" if kind else "exact_card5"]
+    return f"{round(share * photos) if photos else 0} of {photos:.0f}"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", required=True, type=pathlib.Path, help="a .keras corner model")
+    parser.add_argument("--model", type=pathlib.Path, help="a .keras corner model; without it, the classical "
+                                                            "baseline alone")
     parser.add_argument("--photos", required=True, type=pathlib.Path, help="folder with annotations.json")
     parser.add_argument("--json", type=pathlib.Path, help="also write the full report here")
     parser.add_argument("--sheet", type=pathlib.Path, help="also draw every photo with the label (green), the "
@@ -135,6 +205,7 @@ def main(argv: list[str] | None = None) -> None:
     names, sizes, results = score_methods(args.model, args.photos)
     table = report(args.photos, names, sizes, results)
     print_markdown(names, table)
+    print_cards_markdown(names, table)
     if args.json:
         args.json.write_text(json.dumps(table, indent=1))
     if args.sheet:

@@ -75,3 +75,87 @@ def test_per_image_lists_each_photos_worst_fraction():
 def test_an_image_without_candidates_is_an_error():
     with pytest.raises(ValueError, match="at least one candidate"):
         metrics.corner_errors(CARD[None], [np.zeros([0, 4, 2])], order_free=True)
+
+
+# Every card in the frame: one-to-one matching, tolerances, scene kinds.
+PORTRAIT = np.array([[0, 0], [630, 0], [630, 880], [0, 880]], np.float64)      # 880 px long: 5% is 44 px
+
+
+def test_the_docstring_examples_hold():
+    import doctest
+    assert doctest.testmod(metrics).failed == 0
+
+
+def test_two_touching_cards_each_match_their_own_prediction():
+    cards = np.stack([PORTRAIT, PORTRAIT + [630, 0]])                      # sharing an edge
+    pred = cards[::-1] + [20, -10]                                          # listed the other way round
+    pairs = metrics.match_cards(pred, [0.9, 0.9], cards, 0.05 * metrics.card_sides(cards))
+    assert sorted(pairs.tolist()) == [[0, 1], [1, 0]]
+    assert metrics.scene_kind(cards) == "few"
+
+
+def test_a_quad_spanning_two_touching_cards_matches_neither():
+    cards = np.stack([PORTRAIT, PORTRAIT + [630, 0]])
+    spanning = np.array([[0, 0], [1260, 0], [1260, 880], [0, 880]], np.float64)[None]
+    row = metrics.score_cards(spanning, [0.99], cards, (2000, 1000))
+    assert row["matched_card5"] == row["matched_photo3"] == 0 and row["found"] == 1 and row["labelled"] == 2
+
+
+def test_a_duplicate_is_a_false_card_and_the_better_one_matches():
+    pred = np.stack([PORTRAIT + 30, PORTRAIT + 5])                         # 42 px and 7 px off
+    pairs = metrics.match_cards(pred, [0.9, 0.6], PORTRAIT[None], [44.0])
+    assert pairs.tolist() == [[1, 0]]
+    row = metrics.score_cards(pred, [0.9, 0.6], PORTRAIT[None], (2000, 1000))
+    assert (row["found"], row["matched_card5"], row["matched_card2"]) == (2, 1, 1)
+
+
+def test_equal_errors_go_to_the_higher_score_then_the_card_listed_first():
+    twins = np.stack([PORTRAIT + [0, 10], PORTRAIT + [0, -10]])            # both 10 px from the card
+    assert metrics.match_cards(twins, [0.5, 0.8], PORTRAIT[None], [44.0]).tolist() == [[1, 0]]
+    tied = np.stack([PORTRAIT + [10, 0], PORTRAIT - [10, 0]])              # two labelled cards, one answer between
+    assert metrics.match_cards(PORTRAIT[None], [0.9], tied, [44.0, 44.0]).tolist() == [[0, 0]]
+
+
+def test_a_cyclic_shift_matches_order_free_but_not_in_order():
+    turned = np.roll(PORTRAIT, 2, axis=0)[None]                             # read upside down
+    row = metrics.score_cards(turned, [0.9], PORTRAIT[None], (2000, 1000))
+    assert row["matched_card5"] == 1 and row["ordered_card5"] == 0
+
+
+def test_tolerances_scale_with_the_card_and_with_the_photo():
+    small = PORTRAIT / 4                                                    # 220 px long: 5% is 11 px, 2% is 4.4 px
+    off = small + [[8, 0], [0, 0], [0, 0], [0, 0]]                          # one corner 8 px off
+    row = metrics.score_cards(off[None], [0.9], small[None], (1000, 800))   # 3% of the photo is 30 px
+    assert (row["matched_card5"], row["matched_card2"], row["matched_photo3"]) == (1, 0, 1)
+    row = metrics.score_cards((small + 40)[None], [0.9], small[None], (1000, 800))
+    assert (row["matched_card5"], row["matched_photo3"]) == (0, 0)
+
+
+def test_predictions_below_the_threshold_are_dropped_and_empty_lists_score():
+    row = metrics.score_cards(PORTRAIT[None], [0.3], PORTRAIT[None], (2000, 1000))
+    assert (row["found"], row["matched_card5"]) == (0, 0)
+    row = metrics.score_cards(np.zeros([0, 4, 2]), [], np.zeros([0, 4, 2]), (2000, 1000))
+    assert row["kind"] == "none" and row["labelled"] == row["found"] == 0
+    assert metrics.summarize_cards([row])["exact_card5"] == 1
+
+
+def test_scene_kinds_count_cards_and_overlap_wins():
+    grid = np.stack([PORTRAIT + [640 * i, 890 * j] for i in range(3) for j in range(2)])   # 6, 10 px apart
+    assert [metrics.scene_kind(grid[:n]) for n in (1, 2, 4, 5, 6)] == ["one", "few", "few", "grid", "grid"]
+    nudged = np.concatenate([grid[:2], (PORTRAIT + [600, 0])[None]])       # 30 px over the first card: 3.4%
+    assert metrics.scene_kind(nudged) == "overlapping"
+    label_noise = np.stack([PORTRAIT, PORTRAIT + [625, 0]])                 # 5 px over: 0.8%, touching
+    assert metrics.scene_kind(label_noise) == "few"
+
+
+def test_summaries_split_exact_photos_by_scene_kind():
+    one = metrics.score_cards(PORTRAIT[None], [0.9], PORTRAIT[None], (2000, 1000))
+    pair = np.stack([PORTRAIT, PORTRAIT + [700, 0]])
+    half = metrics.score_cards(PORTRAIT[None], [0.9], pair, (2000, 1000))   # one of two found
+    extra = metrics.score_cards(pair, [0.9, 0.9], PORTRAIT[None], (2000, 1000))   # one right, one false
+    scores = metrics.summarize_cards([one, half, extra])
+    assert scores["recall_card5"] == pytest.approx(3 / 4) and scores["precision_card5"] == pytest.approx(3 / 4)
+    assert scores["f1_card5"] == pytest.approx(3 / 4) and scores["exact_card5"] == pytest.approx(1 / 3)
+    assert (scores["photos_one"], scores["photos_few"], scores["photos_grid"]) == (2, 1, 0)
+    assert scores["exact_card5_one"] == 0.5 and scores["exact_card5_few"] == 0
+    assert np.isnan(scores["exact_card5_grid"])

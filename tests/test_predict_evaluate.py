@@ -53,6 +53,38 @@ def test_a_corrupt_model_file_gets_one_line(tmp_path):
         assert str(path) in str(error.value) and "\n" not in str(error.value)
 
 
+class _FixedAnswers:
+    """A stand-in for `Predictor`: answers each photo, by its width, with fixed corners and presence."""
+
+    size = 64
+
+    def __init__(self, answers: dict):
+        self.answers = answers
+
+    def predict_photo(self, photo: np.ndarray) -> dict:
+        corners, presence = self.answers[photo.shape[1]]
+        return {"corners": np.asarray(corners, np.float32), "presence": presence}
+
+
+def test_evaluate_folder_scores_every_labelled_card_and_falls_back_to_corners(tmp_path):
+    card = np.array([[10, 10], [73, 10], [73, 98], [10, 98]], np.float32)   # 88 px long: 5% is 4.4 px
+    pair = np.stack([card + [100, 0], card])                                # the nearer card first
+    records = [{"filename": "two.png", "card_name": "", "corners": pair[0].tolist(), "cards": pair.tolist(),
+                "equally_near": []},
+               {"filename": "one.png", "card_name": "", "corners": card.tolist()},   # no `cards`: corners alone
+               {"filename": "unsure.png", "card_name": "", "corners": card.tolist(), "cards": [card.tolist()]}]
+    for record, width in zip(records, (200, 120, 140)):
+        Image.fromarray(np.zeros([110, width, 3], np.uint8)).save(tmp_path / record["filename"])
+    (tmp_path / "annotations.json").write_text(json.dumps(records))
+    predictor = _FixedAnswers({200: (pair[0] + 1, 0.9), 120: (card, 0.8), 140: (card, 0.3)})   # 0.3: no card
+    scores, rows = validation.evaluate_folder(predictor, tmp_path)
+    assert [(row["cards_labelled"], row["cards_found"], row["cards_matched"]) for row in rows] == [
+        (2, 1, 1), (1, 1, 1), (1, 0, 0)]
+    assert scores["cards_recall_card5"] == pytest.approx(2 / 4) and scores["cards_precision_card5"] == 1
+    assert scores["cards_exact_card5_one"] == 0.5 and scores["cards_exact_card5_few"] == 0
+    assert scores["count"] == 3 and scores["within3_aware"] == 1            # the primary card, as before
+
+
 @pytest.mark.slow
 def test_exif_rotated_photo_maps_back_to_displayed_pixels(tiny_model, tiny_dump, tmp_path):
     """A dumped image placed in a larger, non-square photo stored sideways with EXIF orientation 6."""
@@ -80,6 +112,7 @@ def test_evaluate_scores_a_dump_folder(saved_model, tiny_dump, capsys):
     report = json.loads(result.stdout)
     metrics, rows = report["metrics"], report["images"]
     assert metrics["count"] == 6 and len(rows) == 6
+    assert all(row["cards_labelled"] == 1 for row in rows) and metrics["cards_cards"] == 6   # a dump has no `cards`
     for kind in ("aware", "free"):                          # the summary is the rows' summary
         worst = np.array([row[f"worst_frac_{kind}"] for row in rows])
         assert metrics[f"within3_{kind}"] == pytest.approx(np.mean(worst <= WITHIN_FRACTION))
@@ -94,8 +127,8 @@ def test_evaluate_scores_a_dump_folder(saved_model, tiny_dump, capsys):
                    "--no_rotations", "--no_refine"])
     single = json.loads(capsys.readouterr().out)["metrics"]
     expected, _ = validation.evaluate_folder(Predictor(load_model(saved_model), refine=False, rotate=False), tiny_dump)
-    assert single == pytest.approx(expected, abs=1e-5)
-    assert single != pytest.approx(metrics, abs=1e-5)
+    assert single == pytest.approx(expected, abs=1e-5, nan_ok=True)    # cards_* shares over no match are NaN
+    assert single != pytest.approx(metrics, abs=1e-5, nan_ok=True)
     with pytest.raises(SystemExit) as exit_info:
         evaluate.main(["--model", str(saved_model), "--annotations", str(tiny_dump / "nothing" / "annotations.json")])
     assert str(exit_info.value).startswith("error: ") and "annotations.json" in str(exit_info.value)
@@ -138,6 +171,8 @@ def test_realdev_benchmark_scores_each_method_as_evaluate_does(saved_model, tiny
     printed = capsys.readouterr().out
     table = json.loads(report.read_text())
     assert list(table) == ["model, one pass", "model, refined", "model, refined, 4 turns", "classical"]
+    assert all(table[m]["cards"]["summary"]["cards"] == 6 for m in table)       # every card, one a dumped photo
+    assert "classical: found / missed / false" in printed
     _, rows = validation.evaluate_folder(Predictor(load_model(saved_model)), tiny_dump)
     for row in rows:
         got = table["model, refined, 4 turns"]["per_photo"][row["filename"]]

@@ -35,6 +35,18 @@ def candidates(record: dict) -> np.ndarray:
     return np.stack([record["corners"], *ties]).astype(np.float32)
 
 
+def labelled_cards(record: dict) -> np.ndarray:
+    """Every whole card an annotation record labels: its `cards`, or its `corners` alone where it has none.
+
+    Returns:
+      [K, 4, 2] float32, nearest the centre first.
+    """
+    cards = record.get("cards")
+    if cards is None or not len(cards):
+        return np.asarray(record["corners"], np.float32)[None]
+    return np.asarray(cards, np.float32).reshape([-1, 4, 2])
+
+
 def _padded(targets, count: int) -> tuple[np.ndarray, np.ndarray]:
     """Targets as [N, K, 4, 2] candidates and a [N, K] mask of the real ones."""
     targets = [np.asarray(t, np.float64).reshape([-1, 4, 2]) for t in targets]   # [4, 2] -> [1, 4, 2]
@@ -135,3 +147,221 @@ def summarize(pred: np.ndarray, targets, photo_sizes: np.ndarray, input_size: in
         result["presence_accuracy"] = float(np.mean(said == np.asarray(present, bool)))
     return result
 
+
+
+# Every card in the frame (issue 20). A photo's labelled cards and a method's scored predictions are matched
+# one to one, greedily by error; a match counts when its worst corner, order-free, is within a tolerance.
+CARD_TOLERANCES = {"card5": ("card", 0.05), "card2": ("card", 0.02), "photo3": ("photo", 0.03)}
+OVERLAP_SHARE = 0.02          # of the smaller card's area: two labelled cards overlapping more than this overlap
+SCENE_KINDS = ("one", "few", "grid", "overlapping")   # 1 card, 2-4, 5 or more, any two overlapping
+
+
+def card_sides(cards: np.ndarray) -> np.ndarray:
+    """Each card's longer side as seen: its longest edge, in photo pixels.
+
+    Args:
+      cards: [K, 4, 2] corners in photo pixels.
+
+    Returns:
+      [K] float64.
+
+    Example:
+    >>> card_sides(np.array([[[0, 0], [63, 0], [63, 88], [0, 88]]]))
+    array([88.])
+    """
+    cards = np.asarray(cards, np.float64).reshape([-1, 4, 2])
+    return np.linalg.norm(np.roll(cards, -1, axis=1) - cards, axis=-1).max(-1)   # [K]
+
+
+def pair_errors(pred: np.ndarray, cards: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The worst corner error of every (prediction, labelled card) pair, in photo pixels.
+
+    Args:
+      pred: [P, 4, 2] predicted cards; cards: [K, 4, 2] labelled cards.
+
+    Returns:
+      ([P, K] order-free (best cyclic shift of the prediction), [P, K] order-aware).
+    """
+    pred = np.asarray(pred, np.float64).reshape([-1, 4, 2])
+    cards = np.asarray(cards, np.float64).reshape([-1, 4, 2])
+    tries = np.stack([np.roll(pred, shift, axis=1) for shift in range(4)], axis=1)    # [P, 4, 4, 2]
+    worst = np.linalg.norm(tries[:, :, None] - cards[None, None], axis=-1).max(-1)   # [P, S, K]
+    return worst.min(1), worst[:, 0]
+
+
+def match_cards(pred: np.ndarray, scores: np.ndarray, cards: np.ndarray,
+                tolerance: np.ndarray) -> np.ndarray:
+    """Matches predictions to labelled cards one to one, greedily by order-free error relative to `tolerance`.
+
+    The pair with the smallest error / tolerance is matched first, then the next
+    among the unmatched, until no pair within its card's tolerance is left. Equal
+    errors go to the higher score, then to the earlier prediction and card (the
+    labels list the card nearest the centre first). So a duplicate prediction of
+    a matched card, or one near no card, stays unmatched: a false card.
+
+    Args:
+      pred: [P, 4, 2] predicted cards; scores: [P] their scores.
+      cards: [K, 4, 2] labelled cards.
+      tolerance: [K] the largest worst-corner error, in pixels, that matches each card.
+
+    Returns:
+      [M, 2] int (prediction index, card index) pairs, in the order matched.
+
+    Example:
+    >>> card = np.array([[0, 0], [63, 0], [63, 88], [0, 88]], float)
+    >>> cards = np.stack([card, card + [100, 0]])
+    >>> pred = np.stack([cards[1] + 1, cards[1] + 2, card + 50])   # card 1 twice, then something between
+    >>> match_cards(pred, np.ones(3), cards, np.full(2, 5.0)).tolist()
+    [[0, 1]]
+    """
+    tolerance = np.asarray(tolerance, np.float64)                          # [K]
+    free, _ = pair_errors(pred, cards)                                      # [P, K]
+    relative = free / tolerance                                             # [P, K]
+    p, k = np.nonzero(relative <= 1)
+    order = np.lexsort((k, p, -np.asarray(scores, np.float64)[p], relative[p, k]))   # last key sorts first
+    used_pred, used_card, pairs = set(), set(), []
+    for i in order:
+        if p[i] not in used_pred and k[i] not in used_card:
+            used_pred.add(p[i])
+            used_card.add(k[i])
+            pairs.append((p[i], k[i]))
+    return np.asarray(pairs, np.int64).reshape([-1, 2])
+
+
+def scene_kind(cards: np.ndarray) -> str:
+    """The kind of scene a photo's labelled cards make, for the per-kind split.
+
+    "overlapping" when any two labelled cards overlap by more than OVERLAP_SHARE
+    of the smaller one's area (cards that merely touch, or labels a few pixels
+    apart, do not); otherwise by count: "one", "few" (2-4), "grid" (5 or more,
+    the binder pages and spreads), or "none" for a photo without a whole card.
+
+    Args:
+      cards: [K, 4, 2] labelled cards in photo pixels.
+
+    Example:
+    >>> card = np.array([[0, 0], [63, 0], [63, 88], [0, 88]], float)
+    >>> scene_kind(np.stack([card, card + [63, 0]])), scene_kind(np.stack([card, card + [30, 40]]))
+    ('few', 'overlapping')
+    """
+    cards = np.asarray(cards, np.float64).reshape([-1, 4, 2])
+    for i in range(len(cards)):
+        for j in range(i + 1, len(cards)):
+            smaller = min(_area(cards[i]), _area(cards[j]))
+            if _area(_clip(cards[i], cards[j])) > OVERLAP_SHARE * smaller:
+                return "overlapping"
+    return "none" if not len(cards) else "one" if len(cards) == 1 else "few" if len(cards) <= 4 else "grid"
+
+
+def _area(polygon) -> float:
+    """The shoelace area of a [V, 2] polygon (0 for fewer than 3 vertices)."""
+    x, y = np.asarray(polygon, np.float64).reshape([-1, 2]).T
+    return 0.0 if len(x) < 3 else float(abs(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)) / 2)
+
+
+def _clip(subject: np.ndarray, clipper: np.ndarray) -> np.ndarray:
+    """[V, 2] the part of convex polygon `subject` inside convex polygon `clipper` (Sutherland-Hodgman)."""
+    x, y = clipper.T
+    sign = np.sign(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))   # the clipper's winding
+    points = list(subject)
+    for a, b in zip(clipper, np.roll(clipper, -1, axis=0)):
+        side = [sign * _cross(b - a, point - a) for point in points]       # >= 0: inside this edge
+        kept = []
+        for i, point in enumerate(points):
+            previous, before = points[i - 1], side[i - 1]
+            if (side[i] >= 0) != (before >= 0):                              # the edge crosses the line
+                kept.append(previous + (point - previous) * before / (before - side[i]))
+            if side[i] >= 0:
+                kept.append(point)
+        points = kept
+        if not points:
+            break
+    return np.asarray(points, np.float64).reshape([-1, 2])
+
+
+def _cross(u: np.ndarray, v: np.ndarray) -> float:
+    """The z of the cross product of two [2] vectors (np.cross of 2-vectors is deprecated)."""
+    return float(u[0] * v[1] - u[1] * v[0])
+
+
+def score_cards(pred: np.ndarray, scores: np.ndarray, cards: np.ndarray, photo_size,
+                threshold: float = PRESENCE_THRESHOLD) -> dict:
+    """One photo's multi-card counts at each of CARD_TOLERANCES.
+
+    Predictions scoring below `threshold` are dropped first.
+
+    Args:
+      pred: [P, 4, 2] predicted cards (P may be 0); scores: [P].
+      cards: [K, 4, 2] labelled cards, photo pixels.
+      photo_size: (width, height) as displayed.
+
+    Returns:
+      {"kind": scene_kind(cards), "labelled": K, "found": predictions kept,
+       and for each tolerance name t: "matched_t" (cards matched), "ordered_t"
+       (of those, the ones also within the tolerance order-aware)}.
+
+    Example:
+    >>> card = np.array([[0, 0], [63, 0], [63, 88], [0, 88]], float)
+    >>> row = score_cards(np.roll(card, 1, axis=0)[None] + 3, [0.9], card[None], (400, 300))
+    >>> row["matched_card5"], row["ordered_card5"], row["matched_card2"], row["kind"]
+    (1, 0, 0, 'one')
+    """
+    pred = np.asarray(pred, np.float64).reshape([-1, 4, 2])
+    scores = np.asarray(scores, np.float64).reshape([-1])
+    cards = np.asarray(cards, np.float64).reshape([-1, 4, 2])
+    keep = scores >= threshold
+    pred, scores = pred[keep], scores[keep]
+    row = {"kind": scene_kind(cards), "labelled": len(cards), "found": len(pred)}
+    _, aware = pair_errors(pred, cards)                                     # [P, K]
+    for name, (unit, share) in CARD_TOLERANCES.items():
+        side = card_sides(cards) if unit == "card" else np.full(len(cards), max(photo_size), np.float64)
+        pairs = match_cards(pred, scores, cards, share * side)              # [M, 2]
+        row[f"matched_{name}"] = len(pairs)
+        row[f"ordered_{name}"] = int(np.sum(aware[pairs[:, 0], pairs[:, 1]] <= share * side[pairs[:, 1]]))
+    return row
+
+
+def summarize_cards(rows: list[dict]) -> dict[str, float]:
+    """Recall, precision, F1 and the share of photos found exactly, over `score_cards` rows.
+
+    Returns:
+      For each tolerance name t: `recall_t` (matched / labelled cards),
+      `precision_t` (matched / kept predictions), `f1_t`, `ordered_t` (the share
+      of matches also right order-aware) and `exact_t` (the share of photos with
+      every card matched and no false card); `exact_card5_<kind>` and
+      `photos_<kind>` for each of SCENE_KINDS; `cards` and `photos`. A share over
+      nothing is NaN.
+
+    Example:
+    >>> card = np.array([[0, 0], [63, 0], [63, 88], [0, 88]], float)
+    >>> three = np.stack([card, card + [100, 0], card + [200, 0]])
+    >>> rows = [score_cards(card[None], [0.9], card[None], (400, 300)),                 # found
+    ...         score_cards(np.stack([card, card + 300]), [0.9, 0.8], three, (400, 300))]   # 1 of 3, 1 false
+    >>> scores = summarize_cards(rows)
+    >>> scores["recall_card5"], scores["precision_card5"], scores["exact_card5"], scores["exact_card5_few"]
+    (0.5, 0.6666666666666666, 0.5, 0.0)
+    """
+    labelled = sum(row["labelled"] for row in rows)
+    found = sum(row["found"] for row in rows)
+    result = {"cards": float(labelled), "photos": float(len(rows))}
+    for name in CARD_TOLERANCES:
+        matched = sum(row[f"matched_{name}"] for row in rows)
+        recall, precision = _share(matched, labelled), _share(matched, found)
+        result[f"recall_{name}"], result[f"precision_{name}"] = recall, precision
+        result[f"f1_{name}"] = _share(2 * matched, labelled + found)       # = 2PR / (P + R)
+        result[f"ordered_{name}"] = _share(sum(row[f"ordered_{name}"] for row in rows), matched)
+        result[f"exact_{name}"] = _share(sum(_exact(row, name) for row in rows), len(rows))
+    for kind in SCENE_KINDS:
+        chosen = [row for row in rows if row["kind"] == kind]
+        result[f"photos_{kind}"] = float(len(chosen))
+        result[f"exact_card5_{kind}"] = _share(sum(_exact(row, "card5") for row in chosen), len(chosen))
+    return result
+
+
+def _exact(row: dict, name: str) -> bool:
+    """Every labelled card matched at tolerance `name`, and nothing else predicted."""
+    return row[f"matched_{name}"] == row["labelled"] == row["found"]
+
+
+def _share(part: float, whole: float) -> float:
+    return float(part / whole) if whole else float("nan")

@@ -96,13 +96,19 @@ def evaluate_folder(predictor: Predictor, folder: pathlib.Path) -> tuple[dict[st
     """Scores photos listed in `folder/annotations.json` (labels in displayed pixels, any size).
 
     Where a record lists several equally near cards (`cards`, `equally_near`),
-    a prediction of any of them counts.
+    a prediction of any of them counts. Every labelled card is scored too
+    (`metrics.score_cards`; `corners` alone where a record has no `cards`): the
+    predictor answers one card a photo, so its answer is a list of at most one
+    card (when presence >= the threshold, scored by its presence), and recall is
+    capped by one answer a photo.
 
     Returns:
-      (metrics, one dict per photo: filename, corners, presence, worst-corner fractions).
+      (metrics, with the every-card summary as `cards_<name>`; one dict per photo:
+       filename, corners, presence, worst-corner fractions and `cards_labelled`,
+       `cards_found`, `cards_matched` at 5% of the card's side).
     """
     records = annotations.read_annotations(folder)
-    predictions, targets, sizes, presence = [], [], [], []
+    predictions, targets, sizes, presence, card_rows = [], [], [], [], []
     for record in tqdm.tqdm(records, desc=f"evaluating {folder}", unit="photo", leave=False):
         photo = letterbox.load_photo(pathlib.Path(folder) / record["filename"])
         found = predictor.predict_photo(photo)
@@ -110,13 +116,18 @@ def evaluate_folder(predictor: Predictor, folder: pathlib.Path) -> tuple[dict[st
         presence.append(found["presence"])
         targets.append(metrics.candidates(record))
         sizes.append([photo.shape[1], photo.shape[0]])
+        card_rows.append(metrics.score_cards(found["corners"][None], [found["presence"]],
+                                             metrics.labelled_cards(record), sizes[-1]))
     predicted, sizes = np.stack(predictions), np.asarray(sizes, np.float32)
     presence = np.asarray(presence, np.float32)
     scores = metrics.summarize(predicted, targets, sizes, predictor.size, presence=presence,
                                present=np.ones(len(records), bool))
+    scores.update({f"cards_{name}": value for name, value in metrics.summarize_cards(card_rows).items()})
     per_image = metrics.per_image(predicted, targets, sizes)
     rows = [{"filename": record["filename"], "corners": predicted[i].round(2).tolist(),
-             "presence": round(float(presence[i]), 4), **{key: float(value[i]) for key, value in per_image.items()}}
+             "presence": round(float(presence[i]), 4), **{key: float(value[i]) for key, value in per_image.items()},
+             "cards_labelled": card_rows[i]["labelled"], "cards_found": card_rows[i]["found"],
+             "cards_matched": card_rows[i]["matched_card5"]}
             for i, record in enumerate(records)]
     return scores, rows
 
