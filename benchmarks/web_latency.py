@@ -9,8 +9,14 @@
 2. Serves the page (web/index.html) with the float16 export and opens it in
    headless Chromium once per backend (WebGL on SwiftShader, WASM, CPU). Each
    photo is analysed `--repeat` times; it reports the median time per frame
-   (letterbox, both passes, warp) and the largest corner difference from
-   `model.predict` in % of the photo's longer side.
+   of the photo path (letterbox, both passes, warp) and the largest corner
+   difference from `model.predict` in % of the photo's longer side. In the same
+   run the page's webcam plays `--live_frames` 640 x 480 frames made from the
+   first photo (panning across it) on Chromium's fake camera, and it reports
+   the live path's median and 95th-percentile time per frame (one view of the
+   tracked crop, letterboxed with TF.js ops, no warp), the first
+   `LIVE_WARMUP` frames left out; then once more on WASM with the live path
+   in a dedicated Worker (`?worker=1`).
 3. With --screenshot, saves a screenshot of the page on that photo (WASM).
 """
 
@@ -25,6 +31,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from augment_tf import letterbox  # noqa: E402
 from model.inference.loading import load_model  # noqa: E402
@@ -34,6 +41,8 @@ from web import harness  # noqa: E402
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 QUANTIZE = ("none", "float16", "uint8")
 BACKENDS = ("webgl", "wasm", "cpu")
+LIVE_FRAME = (640, 480)       # the live path's frames, a webcam's (width, height)
+LIVE_WARMUP = 3               # live frames left out of the figures: the camera starting
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -42,6 +51,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--model", required=True, help="the .keras corner model to export and time")
     parser.add_argument("--photos", nargs="+", required=True, help="photos to run (any size; EXIF is applied)")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each photo per backend")
+    parser.add_argument("--live_frames", type=int, default=60, help="640 x 480 webcam frames timed per backend")
     parser.add_argument("--out", default="runs/web_bench", help="folder for the exports and the runs' files")
     parser.add_argument("--screenshot", help="a photo to show in a screenshot of the page")
     parser.add_argument("--screenshot_out", default="docs/harness.jpg", help="where to save the screenshot")
@@ -65,11 +75,29 @@ def export_parity(net, photos: list[np.ndarray], out: pathlib.Path, quantize: st
     return 100 * float(np.abs(tfjs - np.asarray(net(inputs, training=False)["coords"])).max())
 
 
+def live_video(photo: np.ndarray, count: int, path: pathlib.Path) -> pathlib.Path:
+    """Writes `count` 640 x 480 frames panning across the photo (a hand-held camera's drift) as a Y4M video."""
+    width, height = LIVE_FRAME
+    scale = 1.25 * max(width / photo.shape[1], height / photo.shape[0])         # room to pan
+    big = np.asarray(Image.fromarray(photo).resize((round(photo.shape[1] * scale), round(photo.shape[0] * scale)),
+                                                   Image.Resampling.BILINEAR))
+    spare = np.array(big.shape[1::-1]) - LIVE_FRAME                            # [x, y] pixels to pan over
+    frames = []
+    for k in range(count):
+        x, y = (spare * (0.5 + 0.5 * np.sin([2 * np.pi * k / count, 4 * np.pi * k / count]))).astype(int)
+        frames.append(big[y:y + height, x:x + width])
+    harness.write_y4m(np.stack(frames), path)
+    return path
+
+
 def page_run(site: pathlib.Path, out: pathlib.Path, backend: str, photos: list[str], repeat: int,
-             screenshot: str | None = None) -> dict:
+             screenshot: str | None = None, video: pathlib.Path | None = None, live_frames: int = 0,
+             worker: bool = False) -> dict:
     with harness.serve(site) as url:
-        return harness.run_page({"url": f"{url}index.html?backend={backend}", "swiftshader": backend == "webgl",
+        return harness.run_page({"url": f"{url}index.html?backend={backend}{'&worker=1' if worker else ''}",
+                                  "swiftshader": backend == "webgl",
                                   "photos": photos, "repeat": repeat,
+                                  **({"webcam": {"video": str(video), "frames": live_frames}} if video else {}),
                                   **({"screenshot": screenshot} if screenshot else {})}, out, backend)
 
 
@@ -93,17 +121,30 @@ def main(argv=None) -> None:
         harness.page_site(site, out / "web_float16")
     keras = [Predictor(net).predict_photo(photo)["corners"] for photo in photos]
     paths = [str(pathlib.Path(path).resolve()) for path in args.photos]
-    print("\n| backend (page, float16 weights) | median ms per frame | max corner difference from model.predict "
-          "(% of photo side) |\n|---|---|---|")
+    video = live_video(photos[0], args.live_frames, out / "live.y4m")
+    print("\n| backend (page, float16 weights) | photo path: median ms per frame | max corner difference from "
+          "model.predict (% of photo side) | live path (640 x 480): median ms per frame | live: p95 ms |"
+          "\n|---|---|---|---|---|")
     for backend in BACKENDS:
-        run = page_run(site, out, backend, paths, args.repeat)
+        run = page_run(site, out, backend, paths, args.repeat, video=video,
+                       live_frames=LIVE_WARMUP + args.live_frames)
         milliseconds = [value for path in paths for value in run["photos"][pathlib.Path(path).name]["milliseconds"]]
         differences = [np.abs(np.array(run["photos"][pathlib.Path(path).name]["last"]["corners"]) - expected).max()
                        / max(photo.shape[:2]) for path, photo, expected in zip(paths, photos, keras)]
         name = backend if run["backend"] == backend else f"{backend} (fell back to {run['backend']})"
+        live = run["webcam"]["milliseconds"][LIVE_WARMUP:]
         report["page"][backend] = {"ran": run["backend"], "median_ms": float(np.median(milliseconds)),
-                                   "max_corner_percent": 100 * float(max(differences))}
-        print(f"| {name} | {np.median(milliseconds):.0f} | {100 * max(differences):.3f} |")
+                                   "max_corner_percent": 100 * float(max(differences)),
+                                   "live_median_ms": float(np.median(live)),
+                                   "live_p95_ms": float(np.percentile(live, 95)), "live_frames": len(live)}
+        print(f"| {name} | {np.median(milliseconds):.0f} | {100 * max(differences):.3f} | {np.median(live):.0f} | "
+              f"{np.percentile(live, 95):.0f} |")
+    run = page_run(site, out, "wasm", [], 0, video=video, live_frames=LIVE_WARMUP + args.live_frames, worker=True)
+    live = run["webcam"]["milliseconds"][LIVE_WARMUP:]
+    report["page"]["wasm_worker"] = {"ran": run["backend"], "live_median_ms": float(np.median(live)),
+                                     "live_p95_ms": float(np.percentile(live, 95)), "live_frames": len(live)}
+    print(f"| {run['backend']}, the live path in a Worker (`?worker=1`) | | | {np.median(live):.0f} | "
+          f"{np.percentile(live, 95):.0f} |")
 
     if args.screenshot:
         shot = pathlib.Path(args.screenshot_out).resolve()

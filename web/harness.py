@@ -106,17 +106,28 @@ def write_rgba(photo: np.ndarray, path: pathlib.Path) -> dict:
     return {"rgba": str(path), "width": int(photo.shape[1]), "height": int(photo.shape[0])}
 
 
-def write_y4m(frame: np.ndarray, path: pathlib.Path) -> None:
-    """Writes one RGB frame (even sides) as a Y4M video, 4:2:0, BT.601 studio range, for a fake webcam."""
-    rgb = frame.astype(np.float64)
-    y = 16 + (65.481 * rgb[..., 0] + 128.553 * rgb[..., 1] + 24.966 * rgb[..., 2]) / 255
-    u = 128 + (-37.797 * rgb[..., 0] - 74.203 * rgb[..., 1] + 112.0 * rgb[..., 2]) / 255
-    v = 128 + (112.0 * rgb[..., 0] - 93.786 * rgb[..., 1] - 18.214 * rgb[..., 2]) / 255
-    height, width = frame.shape[:2]
+def write_y4m(frames: np.ndarray, path: pathlib.Path) -> None:
+    """Writes RGB frames (even sides) as a Y4M video at 30 fps, 4:2:0, BT.601 studio range, for a fake webcam
+    (Chromium's loops it).
+
+    Args:
+      frames: [H, W, 3] uint8, one frame, or [N, H, W, 3], a sequence.
+      path: the .y4m file to write.
+    """
+    frames = np.asarray(frames)
+    frames = frames[None] if frames.ndim == 3 else frames
+    height, width = frames.shape[1:3]
 
     def quarter(plane):                                          # 2 x 2 means: the chroma planes' subsampling
         return plane.reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3))
 
-    planes = [np.clip(np.rint(plane), 0, 255).astype(np.uint8).tobytes() for plane in (y, quarter(u), quarter(v))]
+    def planes(frame):
+        rgb = frame.astype(np.float64)
+        y = 16 + (65.481 * rgb[..., 0] + 128.553 * rgb[..., 1] + 24.966 * rgb[..., 2]) / 255
+        u = 128 + (-37.797 * rgb[..., 0] - 74.203 * rgb[..., 1] + 112.0 * rgb[..., 2]) / 255
+        v = 128 + (112.0 * rgb[..., 0] - 93.786 * rgb[..., 1] - 18.214 * rgb[..., 2]) / 255
+        return b"".join(np.clip(np.rint(plane), 0, 255).astype(np.uint8).tobytes() for plane in (y, quarter(u),
+                                                                                                  quarter(v)))
+
     header = f"YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg\n".encode()
-    path.write_bytes(header + b"FRAME\n" + b"".join(planes))
+    path.write_bytes(header + b"".join(b"FRAME\n" + planes(frame) for frame in frames))

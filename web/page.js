@@ -1,11 +1,16 @@
 // The page: a photo or the webcam in, the card's corners drawn and the card straightened out.
 //
-// URL parameters: ?model=FOLDER (default model/, where `python export.py --out web/model` writes) and
-// ?backend=webgl|wasm|cpu (the first backend to try; the others follow as fallbacks).
-// TF.js comes from vendor/ as the global `tf` (see index.html); the finding is src/findCard.js.
-// `window.cardPage` holds the page's state (backend, frames, last result) for scripts and tests.
+// URL parameters: ?model=FOLDER (default model/, where `python export.py --out web/model` writes),
+// ?backend=webgl|wasm|cpu (the first backend to try; the others follow as fallbacks) and ?worker=1 (the live path
+// runs in a dedicated Worker, src/liveWorker.js, on the page's backend).
+// TF.js comes from vendor/ as the global `tf` (see index.html); a photo takes the photo path (src/findCard.js), the
+// webcam the live path (src/liveTracker.js: the outline per frame) until "Capture" runs the photo path on the frame.
+// `window.cardPage` holds the page's state (backend, frames, last result, the live frames' times, the first live
+// answer since the webcam started, the last capture) for scripts and tests; `last.path` says which path answered.
 
 import { CardFinder } from './src/findCard.js';
+import { LiveTracker } from './src/liveTracker.js';
+import { WorkerTracker } from './src/workerTracker.js';
 
 const BACKENDS = ['webgl', 'wasm', 'cpu'];
 const VIEW_SIDE = 720;   // the photo is drawn to fit a VIEW_SIDE x VIEW_SIDE box
@@ -13,7 +18,11 @@ const params = new URLSearchParams(window.location.search);
 const $ = (id) => document.getElementById(id);
 
 const state = { ready: false, backend: null, frames: 0, last: null, error: null, webcam: false,
-  webcamMilliseconds: [] };
+  webcamMilliseconds: [], firstLive: null, captureAsked: false, capture: null, worker: params.get('worker') === '1' };
+const PATHS = {      // what the time per frame covers, by the path that answered
+  photo: 'photo path: letterbox, model on four turns of the photo, second pass on the card, straightening',
+  live: 'live path: one view of the tracked crop, no straightening',
+};
 window.cardPage = state;
 
 /** Starts the first TF.js backend of the preferred order that works here, and names it. */
@@ -85,7 +94,20 @@ function drawCard(crop) {
   $('save').disabled = !crop;
 }
 
-/** Finds the card in one frame (a photo or a webcam image) and shows everything about it. */
+/** Shows an answer's status line, time and record, and counts the frame. */
+function report(result, record) {
+  const status = $('status');
+  status.textContent = result.found ? `Card found (presence ${result.presence.toFixed(2)})`
+    : `No card (presence ${result.presence.toFixed(2)})`;
+  status.className = result.found ? 'found' : 'none';
+  $('latency').textContent = result.milliseconds.toFixed(0);
+  $('path').textContent = PATHS[record.path];
+  state.last = { backend: state.backend, ...record };
+  state.frames += 1;
+  $('result').textContent = JSON.stringify(state.last, null, 1);
+}
+
+/** Finds the card in one frame (a photo or a captured webcam image) with the photo path and shows everything. */
 async function analyse(finder, source, width, height, name) {
   let result;
   try {
@@ -99,15 +121,20 @@ async function analyse(finder, source, width, height, name) {
   }
   drawView(source, width, height, result);
   drawCard(result.crop);
-  const status = $('status');
-  status.textContent = result.found ? `Card found (presence ${result.presence.toFixed(2)})`
-    : `No card (presence ${result.presence.toFixed(2)})`;
-  status.className = result.found ? 'found' : 'none';
-  $('latency').textContent = result.milliseconds.toFixed(0);
   const { crop, ...record } = result;
-  state.last = { source: name, width, height, backend: state.backend, ...record };
-  state.frames += 1;
-  $('result').textContent = JSON.stringify(state.last, null, 1);
+  report(result, { source: name, path: 'photo', width, height, ...record });
+}
+
+/** Follows the card in one webcam frame with the live path and draws its outline; the time is the page's, from
+ * the grab to the answer (in a Worker: the bitmap, its transfer and the inference). */
+async function track(tracker, video) {
+  const start = performance.now();
+  const result = await tracker.processFrame(state.worker ? await createImageBitmap(video) : video);
+  result.milliseconds = performance.now() - start;
+  drawView(video, video.videoWidth, video.videoHeight, result);
+  report(result, { source: 'webcam', path: 'live', width: video.videoWidth, height: video.videoHeight, ...result });
+  state.firstLive ??= state.last;                       // the first frame since the start: the whole frame searched
+  state.webcamMilliseconds.push(result.milliseconds);
 }
 
 /** Reads an uploaded photo as displayed (EXIF orientation applied once, by the decoder) and analyses it. */
@@ -125,8 +152,9 @@ async function analysePhoto(finder, file) {
   bitmap.close();
 }
 
-/** Runs the webcam (getUserMedia needs localhost or HTTPS) until the button stops it. */
-async function runWebcam(finder) {
+/** Runs the webcam (getUserMedia needs localhost or HTTPS) on the live path until the button stops it;
+ * "Capture" runs the photo path on the next frame, at the camera's full resolution. */
+async function runWebcam(finder, tracker) {
   const button = $('webcam');
   if (state.webcam) {
     state.webcam = false;
@@ -141,13 +169,22 @@ async function runWebcam(finder) {
   }
   await video.play();
   state.webcam = true;
+  state.firstLive = null;
+  await tracker.reset();
   button.textContent = 'Stop the webcam';
+  $('capture').disabled = false;
   while (state.webcam) {
-    await analyse(finder, video, video.videoWidth, video.videoHeight, 'webcam');
-    state.webcamMilliseconds.push(state.last.milliseconds);
+    if (state.captureAsked) {
+      state.captureAsked = false;
+      await analyse(finder, video, video.videoWidth, video.videoHeight, 'capture');
+      state.capture = { status: $('status').textContent, last: state.last };   // the next live frame replaces last
+    } else {
+      await track(tracker, video);
+    }
     await new Promise((resolve) => { requestAnimationFrame(resolve); });
   }
-  video.srcObject.getTracks().forEach((track) => track.stop());
+  $('capture').disabled = true;
+  video.srcObject.getTracks().forEach((stream) => stream.stop());
   button.textContent = 'Start the webcam';
 }
 
@@ -171,11 +208,16 @@ async function main() {
     $('model-info').textContent = `${finder.size} px input, from ${folder}`;
     [$('card').width, $('card').height] = finder.settings.cardSize;     // the model card's, as the crop's
     $('card-size').textContent = finder.settings.cardSize.join(' x ');
-    await finder.findCard(new ImageData(finder.size, finder.size));   // warm-up: the first run compiles
+    const blank = new ImageData(finder.size, finder.size);
+    await finder.findCard(blank);                                     // warm-up: the first run compiles
+    const tracker = state.worker ? await WorkerTracker.start({ model: new URL(folder, window.location.href),
+      vendor: new URL('vendor/', window.location.href), backend: state.backend }) : new LiveTracker(finder);
+    await tracker.processFrame(state.worker ? await createImageBitmap(blank) : blank);   // the live path's ops too
     $('photo').addEventListener('change', (event) => {
       if (event.target.files.length) analysePhoto(finder, event.target.files[0]);
     });
-    $('webcam').addEventListener('click', () => runWebcam(finder));
+    $('webcam').addEventListener('click', () => runWebcam(finder, tracker));
+    $('capture').addEventListener('click', () => { state.captureAsked = true; });
     $('webcam').disabled = !navigator.mediaDevices?.getUserMedia;
     $('save').addEventListener('click', saveCard);
     $('status').textContent = 'Ready: choose a photo, or start the webcam.';

@@ -1,4 +1,4 @@
-// Loading an exported graph model from disk in Node.
+// Reading from disk in Node: an exported graph model, JSON jobs and raw RGBA photos.
 //
 // Pure @tensorflow/tfjs cannot load file:// URLs in Node (that loader lives in
 // tfjs-node, which downloads a native binary), so the files are read with fs
@@ -23,4 +23,15 @@ export function fileHandler(folder) {
       });
     },
   };
+}
+
+export function readJSON(file) {
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+/** A photo of a job, `{"rgba": FILE, "width": W, "height": H}`, as ImageData-like `{data, width, height}`. */
+export function readPhoto({ rgba, width, height }) {
+  const bytes = fs.readFileSync(rgba);
+  if (bytes.length !== width * height * 4) throw new Error(`${rgba}: ${bytes.length} bytes, not ${width}x${height} RGBA`);
+  return { data: new Uint8ClampedArray(bytes.buffer, bytes.byteOffset, bytes.length), width, height };
 }

@@ -23,11 +23,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { CardFinder, letterbox, readCard, rectify } from '../src/findCard.js';
 import { combine, turnImages, turnPoint, unturnPoint } from '../src/rotations.js';
-import { fileHandler } from './files.mjs';
-
-function readJSON(file) {
-  return JSON.parse(fs.readFileSync(file, 'utf8'));
-}
+import { fileHandler, readJSON, readPhoto } from './files.mjs';
 
 /** The CardFinder constructor's error message for a card file, or null where it accepts the card. */
 function cardError(file) {
@@ -37,12 +33,6 @@ function cardError(file) {
   } catch (error) {
     return error.message;
   }
-}
-
-function readPhoto({ rgba, width, height }) {
-  const bytes = fs.readFileSync(rgba);
-  if (bytes.length !== width * height * 4) throw new Error(`${rgba}: ${bytes.length} bytes, not ${width}x${height} RGBA`);
-  return { data: new Uint8ClampedArray(bytes.buffer, bytes.byteOffset, bytes.length), width, height };
 }
 
 async function main([jobPath, outDir]) {

@@ -7,11 +7,14 @@
 //            "webgl": BOOL (false makes every canvas refuse a WebGL context, as a browser without WebGL
 //                     does, so the page must fall back to WASM; default true),
 //            "photos": [FILE, ...], "repeat": N (each photo is analysed N times; default 1),
-//            "webcam": {"video": Y4M_FILE, "frames": N} (optional), "screenshot": PNG_PATH (optional),
+//            "webcam": {"video": Y4M_FILE, "frames": N (live frames), "capture": BOOL (then press "Capture": the
+//                       photo path on the next frame)} (optional), "screenshot": PNG_PATH (optional),
 //            "saveDir": DIR (optional: press "save" on each found card and keep the download there)}
-// OUT.json: {"backend", "photos": {NAME: {status, last (the page's result), card (PNG data URL or null),
-//            milliseconds: [per run], saved: the downloaded file}}, "webcam": {status, last, milliseconds:
-//            [per frame]}, "console": [...]}
+// OUT.json: {"backend", "worker" (whether the live path ran in a Worker),
+//            "photos": {NAME: {status, last (the page's result), card (PNG data URL or null),
+//            milliseconds: [per run], saved: the downloaded file}}, "webcam": {status, last (the live path's),
+//            milliseconds: [per live frame], first (the first live answer), capture: {status, last, card}},
+//            "console": [...]}
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -77,6 +80,15 @@ async function runWebcam(page, job, out) {
   await page.click('#webcam');
   const record = await waitForFrames(page, before + job.webcam.frames);
   record.milliseconds = await page.evaluate(() => window.cardPage.webcamMilliseconds ?? []);
+  record.first = await page.evaluate(() => window.cardPage.firstLive);
+  if (job.webcam.capture) {
+    await page.evaluate(() => { window.cardPage.capture = null; });
+    await page.click('#capture');
+    await page.waitForFunction(() => window.cardPage.capture, null, { timeout: 120000, polling: 50 });
+    record.capture = await page.evaluate(() => window.cardPage.capture);
+    record.capture.card = record.capture.last.found
+      ? await page.evaluate(() => document.getElementById('card').toDataURL('image/png')) : null;
+  }
   await page.click('#webcam');
   out.webcam = record;
 }
@@ -94,7 +106,8 @@ async function main([jobPath, outPath]) {
     await page.goto(job.url);
     await page.waitForFunction(() => window.cardPage && (window.cardPage.ready || window.cardPage.error),
       null, { timeout: 120000 });
-    Object.assign(out, await page.evaluate(() => ({ backend: window.cardPage.backend, error: window.cardPage.error })));
+    Object.assign(out, await page.evaluate(() => ({ backend: window.cardPage.backend, error: window.cardPage.error,
+      worker: window.cardPage.worker })));
     if (!out.error) {
       await runPhotos(page, job, out);
       if (job.webcam) await runWebcam(page, job, out);

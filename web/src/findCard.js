@@ -31,6 +31,7 @@ import { letterbox } from './letterbox.js';
 import { readCard } from './modelCard.js';
 import { rectify } from './rectify.js';
 import { combine, turnImages, unturnPoint } from './rotations.js';
+import { clipSquare, squareAround } from './tracking.js';
 
 export { letterbox, Frame } from './letterbox.js';
 export { CARD_SCHEMA, readCard } from './modelCard.js';
@@ -110,10 +111,24 @@ export class CardFinder {
    * @returns {Promise<{corners: number[][], presence: number}>} corners in photo pixels
    */
   async predictRegion(image, region) {
-    const { tf, size, turns } = this;
-    const { input, frame } = letterbox(image, size, this.settings.fill, region);   // [S * S * 3], RGB 0..255
+    const { input, frame } = letterbox(image, this.size, this.settings.fill, region);   // [S * S * 3], RGB 0..255
+    return this.predictInput(() => this.tf.tensor4d(input, [1, this.size, this.size, 3]), frame, region);
+  }
+
+  /**
+   * Runs the model on one letterboxed input, turned by each of `turns`, and maps the voted answer to the photo.
+   *
+   * @param {function(): object} makeInput returns the [1, S, S, 3] float32 input, RGB in 0..255; it runs inside
+   *   tf.tidy, so every tensor it makes is freed
+   * @param {import('./letterbox.js').Frame} frame the map between the region's pixels and the input's
+   * @param {number[]} region [x0, y0, x1, y1] the region of the photo the input shows
+   * @param {number[]} [turns] quarter turns to run and vote over; default the finder's
+   * @returns {Promise<{corners: number[][], presence: number}>} corners in photo pixels
+   */
+  async predictInput(makeInput, frame, region, turns = this.turns) {
+    const { tf, size } = this;
     const outputs = tf.tidy(() => {
-      const unturned = tf.tensor4d(input, [1, size, size, 3]);
+      const unturned = makeInput();                                                 // [1, S, S, 3]
       const views = tf.concat(turns.map((t) => turnImages(tf, unturned, t)), 0);    // [V, S, S, 3]
       return this.model.execute({ [this.model.inputs[0].name]: views }, this.settings.outputNodes);
     });
@@ -152,16 +167,5 @@ function largestShift(a, b) {
  * @returns {number[]} [x0, y0, x1, y1]; the whole photo where the box would be thinner than 2 pixels
  */
 export function cropBox(corners, width, height, margin) {
-  const xs = corners.map(([x]) => x);
-  const ys = corners.map(([, y]) => y);
-  const low = [Math.min(...xs), Math.min(...ys)];
-  const high = [Math.max(...xs), Math.max(...ys)];
-  const side = Math.max(high[0] - low[0], high[1] - low[1]) * (1 + 2 * margin);
-  const centre = [(low[0] + high[0]) / 2, (low[1] + high[1]) / 2];
-  const x0 = Math.max(0, Math.floor(centre[0] - side / 2));
-  const y0 = Math.max(0, Math.floor(centre[1] - side / 2));
-  const x1 = Math.min(width, Math.ceil(centre[0] + side / 2));
-  const y1 = Math.min(height, Math.ceil(centre[1] + side / 2));
-  if (x1 - x0 < 2 || y1 - y0 < 2) return [0, 0, width, height];
-  return [x0, y0, x1, y1];
+  return clipSquare(squareAround(corners, margin), width, height);
 }

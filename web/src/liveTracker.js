@@ -1,0 +1,98 @@
+/**
+ * The live path: the card followed in a video, frame by frame, beside the photo path of `findCard.js`.
+ *
+ *     import { LiveTracker } from './src/liveTracker.js';
+ *
+ *     const tracker = await LiveTracker.load(tf, 'model/');               // or new LiveTracker(finder)
+ *     const { corners, presence, found, milliseconds } = await tracker.processFrame(video);   // draw the outline
+ *     const { crop } = await tracker.capture(imageData);                  // the photo path, the card straightened
+ *     tracker.dispose();                                                  // frees the model
+ *
+ * Per frame: one view (the card's first turn, no rotation vote) and one pass, on the region the tracker chose
+ * (`tracking.js`: the whole frame, or the last corners plus the card's crop margin, low-pass filtered), letterboxed
+ * with TF.js ops on the backend (`liveLetterbox.js`); the corners are then smoothed across frames by One Euro
+ * filters. Nothing is warped per frame: `capture` runs the photo path (both passes, the rotation vote, the warp
+ * from the full-resolution frame) once. The frame can be anything `tf.browser.fromPixels` reads (a video element,
+ * an ImageBitmap, a canvas) or `{data, width, height}` RGBA (ImageData); TF.js 4.22 reads no VideoFrame.
+ */
+
+import { CardFinder } from './findCard.js';
+import { letterboxOps, liveLayout, pixelsTensor } from './liveLetterbox.js';
+import { CropTracker, QuadSmoother } from './tracking.js';
+
+/** A frame's width and height as displayed. */
+function frameSize(frame) {
+  if (frame.videoWidth) return [frame.videoWidth, frame.videoHeight];                 // HTMLVideoElement
+  return [frame.width, frame.height];
+}
+
+/** Follows the card in a stream of frames with a `CardFinder`'s model. */
+export class LiveTracker {
+  /**
+   * @param {CardFinder} finder the photo path: its model, card settings and presence threshold serve both paths
+   * @param {object} [tuning] `LIVE_TUNING`'s fields to change (`tracking.js`)
+   */
+  constructor(finder, tuning = {}) {
+    this.finder = finder;
+    this.crops = new CropTracker({ margin: finder.settings.cropMargin, threshold: finder.settings.presenceThreshold,
+      smoothing: tuning.boxSmoothing });
+    this.smoother = new QuadSmoother(tuning);
+    /** The last frame given to `processFrame`, for `capture`. */
+    this.lastFrame = null;
+  }
+
+  /** Loads an export as `CardFinder.load` does (its options apply to `capture`) and tracks with it. */
+  static async load(tf, folderUrl, options, tuning) {
+    return new LiveTracker(await CardFinder.load(tf, folderUrl, options), tuning);
+  }
+
+  /**
+   * Finds the card in the next frame of the stream.
+   *
+   * @param {object} frame a video element, ImageBitmap, canvas or `{data, width, height}` RGBA
+   * @param {number} [milliseconds] the frame's time, for the smoothing; default `performance.now()`
+   * @returns {Promise<{corners: number[][], raw: number[][], presence: number, found: boolean, region: number[],
+   *   tracking: boolean, milliseconds: number}>} corners TL, TR, BR, BL in frame pixels, smoothed across frames
+   *   while found (`raw`: this frame's own); `region` where the model looked; `tracking` whether the next frame's
+   *   region follows the card
+   */
+  async processFrame(frame, milliseconds = performance.now()) {
+    const start = performance.now();
+    const { tf, settings } = this.finder;
+    const [width, height] = frameSize(frame);
+    const layout = liveLayout(this.crops.region(width, height), this.finder.size);
+    const { corners: raw, presence } = await this.finder.predictInput(
+      () => letterboxOps(tf, pixelsTensor(tf, frame), layout, settings.fill), layout.frame, layout.region,
+      settings.turns.slice(0, 1));
+    const tracking = this.crops.update(raw, presence, width, height);
+    const found = presence >= this.finder.threshold;
+    if (!found) this.smoother.reset();
+    const corners = found ? this.smoother.smooth(raw, milliseconds / 1000, Math.max(width, height)) : raw;
+    this.lastFrame = frame;
+    return { corners, raw, presence, found, region: layout.region, tracking,
+      milliseconds: performance.now() - start };
+  }
+
+  /**
+   * The photo path (`CardFinder.findCard`: both passes, the rotation vote, the warp) on a full-resolution frame.
+   *
+   * @param {{data: ArrayLike<number>, width: number, height: number}} [image] RGBA pixels; default the last frame
+   *   given to `processFrame`, where that was pixels
+   */
+  async capture(image = this.lastFrame) {
+    if (!image?.data) throw new Error('capture needs the frame as {data, width, height} RGBA pixels (ImageData)');
+    return this.finder.findCard(image);
+  }
+
+  /** Forgets the card: the next frame is searched whole and its corners are not smoothed. */
+  reset() {
+    this.crops.reset();
+    this.smoother.reset();
+  }
+
+  /** Frees the model's weights; the tracker cannot be used afterwards. */
+  dispose() {
+    this.finder.model.dispose();
+    this.lastFrame = null;
+  }
+}

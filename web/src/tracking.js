@@ -1,0 +1,179 @@
+/**
+ * Following a card from frame to frame, for the live path (`liveTracker.js`), as the tfjs-models detectors do:
+ * the next frame's crop comes from the last corners plus a margin, the crop box is low-pass filtered, and the
+ * crop falls back to the whole frame when the presence drops under the threshold or the card leaves; the corners
+ * shown are smoothed with a One Euro filter (Casiez, Roussel and Vogel, CHI 2012) so the outline does not jitter.
+ *
+ * The margin and the threshold are the model card's (`inference.crop_margin`, `inference.presence_threshold`),
+ * so the tracked crop is the photo path's second-pass crop of the last frame. The tuning below is the
+ * JavaScript's alone: Python has no live path. It is all in `LIVE_TUNING`, chosen by eye, not fitted.
+ *
+ *     const crops = new CropTracker({ margin: settings.cropMargin, threshold: settings.presenceThreshold });
+ *     const region = crops.region(640, 480);                  // the whole frame until a card is seen
+ *     crops.update(corners, presence, 640, 480);              // the next region follows the card
+ *
+ * Pure JavaScript, no DOM and no TF.js.
+ */
+
+/** The live path's own tuning: numbers Python does not share, so they are not in the model card. */
+export const LIVE_TUNING = Object.freeze({
+  /** Weight of the newest crop box in the low-pass filtered one, per frame: 1 follows at once, 0 never moves. */
+  boxSmoothing: 0.5,
+  /** One Euro filter's cutoff at rest, Hz: lower holds a still card's outline steadier. */
+  minCutoff: 1.0,
+  /** One Euro filter's cutoff gain per speed, Hz per (frame's longer side per second): higher lags less. */
+  beta: 5.0,
+  /** One Euro filter's cutoff for the speed estimate, Hz. */
+  derivativeCutoff: 1.0,
+});
+
+/**
+ * The square around a quad's bounding box, grown by a margin of its longer side on every side.
+ *
+ * @param {number[][]} corners [4][2] in pixels
+ * @param {number} margin fraction of the quad's longer side added on every side
+ * @returns {{cx: number, cy: number, side: number}} the centre and the side, in pixels
+ */
+export function squareAround(corners, margin) {
+  const xs = corners.map(([x]) => x);
+  const ys = corners.map(([, y]) => y);
+  const side = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)) * (1 + 2 * margin);
+  return { cx: (Math.min(...xs) + Math.max(...xs)) / 2, cy: (Math.min(...ys) + Math.max(...ys)) / 2, side };
+}
+
+/**
+ * A square cut to the frame, in whole pixels.
+ *
+ * @param {{cx: number, cy: number, side: number}} box from `squareAround`
+ * @param {number} width the frame's width
+ * @param {number} height the frame's height
+ * @returns {number[]} [x0, y0, x1, y1]; the whole frame where the cut would be thinner than 2 pixels
+ */
+export function clipSquare({ cx, cy, side }, width, height) {
+  const x0 = Math.max(0, Math.floor(cx - side / 2));
+  const y0 = Math.max(0, Math.floor(cy - side / 2));
+  const x1 = Math.min(width, Math.ceil(cx + side / 2));
+  const y1 = Math.min(height, Math.ceil(cy + side / 2));
+  if (x1 - x0 < 2 || y1 - y0 < 2) return [0, 0, width, height];
+  return [x0, y0, x1, y1];
+}
+
+/** The crop rule: where the model looks in the next frame. */
+export class CropTracker {
+  /**
+   * @param {{margin: number, threshold: number, smoothing?: number}} options the crop's margin (the card's
+   *   `inference.crop_margin`), the presence under which the card is lost (the card's
+   *   `inference.presence_threshold`), the newest box's weight (default `LIVE_TUNING.boxSmoothing`)
+   */
+  constructor({ margin, threshold, smoothing = LIVE_TUNING.boxSmoothing }) {
+    this.margin = margin;
+    this.threshold = threshold;
+    this.smoothing = smoothing;
+    /** @type {({cx: number, cy: number, side: number}|null)} the filtered box; null: look at the whole frame */
+    this.box = null;
+  }
+
+  /** Whether the next region follows a card (false: the whole frame). */
+  get tracking() {
+    return this.box !== null;
+  }
+
+  /** The region [x0, y0, x1, y1] to run the model on in the next frame of this size. */
+  region(width, height) {
+    return this.box ? clipSquare(this.box, width, height) : [0, 0, width, height];
+  }
+
+  /**
+   * Takes a frame's answer; the next region follows it, or is the whole frame when the card was lost.
+   *
+   * @param {number[][]} corners [4][2] in the frame's pixels
+   * @param {number} presence the answer's presence
+   * @param {number} width the frame's width
+   * @param {number} height the frame's height
+   * @returns {boolean} whether the card is still tracked
+   */
+  update(corners, presence, width, height) {
+    const target = squareAround(corners, this.margin);
+    const left = !(target.cx >= 0 && target.cx <= width && target.cy >= 0 && target.cy <= height);
+    if (presence < this.threshold || left || !(target.side > 0)) {
+      this.box = null;
+    } else if (this.box === null) {
+      this.box = target;
+    } else {
+      const a = this.smoothing;
+      this.box = { cx: this.box.cx + a * (target.cx - this.box.cx), cy: this.box.cy + a * (target.cy - this.box.cy),
+        side: this.box.side + a * (target.side - this.box.side) };
+    }
+    return this.tracking;
+  }
+
+  /** Forgets the card: the next region is the whole frame. */
+  reset() {
+    this.box = null;
+  }
+}
+
+/** The weight of the newest sample in a first-order low-pass filter of this cutoff (Hz) after dt seconds. */
+function alpha(cutoff, dt) {
+  const tau = 1 / (2 * Math.PI * cutoff);
+  return 1 / (1 + tau / dt);
+}
+
+/** The One Euro filter of one value: a low-pass whose cutoff rises with the value's speed. */
+export class OneEuroFilter {
+  /**
+   * @param {{minCutoff?: number, beta?: number, derivativeCutoff?: number}} [tuning] defaults: `LIVE_TUNING`'s;
+   *   beta is per unit of the value per second
+   */
+  constructor({ minCutoff = LIVE_TUNING.minCutoff, beta = LIVE_TUNING.beta,
+    derivativeCutoff = LIVE_TUNING.derivativeCutoff } = {}) {
+    Object.assign(this, { minCutoff, beta, derivativeCutoff });
+    this.reset();
+  }
+
+  /**
+   * @param {number} value the new sample
+   * @param {number} seconds its time; a sample at or before the last one's is taken as it is
+   * @returns {number} the filtered value
+   */
+  filter(value, seconds) {
+    if (this.last === null || !(seconds > this.time)) {
+      Object.assign(this, { last: value, speed: 0, time: seconds });
+      return value;
+    }
+    const dt = seconds - this.time;
+    this.speed += alpha(this.derivativeCutoff, dt) * ((value - this.last) / dt - this.speed);
+    this.last += alpha(this.minCutoff + this.beta * Math.abs(this.speed), dt) * (value - this.last);
+    this.time = seconds;
+    return this.last;
+  }
+
+  /** Forgets the history: the next sample passes unchanged. */
+  reset() {
+    Object.assign(this, { last: null, speed: 0, time: -Infinity });
+  }
+}
+
+/** One Euro filters for the 4 corners' x and y, in units of the frame's longer side (so the tuning is
+ * resolution-free). */
+export class QuadSmoother {
+  /** @param {object} [tuning] `OneEuroFilter`'s; defaults: `LIVE_TUNING`'s */
+  constructor(tuning) {
+    this.filters = Array.from({ length: 8 }, () => new OneEuroFilter(tuning));
+  }
+
+  /**
+   * @param {number[][]} corners [4][2] in pixels
+   * @param {number} seconds the frame's time
+   * @param {number} side the frame's longer side, in pixels
+   * @returns {number[][]} [4][2] the smoothed corners, in pixels
+   */
+  smooth(corners, seconds, side) {
+    return corners.map((point, k) => point.map((value, c) => side * this.filters[2 * k + c].filter(value / side,
+      seconds)));
+  }
+
+  reset() {
+    this.filters.forEach((filter) => filter.reset());
+  }
+}
