@@ -160,8 +160,8 @@ def print_markdown(names: list[str], table: dict) -> None:
 
 
 def print_cards_markdown(names: list[str], table: dict) -> None:
-    """Every card: per photo, labelled and each method's found / missed / false at 5% of the card's side; then
-    the summary."""
+    """Every card: per photo, labelled and each method's found (matched) / missed / false at 5% of the card's side;
+    then the summary."""
     methods = list(table)
     print("\n| photo | kind | cards | " + " | ".join(f"{m}: found / missed / false" for m in methods) + " |")
     print("|---|---|---|" + "---|" * len(methods))
@@ -171,7 +171,7 @@ def print_cards_markdown(names: list[str], table: dict) -> None:
         for m in methods:
             row = table[m]["cards"]["per_photo"][name]
             matched = row["matched_card5"]
-            cells.append(f"{row['found']} / {row['labelled'] - matched} / {row['found'] - matched}")
+            cells.append(f"{matched} / {row['labelled'] - matched} / {row['found'] - matched}")   # found: kept
         print(f"| {name} | {first['kind']} | {first['labelled']} | " + " | ".join(cells) + " |")
     print("\n| every card | " + " | ".join(methods) + " |")
     print("|---|" + "---|" * len(methods))
