@@ -20,6 +20,9 @@ from model.network.corner_model import training_view
 from model.training import losses
 
 XLA_MODES = ("all", "synthesis", "none")
+# What a step trains on. The synthesis also labels every card in the frame (`whole_cards`); returning only
+# these lets XLA leave that work out of the step.
+TRAINING_LABELS = ("image", "corners", "present")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,8 +77,8 @@ class Trainer:
             raise ValueError(f"the synthesis makes {synthesis.size}-px images but the model takes {self.size} px")
         self.synthesis = synthesis
         jit = self.config.xla != "none"
-        self._synthesise = tf.function(lambda cards, backgrounds, seed: synthesize.synthesize(
-            cards, backgrounds, seed, synthesis), jit_compile=jit)
+        self._synthesise = tf.function(lambda cards, backgrounds, seed: _training_labels(synthesize.synthesize(
+            cards, backgrounds, seed, synthesis)), jit_compile=jit)
         whole_step_in_xla = self.config.xla == "all" and self.replicas == 1
         self._gradients = tf.function(self._replica_gradients, jit_compile=self.config.xla == "all")
         replica_step = tf.function(self._replica_step, jit_compile=True) if whole_step_in_xla else self._replica_step
@@ -112,7 +115,8 @@ class Trainer:
         return stats
 
     def sample(self, seed: tf.Tensor) -> dict[str, tf.Tensor]:
-        """One replica's batch of fresh samples: rows drawn from the table, synthesised (`synthesize`)."""
+        """One replica's batch of fresh samples: rows drawn from the table, synthesised (`synthesize`);
+        `TRAINING_LABELS` of its outputs."""
         cards, backgrounds = self.table.draw(seed, self.config.batch_size)
         return self._synthesise(cards, backgrounds, seed)
 
@@ -131,6 +135,10 @@ class Trainer:
                  for name in ("total", "coords", "heatmap", "orientation", "presence", "mask")}
         stats["present"] = tf.reduce_sum(tf.cast(present, tf.float32)) / self.global_batch
         return gradients, stats
+
+
+def _training_labels(batch: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+    return {name: batch[name] for name in TRAINING_LABELS}
 
 
 def make_strategy() -> tf.distribute.Strategy:
