@@ -53,13 +53,14 @@ def sample_sleeves(seed: tf.Tensor, batch_size, card_width: int, config: SceneCo
     }
 
 
-def _signed_distance(sleeve: dict[str, tf.Tensor], plane: PlaneCoords, width: int, height: int) -> tf.Tensor:
-    """[B, P] signed distance in texels to the sleeve's rounded rectangle (negative inside)."""
-    column = lambda name: sleeve[name][:, None]                                # noqa: E731
+def signed_distance(sleeve: dict[str, tf.Tensor], u: tf.Tensor, v: tf.Tensor, width: int, height: int) -> tf.Tensor:
+    """[B, ...] signed distance in texels from the card's texel points `u`, `v` [B, ...] to the sleeve's
+    rounded rectangle (negative inside)."""
+    column = lambda name: tf.reshape(sleeve[name], [-1] + [1] * (u.shape.rank - 1))     # noqa: E731
     margin, top, radius = column("margin"), column("top"), column("radius")
     centre_y = (height - top) / 2
     half_w, half_h = width / 2 + margin, (height + top) / 2 + margin
-    return rounded_box_distance(plane.u - width / 2, plane.v - centre_y, half_w, half_h, radius)
+    return rounded_box_distance(u - width / 2, v - centre_y, half_w, half_h, radius)
 
 
 def render_sleeves(sleeve: dict[str, tf.Tensor], plane: PlaneCoords, width: int,
@@ -75,7 +76,7 @@ def render_sleeves(sleeve: dict[str, tf.Tensor], plane: PlaneCoords, width: int,
     Returns:
       (back, front): [B, P, 4] premultiplied RGBA, to composite under and over the card.
     """
-    distance = _signed_distance(sleeve, plane, width, height)
+    distance = signed_distance(sleeve, plane.u, plane.v, width, height)
     pixel = plane.texels_per_pixel
     cover = tf.clip_by_value(0.5 - distance / pixel, 0.0, 1.0)
     cover *= tf.cast(plane.in_front & sleeve["present"][:, None], tf.float32)          # [B, P]

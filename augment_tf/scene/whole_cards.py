@@ -27,8 +27,7 @@ import math
 import tensorflow as tf
 
 from augment_tf import geometry, homography, lens
-from augment_tf.composite import rounded_box_distance
-from augment_tf.scene import occluders
+from augment_tf.scene import occluders, sleeves
 from augment_tf.scene.neighbors import Neighbors
 
 CARD_SLOTS = 16         # K: the cards a sample can label, at least a 3 x 3 binder page and loose cards
@@ -74,10 +73,7 @@ def _under_sleeve(sleeve: dict[str, tf.Tensor] | None, points: tf.Tensor, width:
     (all but card 0) that lie under its opaque sleeve back, as `sleeves` draws it."""
     if sleeve is None:
         return tf.zeros(tf.shape(points)[:-1], tf.bool)
-    column = lambda name: sleeve[name][:, None, None]                                  # noqa: E731
-    margin, top, radius = column("margin"), column("top"), column("radius")
-    distance = rounded_box_distance(points[..., 0] - width / 2, points[..., 1] - (height - top) / 2,
-                                    width / 2 + margin, (height + top) / 2 + margin, radius)
+    distance = sleeves.signed_distance(sleeve, points[..., 0], points[..., 1], width, height)     # [B, C, N]
     below = (tf.range(tf.shape(points)[1]) > 0)[None, :, None]
     return (sleeve["present"] & (sleeve["back_alpha"] >= _OPAQUE_SLEEVE))[:, None, None] & below & (distance < 0.0)
 
@@ -158,13 +154,18 @@ def _under_occluder(card_to_scene: tf.Tensor, occluder: dict[str, tf.Tensor] | N
     if occluder is None:
         return tf.zeros(tf.shape(on_labelled)[:-1], tf.bool)
     shape = tf.shape(on_labelled)
-    flat = tf.reshape(on_labelled, [shape[0], -1, 2])                                   # [B, C * N, 2]
-    projected = tf.linalg.matmul(tf.concat([flat, tf.ones_like(flat[..., :1])], -1), card_to_scene,
-                                 transpose_b=True)
-    scene = projected[..., :2] / tf.where(projected[..., 2:] > 0, projected[..., 2:], 1.0)
+    scene, in_front = _to_scene(card_to_scene, tf.reshape(on_labelled, [shape[0], -1, 2]))   # [B, C * N, ...]
     distance = occluders.signed_distance(occluder, scene[..., 0], scene[..., 1])         # [B, C * N]
-    hidden = occluder["present"][:, None] & (distance < 0.0) & (projected[..., 2] > 0)
+    hidden = occluder["present"][:, None] & (distance < 0.0) & in_front
     return tf.reshape(hidden, shape[:-1])
+
+
+def _to_scene(card_to_scene: tf.Tensor, points: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Labelled-card texel points [B, N, 2] in the scene's pixels, and whether each is in front of the camera."""
+    projected = tf.linalg.matmul(tf.concat([points, tf.ones_like(points[..., :1])], -1), card_to_scene,
+                                 transpose_b=True)                                       # [B, N, 3]
+    in_front = projected[..., 2] > 0
+    return projected[..., :2] / tf.where(in_front[..., None], projected[..., 2:], 1.0), in_front
 
 
 def _drawn_corners(geo: dict[str, tf.Tensor], to_labelled: tf.Tensor, corners: tf.Tensor, width: int,
@@ -172,13 +173,10 @@ def _drawn_corners(geo: dict[str, tf.Tensor], to_labelled: tf.Tensor, corners: t
     """Each card's corners as drawn through the lens, [B, C, 4, 2], and whether all 4 are in front [B, C]."""
     batch_size, count = tf.shape(to_labelled)[0], to_labelled.shape[1]
     texels = _affine(to_labelled, geometry.texture_corners(width, height, 1)[None])       # [B, C, 4, 2]
-    flat = tf.reshape(texels, [batch_size, -1, 2])
-    projected = tf.linalg.matmul(tf.concat([flat, tf.ones_like(flat[..., :1])], -1), geo["homography"],
-                                 transpose_b=True)                                         # [B, C * 4, 3]
-    scene = projected[..., :2] / tf.where(projected[..., 2:] > 0, projected[..., 2:], 1.0)
+    scene, in_front = _to_scene(geo["homography"], tf.reshape(texels, [batch_size, -1, 2]))   # [B, C * 4, ...]
     drawn = tf.reshape(lens.image_points(geo["barrel"], scene, size), [batch_size, count, 4, 2])
     drawn = tf.concat([corners[:, None], drawn[:, 1:]], 1)             # the labelled card's own, exactly
-    in_front = tf.reduce_all(tf.reshape(projected[..., 2] > 0, [batch_size, count, 4]), axis=-1)
+    in_front = tf.reduce_all(tf.reshape(in_front, [batch_size, count, 4]), axis=-1)
     return drawn, in_front
 
 
