@@ -68,7 +68,8 @@ def find_cards(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     quads = [quad for quad in _quads(edges) if _card_shaped(quad)]        # each [4, 2] in small pixels
     quads = _one_per_card(quads)
     quads = np.array(quads, np.float32).reshape([-1, 4, 2])[np.argsort(_centre_distances(quads, small))]
-    scores = np.array([_edge_support(quad, edges) for quad in quads], np.float32).reshape([-1])
+    near = cv2.dilate(edges, np.ones((2 * SUPPORT_PX - 1,) * 2, np.uint8))   # edges are already 1 px wider
+    scores = np.array([_edge_support(quad, near) for quad in quads], np.float32).reshape([-1])
     cards = [_to_photo(_upright_order(quad), small, image) for quad in quads]
     return np.array(cards, np.float32).reshape([-1, 4, 2]), scores
 
@@ -140,13 +141,12 @@ def _overlap_share(a: np.ndarray, b: np.ndarray) -> float:
     return shared / max(1e-6, min(cv2.contourArea(np.float32(a)), cv2.contourArea(np.float32(b))))
 
 
-def _edge_support(quad: np.ndarray, edges: np.ndarray) -> float:
-    """The share of points along the quad's four sides within SUPPORT_PX of an edge pixel."""
+def _edge_support(quad: np.ndarray, near: np.ndarray) -> float:
+    """The share of points along the quad's four sides on `near`: the edges widened to SUPPORT_PX."""
     steps = np.linspace(0, 1, SUPPORT_SAMPLES, endpoint=False)[:, None]    # [S, 1]
     points = np.concatenate([a + steps * (b - a) for a, b in zip(quad, np.roll(quad, -1, axis=0))])   # [4S, 2]
-    columns = np.clip(np.round(points[:, 0]).astype(int), 0, edges.shape[1] - 1)
-    rows = np.clip(np.round(points[:, 1]).astype(int), 0, edges.shape[0] - 1)
-    near = cv2.dilate(edges, np.ones((2 * SUPPORT_PX - 1,) * 2, np.uint8))   # edges are already 1 px wider
+    columns = np.clip(np.round(points[:, 0]).astype(int), 0, near.shape[1] - 1)
+    rows = np.clip(np.round(points[:, 1]).astype(int), 0, near.shape[0] - 1)
     return float(np.mean(near[rows, columns] > 0))
 
 

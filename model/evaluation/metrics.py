@@ -214,9 +214,13 @@ def match_cards(pred: np.ndarray, scores: np.ndarray, cards: np.ndarray,
     >>> match_cards(pred, np.ones(3), cards, np.full(2, 5.0)).tolist()
     [[0, 1]]
     """
-    tolerance = np.asarray(tolerance, np.float64)                          # [K]
     free, _ = pair_errors(pred, cards)                                      # [P, K]
-    relative = free / tolerance                                             # [P, K]
+    return _match(free, scores, tolerance)
+
+
+def _match(free: np.ndarray, scores: np.ndarray, tolerance: np.ndarray) -> np.ndarray:
+    """`match_cards` from the [P, K] order-free worst-corner errors of every prediction and card."""
+    relative = free / np.asarray(tolerance, np.float64)                     # [P, K]
     p, k = np.nonzero(relative <= 1)
     order = np.lexsort((k, p, -np.asarray(scores, np.float64)[p], relative[p, k]))   # last key sorts first
     used_pred, used_card, pairs = set(), set(), []
@@ -312,10 +316,11 @@ def score_cards(pred: np.ndarray, scores: np.ndarray, cards: np.ndarray, photo_s
     keep = scores >= threshold
     pred, scores = pred[keep], scores[keep]
     row = {"kind": scene_kind(cards), "labelled": len(cards), "found": len(pred)}
-    _, aware = pair_errors(pred, cards)                                     # [P, K]
+    free, aware = pair_errors(pred, cards)                                  # [P, K] each
+    sides = {"card": card_sides(cards), "photo": np.full(len(cards), max(photo_size), np.float64)}
     for name, (unit, share) in CARD_TOLERANCES.items():
-        side = card_sides(cards) if unit == "card" else np.full(len(cards), max(photo_size), np.float64)
-        pairs = match_cards(pred, scores, cards, share * side)              # [M, 2]
+        side = sides[unit]
+        pairs = _match(free, scores, share * side)                          # [M, 2]
         row[f"matched_{name}"] = len(pairs)
         row[f"ordered_{name}"] = int(np.sum(aware[pairs[:, 0], pairs[:, 1]] <= share * side[pairs[:, 1]]))
     return row
