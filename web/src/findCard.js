@@ -31,7 +31,7 @@ import { letterbox } from './letterbox.js';
 import { readCard } from './modelCard.js';
 import { rectify } from './rectify.js';
 import { combine, turnImages, unturnPoint } from './rotations.js';
-import { clipSquare, squareAround } from './tracking.js';
+import { clipSquare, extent, squareAround } from './tracking.js';
 
 export { letterbox, Frame } from './letterbox.js';
 export { CARD_SCHEMA, readCard } from './modelCard.js';
@@ -143,13 +143,6 @@ export class CardFinder {
     });
     return { corners, presence: voted.presence };
   }
-}
-
-/** The largest side of the quad's bounding box. */
-function extent(corners) {
-  const xs = corners.map(([x]) => x);
-  const ys = corners.map(([, y]) => y);
-  return Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
 }
 
 /** The largest distance between matching corners of two quads. */

@@ -73,7 +73,8 @@ export function letterboxOps(tf, pixels, { region: [x0, y0, x1, y1], frame, fact
     inner = tf.image.resizeBilinear(inner, [frame.innerH, frame.innerW], false, true);
   }
   const { size, ox, oy, innerW, innerH } = frame;
-  const shifted = tf.sub(inner, tf.tensor1d(fill));             // padding with 0 around content - fill pads with fill
+  const fillColour = tf.tensor1d(fill);
+  const shifted = tf.sub(inner, fillColour);                   // padding with 0 around content - fill pads with fill
   const padded = tf.pad(shifted, [[0, 0], [oy, size - oy - innerH], [ox, size - ox - innerW], [0, 0]]);
-  return tf.add(padded, tf.tensor1d(fill));                    // [1, S, S, 3]
+  return tf.add(padded, fillColour);                           // [1, S, S, 3]
 }

@@ -37,6 +37,7 @@ export class LiveTracker {
     this.crops = new CropTracker({ margin: finder.settings.cropMargin, threshold: finder.settings.presenceThreshold,
       smoothing: tuning.boxSmoothing });
     this.smoother = new QuadSmoother(tuning);
+    this.turns = finder.settings.turns.slice(0, 1);             // one view while tracking
     /** The last frame given to `processFrame`, for `capture`. */
     this.lastFrame = null;
   }
@@ -63,7 +64,7 @@ export class LiveTracker {
     const layout = liveLayout(this.crops.region(width, height), this.finder.size);
     const { corners: raw, presence } = await this.finder.predictInput(
       () => letterboxOps(tf, pixelsTensor(tf, frame), layout, settings.fill), layout.frame, layout.region,
-      settings.turns.slice(0, 1));
+      this.turns);
     const tracking = this.crops.update(raw, presence, width, height);
     const found = presence >= this.finder.threshold;
     if (!found) this.smoother.reset();

@@ -28,6 +28,18 @@ export const LIVE_TUNING = Object.freeze({
 });
 
 /**
+ * The longer side of a quad's bounding box.
+ *
+ * @param {number[][]} corners [4][2] in pixels
+ * @returns {number} in pixels
+ */
+export function extent(corners) {
+  const xs = corners.map(([x]) => x);
+  const ys = corners.map(([, y]) => y);
+  return Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
+}
+
+/**
  * The square around a quad's bounding box, grown by a margin of its longer side on every side.
  *
  * @param {number[][]} corners [4][2] in pixels
@@ -37,7 +49,7 @@ export const LIVE_TUNING = Object.freeze({
 export function squareAround(corners, margin) {
   const xs = corners.map(([x]) => x);
   const ys = corners.map(([, y]) => y);
-  const side = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)) * (1 + 2 * margin);
+  const side = extent(corners) * (1 + 2 * margin);
   return { cx: (Math.min(...xs) + Math.max(...xs)) / 2, cy: (Math.min(...ys) + Math.max(...ys)) / 2, side };
 }
 
