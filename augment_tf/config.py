@@ -87,6 +87,13 @@ class SceneConfig:
         and how far they whiten (1 shows the bare card stock).
       foil: presence probability of a foil card's rainbow sheen, and its
         strength (the light screened over the card where the reflection peaks).
+      dark_pairing: for a labelled card with a dark rim (a black border, or a
+        borderless card's dark edge), the probability that its background is
+        darkened, and the range of the mean luma (0..1) it is brought down to
+        (a target drawn per image; a background already darker stays). Old
+        black-bordered cards on dark cloth or wood are where corners slip, and
+        random backgrounds pair them with dark ones too rarely
+        (`background.dark_pairing_gain`). Other cards' backgrounds are never changed.
       background_zoom: how much the background crop is magnified (at the card's centre).
       table_p: share of samples where the background is the surface the card lies
         on, in the card's plane and perspective; the rest face the camera, as
@@ -103,6 +110,7 @@ class SceneConfig:
     contact_shadow: Effect = Effect(0.6, 0.15, 0.5)
     wear: Effect = Effect(0.4, 0.3, 1.0)
     foil: Effect = Effect(0.15, 0.15, 0.6)
+    dark_pairing: Effect = Effect(0.5, 0.04, 0.15)
     background_zoom: tuple[float, float] = (1.0, 3.0)
     table_p: float = 0.7
     depth_of_field: tuple[float, float] = (0.0, 3.0)

@@ -4,12 +4,13 @@
 runs inside `tf.function(jit_compile=True)` (XLA), in a Keras train step, or
 eagerly for a static dump, and the same seed always gives the same batch.
 
-Layers, bottom to top: background, neighbouring cards, the labelled card's
-shadow on the table, the sleeve's back, the labelled card (its rim maybe worn
-white, its face maybe foil), the sleeve's front film, an occluder with its shadow, all seen
-through the lens (`lens`); then the camera (`photometric`), and last the
-black bars of a letterboxed frame. Some frames hold no card to find
-(`presence`): the labelled card is left out or cut by the frame's edge.
+Layers, bottom to top: background (maybe darkened under a dark-rimmed card),
+neighbouring cards, the labelled card's shadow on the table, the sleeve's back,
+the labelled card (its rim maybe worn white, its face maybe foil), the sleeve's
+front film, an occluder with its shadow, all seen through the lens (`lens`);
+then the camera (`photometric`), and last the black bars of a letterboxed
+frame. Some frames hold no card to find (`presence`): the labelled card is
+left out or cut by the frame's edge.
 """
 
 import functools
@@ -96,6 +97,11 @@ def _scene(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor, geo: dict[
     with tf.name_scope("background"):
         image, on_table = background.render_background(seeds.child(seed, "background"), backgrounds, geo,
                                                        plane, x, y, size, (width, height), scene)  # [B, P, 3]
+    if scene.dark_pairing.p:
+        with tf.name_scope("dark_pairing"):           # a dark-rimmed card on a darkened background
+            gain = background.dark_pairing_gain(seeds.child(seed, "dark_pairing"), cards, backgrounds, layout,
+                                                size, scene)                         # [B]
+            image = image * gain[:, None, None]
     layers = {"neighbors": None, "sleeve": None, "occluder": None}
     if scene.neighbor_slots and scene.neighbor.p:
         with tf.name_scope("neighbors"):

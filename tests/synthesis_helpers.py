@@ -54,6 +54,16 @@ def flat_card(rgb, alpha=255, height: int = 176, width: int = 128) -> np.ndarray
     return card
 
 
+def bordered_card(border_rgb, face_rgb=(200, 180, 150), height: int = 176, width: int = 128) -> np.ndarray:
+    """A card whose outer 6% of the width is `border_rgb` (a printed border) around a `face_rgb` face."""
+    card = flat_card(face_rgb, height=height, width=width)
+    side = round(0.06 * width)
+    for rim in (np.s_[:side], np.s_[-side:]):
+        card[rim, :, :3] = border_rgb
+        card[:, rim, :3] = border_rgb
+    return card
+
+
 def dotted_card(width: int, height: int, dot: int) -> tuple[np.ndarray, np.ndarray]:
     """A black card with white dot x dot texel squares on a grid of dot-texel cells: one cell in from
     each corner, at the middle of each edge and at the centre.

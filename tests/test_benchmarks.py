@@ -1,12 +1,15 @@
 """Benchmark scripts' own logic: `synthesis_throughput.py --costs` switches off exactly what it names;
-`budget_run.py` sizes the epochs to the budget, hands flags after `--` to train.py and stops it when stopped."""
+`budget_run.py` sizes the epochs to the budget, hands flags after `--` to train.py, stops it when stopped and
+prints the per-family scores; `realdev.py` counts the photos read turned."""
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 from synthesis_helpers import BENCHMARKS, benchmark_script
 
@@ -56,3 +59,32 @@ def test_stopping_the_budget_run_stops_its_training(tmp_path):
     assert parent.wait(timeout=30) != 0 and "stopped with exit code" in parent.stderr.read()
     with pytest.raises(ProcessLookupError):
         os.kill(child, 0)
+
+
+def test_realdev_counts_the_photos_each_method_reads_turned(tmp_path, capsys):
+    """A primary card found on its corners but named from another side is "read turned"; a miss is not."""
+    realdev = benchmark_script("realdev")
+    card = np.array([[100, 100], [400, 100], [400, 520], [100, 520]], np.float32)
+    names = ["a.jpg", "b.jpg", "c.jpg"]
+    (tmp_path / "annotations.json").write_text(json.dumps([{"filename": name, "corners": card.tolist()}
+                                                           for name in names]))
+    answers = {"model, one pass": [np.roll(card, 1, axis=0), card, card + 200],   # turned, right, missed
+               "classical": [card, card, card]}
+    results = {method: {"corners": np.stack(corners), "seconds": np.ones(3), "presence": np.ones(3),
+                        "cards": [c[None] for c in corners], "card_scores": [np.ones(1)] * 3,
+                        "card_seconds": np.ones(3), "card_threshold": 0.5}
+               for method, corners in answers.items()}
+    table = realdev.report(tmp_path, names, np.full([3, 2], 800, np.float32), results)
+    assert table["model, one pass"]["read_turned"] == 1 and table["classical"]["read_turned"] == 0
+    assert table["model, one pass"]["read_turned_share"] == 1 / 3
+    realdev.print_markdown(names, table)
+    assert "| read turned (within 3% free, not aware) | 1 of 3 | 0 of 3 |" in capsys.readouterr().out
+
+
+def test_budget_run_prints_a_table_per_family_and_per_border_colour(capsys):
+    row = {"count": 3.0, "worst_frac_median_free": 0.01, "within3_free": 1.0, "within3_aware": 2 / 3,
+           "turned": 1 / 3}
+    benchmark_script("budget_run").print_groups({"family": {"1993": row, "saga": row}, "border": {"black": row}})
+    printed = capsys.readouterr().out
+    assert "| layout family | photos |" in printed and "| border colour | photos |" in printed
+    assert "| saga | 3 | 1.0% | 100% | 67% | 33% |" in printed and "| black |" in printed

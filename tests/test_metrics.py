@@ -77,6 +77,24 @@ def test_an_image_without_candidates_is_an_error():
         metrics.corner_errors(CARD[None], [np.zeros([0, 4, 2])], order_free=True)
 
 
+def test_scores_by_group_cover_present_images_and_count_cards_read_turned():
+    """Per group: a turned read counts as found order-free but not order-aware; absent images and a group
+    with none present are left out; the median is the group's own."""
+    turned, near, far = np.roll(CARD, 1, axis=0), CARD + [0, 10.24], CARD + 100    # 10.24 px: 2% of 512
+    pred = np.stack([CARD, turned, near, far, far])
+    groups = ["1993", "1993", "2015", "2015", "saga"]
+    scores = metrics.by_group(pred, np.stack([CARD] * 5), [[512, 400]] * 5, groups,
+                              present=[True, True, True, True, False])
+    assert list(scores) == ["1993", "2015"]
+    assert scores["1993"] == pytest.approx({"count": 2, "worst_frac_median_free": 0.0, "within3_free": 1.0,
+                                            "within3_aware": 0.5, "turned": 0.5})
+    far_worst = np.hypot(100, 100) / 512
+    assert scores["2015"] == pytest.approx({"count": 2, "worst_frac_median_free": (0.02 + far_worst) / 2,
+                                            "within3_free": 0.5, "within3_aware": 0.5, "turned": 0.0})
+    table = metrics.group_table(scores, "family").splitlines()
+    assert len(table) == 4 and table[2].startswith("| 1993 | 2 | 0.0% | 100% | 50% | 50% |")
+
+
 # Every card in the frame: one-to-one matching, tolerances, scene kinds.
 PORTRAIT = np.array([[0, 0], [630, 0], [630, 880], [0, 880]], np.float64)      # 880 px long: 5% is 44 px
 

@@ -9,8 +9,8 @@ import tensorflow as tf
 from augment_tf import synthesize
 from augment_tf.config import Effect, GeometryConfig, SceneConfig
 
-from synthesis_helpers import (GEOMETRY_OFF, MARKS, PHOTOMETRIC_OFF, SCENE_OFF, SCENE_SETTINGS, fixed_barrel, flat_card,
-                               marked_card, pixel_centres, small_config, textures)
+from synthesis_helpers import (GEOMETRY_OFF, MARKS, PHOTOMETRIC_OFF, SCENE_OFF, SCENE_SETTINGS, bordered_card,
+                               fixed_barrel, flat_card, marked_card, pixel_centres, small_config, textures)
 
 
 def test_corner_marks_are_under_the_corner_labels():
@@ -165,8 +165,8 @@ def test_a_layer_or_effect_nobody_gets_is_left_out_of_the_graph():
         return {op.name.split("/")[0] for op in graph.get_operations()} | {
             "/".join(op.name.split("/")[:2]) for op in graph.get_operations()}
 
-    layers = {"neighbors", "contact_shadow", "sleeves", "wear", "foil", "occluders", "photometric/jpeg",
-              "photometric/blur", "letterbox"}
+    layers = {"neighbors", "contact_shadow", "sleeves", "wear", "foil", "occluders", "dark_pairing",
+              "photometric/jpeg", "photometric/blur", "letterbox"}
     full = scopes(small_config())
     assert layers <= full
     bare = scopes(small_config(scene=SCENE_OFF, photometric=PHOTOMETRIC_OFF, geometry=GEOMETRY_OFF))
@@ -243,6 +243,19 @@ def test_a_foil_card_gains_light_in_changing_hues_on_its_face_only():
         mix = lit / lit.sum(-1, keepdims=True)                                    # each pixel's share of R, G, B
         assert mix.std(axis=0).max() > 0.05                                       # the hue changes across the card
 
+
+def test_a_black_bordered_card_is_put_on_a_darkened_background_and_a_white_bordered_one_is_not():
+    config = small_config(size=64, scene=SCENE_OFF, photometric=PHOTOMETRIC_OFF, geometry=GEOMETRY_OFF)
+    paired = dataclasses.replace(config, scene=dataclasses.replace(SCENE_OFF, dark_pairing=Effect(1.0, 0.04, 0.15)))
+    for border, darker in (((14, 13, 15), True), ((238, 236, 230), False)):
+        cards, backgrounds = textures(config, [bordered_card(border)] * 8, background_rgb=(180, 180, 180))
+        plain = synthesize.synthesize(cards, backgrounds, tf.constant([7, 8]), config)["image"].numpy()
+        out = synthesize.synthesize(cards, backgrounds, tf.constant([7, 8]), paired)["image"].numpy()
+        corner = np.s_[:, :2, :2]                    # a frame corner: background, as the card never reaches it
+        if darker:
+            assert np.all(out[corner] <= 0.15 + 1e-3) and np.all(plain[corner] > 0.6)
+        else:
+            np.testing.assert_array_equal(out, plain)
 
 def test_compile_synthesis_traces_a_recipe_once():
     """Equal recipes (lists or tuples alike) share one traced function; another recipe or XLA gets its own."""

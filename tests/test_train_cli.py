@@ -64,7 +64,9 @@ def test_train_writes_its_run_folder_and_resumes_a_killed_run_exactly(tiny_datas
     assert len(list((whole / "vis").glob("epoch_*.jpg"))) == 2 and any((whole / "logs").iterdir())
     config = json.loads((whole / "config.json").read_text())
     assert config["synthesis"]["size"] == 64 and config["model"]["alpha"] == TINY_MODEL.alpha
-    assert "mean_frac_aware" in json.loads((whole / "best.json").read_text())["metrics"]
+    best = json.loads((whole / "best.json").read_text())
+    assert "mean_frac_aware" in best["metrics"] and best["groups"]["family"] and best["groups"]["border"]
+    assert "| layout family | photos |" in result.stdout            # best.keras's per-family table, at the end
     assert "pass --resume" in _refusal(tiny_dataset, tiny_recipe, whole)
 
     killed = tmp_path / "killed"

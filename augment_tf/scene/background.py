@@ -117,3 +117,70 @@ def _recedes_gently(card: dict[str, tf.Tensor], size: int) -> tf.Tensor:
     depth_row = homography.invert(card["homography"])[:, 2]                           # [B, 3]
     w = tf.einsum("bnk,bk->bn", tf.concat([points, tf.ones_like(points[..., :1])], -1), depth_row)  # [B, 5]
     return tf.reduce_all(w[:, 1:] / w[:, :1] > _MIN_DEPTH_RATIO, axis=-1)
+
+
+# Dark pairing (`SceneConfig.dark_pairing`): where a card's rim is read, and what counts as dark.
+_RIM_INSET = 0.015              # of the card's width in from its edge: inside every printed border (3.4-6% wide)
+_RIM_ALONG = (0.3, 0.5, 0.7)    # along each side, clear of the rounded corners
+DARK_RIM = 0.2                  # rim luma below which a card counts as dark-rimmed (a black border's is ~0.06)
+_LUMA = (0.299, 0.587, 0.114)   # Rec. 601 weights of R, G, B
+
+
+def dark_pairing_gain(seed: tf.Tensor, cards: tf.Tensor, backgrounds: tf.Tensor, layout: texture.AtlasLayout,
+                      size: int, config: SceneConfig) -> tf.Tensor:
+    """How much each background is darkened, so that dark-rimmed cards lie on dark surfaces more often.
+
+    A black border on dark cloth or wood is where corners slip, and backgrounds drawn
+    at random pair the two too rarely. With probability `config.dark_pairing.p`, a
+    sample whose labelled card has a dark rim (`rim_luminance` below DARK_RIM) gets the
+    gain that brings its background's mean luma (`mean_luminance`) down to at most a
+    target uniform in [low, high]; every other sample gets 1. The card is read from its
+    texture, so a Scryfall scan's black border counts as a procedural one does. Per
+    image it costs a few texel reads; the background is then scaled once per pixel.
+
+    Args:
+      seed: [2] int seed.
+      cards: [B, N] int32 card atlases, row b the labelled card of sample b.
+      backgrounds: [B, M] int32 background pyramids (`texture.background_atlas` at `size`).
+      layout: the card atlases' layout.
+      size: output side in pixels.
+      config: `dark_pairing`.
+
+    Returns:
+      [B] float32 in (0, 1], to multiply the background by.
+    """
+    batch_size = tf.shape(cards)[0]
+    effect = config.dark_pairing
+    target = seeds.uniform(seed, "target", [batch_size], effect.low, effect.high)
+    paired = seeds.bernoulli(seed, "apply", [batch_size], effect.p) & (rim_luminance(cards, layout) < DARK_RIM)
+    gain = tf.minimum(1.0, target / tf.maximum(mean_luminance(backgrounds, size), 1e-3))
+    return tf.where(paired, gain, 1.0)
+
+
+def rim_luminance(cards: tf.Tensor, layout: texture.AtlasLayout) -> tf.Tensor:
+    """[B] the mean luma of each card's `rim_texels` (premultiplied: a see-through texel reads black)."""
+    rim = texture.unpack_rgba(tf.gather(cards, rim_texels(layout), axis=1))          # [B, 12, 4]
+    return tf.reduce_mean(_luma(rim), axis=-1)
+
+
+def rim_texels(layout: texture.AtlasLayout) -> list[int]:
+    """Where a card atlas holds 12 level-0 texels on the card's rim: 3 along each side, `_RIM_INSET` in."""
+    width, height = layout.width, layout.height
+    inset = round(_RIM_INSET * width)
+    points = []                                                                       # (column, row)
+    for along in _RIM_ALONG:
+        x, y = round(along * (width - 1)), round(along * (height - 1))
+        points += [(inset, y), (width - 1 - inset, y), (x, inset), (x, height - 1 - inset)]
+    return [(row + 1) * (width + 2) + column + 1 for column, row in points]          # level 0 has a one-texel ring
+
+
+def mean_luminance(backgrounds: tf.Tensor, size: int) -> tf.Tensor:
+    """[B] each background's mean luma, read from its coarsest mip level (the atlas's tail): a slice, no gather."""
+    layout = texture.background_layout(size)
+    coarsest = texture.unpack_rgba(backgrounds[:, round(layout.level_start(layout.levels - 1)):])  # [B, T, 4]
+    return tf.reduce_sum(_luma(coarsest), axis=-1) / tf.maximum(tf.reduce_sum(coarsest[..., 3], axis=-1), 1.0)
+
+
+def _luma(rgba: tf.Tensor) -> tf.Tensor:
+    """[...] luma of [..., 4] RGBA in 0..1 (premultiplied: the ring around a mip level adds nothing)."""
+    return rgba[..., 0] * _LUMA[0] + rgba[..., 1] * _LUMA[1] + rgba[..., 2] * _LUMA[2]

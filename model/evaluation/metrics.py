@@ -148,6 +148,85 @@ def summarize(pred: np.ndarray, targets, photo_sizes: np.ndarray, input_size: in
     return result
 
 
+def read_turned(worst: dict[str, np.ndarray]) -> np.ndarray:
+    """[N] bool: the card was found but read turned: its worst corner is within WITHIN_FRACTION order-free,
+    not order-aware (the right corners, named from another side of the card).
+
+    Args:
+      worst: `per_image`'s {"worst_frac_aware": [N], "worst_frac_free": [N]}.
+
+    Example:
+    >>> read_turned({"worst_frac_aware": np.array([0.01, 0.5, 0.5]), "worst_frac_free": np.array([0.01, 0.01, 0.5])})
+    array([False,  True, False])
+    """
+    return (worst["worst_frac_free"] <= WITHIN_FRACTION) & (worst["worst_frac_aware"] > WITHIN_FRACTION)
+
+
+def by_group(pred: np.ndarray, targets, photo_sizes: np.ndarray, groups,
+             present: np.ndarray | None = None) -> dict[str, dict[str, float]]:
+    """Scores per group of images (a card's layout family, its border colour), to see which cards fail.
+
+    Args:
+      pred, targets: as for `corner_errors`.
+      photo_sizes: [N, 2] (width, height) of the photos as displayed.
+      groups: [N] each image's group name.
+      present: [N] bool, whether a card is labelled; only these images are
+        scored. Defaults to None (all images).
+
+    Returns:
+      {group: {"count", "worst_frac_median_free" (the median worst corner,
+       order-free, / longer side), "within3_free", "within3_aware" (shares within
+       WITHIN_FRACTION), "turned" (the share `read_turned`)}}, groups sorted by name;
+       a group with no scored image is left out.
+
+    Example:
+    >>> card = np.array([[0, 0], [63, 0], [63, 88], [0, 88]], float)
+    >>> scores = by_group(np.stack([card, np.roll(card, 1, axis=0)]), np.stack([card, card]), [[100, 100]] * 2,
+    ...                   ["black", "white"])
+    >>> scores["black"]["turned"], scores["white"]["turned"], scores["white"]["within3_free"]
+    (0.0, 1.0, 1.0)
+    """
+    worst = per_image(pred, targets, photo_sizes)
+    turned = read_turned(worst)
+    groups = np.asarray(groups, str)
+    scored = np.ones(len(groups), bool) if present is None else np.asarray(present, bool)
+    result = {}
+    for group in sorted(set(groups[scored])):
+        chosen = scored & (groups == group)
+        free, aware = worst["worst_frac_free"][chosen], worst["worst_frac_aware"][chosen]
+        result[str(group)] = {"count": float(chosen.sum()), "worst_frac_median_free": float(np.median(free)),
+                              "within3_free": float(np.mean(free <= WITHIN_FRACTION)),
+                              "within3_aware": float(np.mean(aware <= WITHIN_FRACTION)),
+                              "turned": float(np.mean(turned[chosen]))}
+    return result
+
+
+def group_table(scores: dict[str, dict[str, float]], title: str = "group") -> str:
+    """`by_group`'s scores as a markdown table, one row a group, shares in %.
+
+    Example:
+    >>> print(group_table({"1993": {"count": 4.0, "worst_frac_median_free": 0.012, "within3_free": 0.75,
+    ...                             "within3_aware": 0.5, "turned": 0.25}}, "family"))
+    | family | photos | median worst, order-free | within 3%, order-free | within 3%, order-aware | read turned |
+    |---|---|---|---|---|---|
+    | 1993 | 4 | 1.2% | 75% | 50% | 25% |
+    """
+    header = (f"| {title} | photos | median worst, order-free | within 3%, order-free | within 3%, order-aware "
+              "| read turned |")
+    lines = [header, "|---|---|---|---|---|---|"]
+    for group, row in scores.items():
+        lines.append(f"| {group} | {row['count']:.0f} | {100 * row['worst_frac_median_free']:.1f}% | "
+                     f"{100 * row['within3_free']:.0f}% | {100 * row['within3_aware']:.0f}% | "
+                     f"{100 * row['turned']:.0f}% |")
+    return "\n".join(lines)
+
+
+def group_tables(groups: dict[str, dict[str, dict[str, float]]]) -> str:
+    """`group_table`s of `validation.synthetic_groups`' {"family": ..., "border": ...}, each after a blank line
+    ("" for none), as `model.evaluate`, train.py and the budget run print them."""
+    titles = {"family": "layout family", "border": "border colour"}
+    return "".join(f"\n\n{group_table(groups[key], title)}" for key, title in titles.items() if groups.get(key))
+
 
 # Every card in the frame (issue 20). A photo's labelled cards and a method's scored predictions are matched
 # one to one, greedily by error; a match counts when its worst corner, order-free, is within a tolerance.
