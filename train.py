@@ -29,6 +29,7 @@ from augment_tf.atlas_table import AtlasTable, load_atlases  # noqa: E402
 from augment_tf.config import add_recipe_flag, recipe  # noqa: E402
 from model.errors import first_line  # noqa: E402
 from model.evaluation import validation  # noqa: E402
+from model.evaluation.metrics import group_tables  # noqa: E402
 from model.inference.predictor import Predictor  # noqa: E402
 from model.network import backbones  # noqa: E402
 from model.network.corner_model import CONTEXTS, ModelConfig, build_model  # noqa: E402
@@ -225,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
         if curriculum.at_difficulty(args.synthesis, difficulty) != trainer.synthesis:
             trainer.set_synthesis(curriculum.at_difficulty(args.synthesis, difficulty))
         train_stats, out_of_time = train_epoch(trainer, args, int(epoch), started)
-        scores = evaluate(net, args, val, out, int(epoch), board, chief)
+        scores, groups = evaluate(net, args, val, out, int(epoch), board, chief)
         improved = scores[SELECT_ON] < float(best)
         row = {"epoch": int(epoch), "step": trainer.steps_done, "minutes": (time.time() - started) / 60,
                "difficulty": difficulty, "lr": float(optimizer.learning_rate),
@@ -236,7 +237,7 @@ def main(argv: list[str] | None = None) -> None:
         stale = 0 if improved else stale + 1
         manager.save()
         if chief:
-            record_epoch(args, out, row, improved, net, history, board)
+            record_epoch(args, out, row, improved, net, history, board, groups)
         print(f"epoch {row['epoch']}: {SELECT_ON} {scores[SELECT_ON]:.4f}, within3_aware "
               f"{scores['within3_aware']:.3f}, presence {scores.get('presence_accuracy', float('nan')):.3f}"
               + (" (best)" if improved else ""))
@@ -245,18 +246,29 @@ def main(argv: list[str] | None = None) -> None:
                                   f"no better {SELECT_ON} in {stale} epochs"))
             break
     print(f"done: {out / 'best.keras'} ({SELECT_ON} {float(best):.4f})")
+    print_best_groups(out / "best.json")
 
 
 def record_epoch(args: argparse.Namespace, out: pathlib.Path, row: dict, improved: bool, net: keras.Model,
-                 history: run_files.History, board: run_files.TensorBoard) -> None:
-    """Writes an epoch's row to history.csv and TensorBoard, last.keras, and best.keras with best.json."""
+                 history: run_files.History, board: run_files.TensorBoard, groups: dict) -> None:
+    """Writes an epoch's row to history.csv and TensorBoard, last.keras, and best.keras with best.json (which
+    also holds the epoch's synthetic scores per layout family and border colour, `groups`)."""
     history.append(row)
     board.scalars({k: v for k, v in row.items() if k != "epoch"}, row["step"])
     save_inference_model(net, args, out / "last.keras")
     if improved:
         save_inference_model(net, args, out / "best.keras")
         metrics = {key: value for key, value in row.items() if not key.startswith("train_")}
-        run_files.write_json(out / "best.json", {"metrics": metrics, **run_record(args)})
+        run_files.write_json(out / "best.json", {"metrics": metrics, "groups": groups, **run_record(args)})
+
+
+def print_best_groups(best_json: pathlib.Path) -> None:
+    """Prints best.keras's synthetic scores per layout family and per border colour, where best.json has them."""
+    if not best_json.is_file():                  # a worker's folder, or a run that never finished an epoch
+        return
+    tables = group_tables(json.loads(best_json.read_text()).get("groups", {}))    # none in an older run's
+    if tables:
+        print(tables)
 
 
 def train_epoch(trainer: train_step.Trainer, args: argparse.Namespace, epoch: int,
@@ -283,14 +295,19 @@ def train_epoch(trainer: train_step.Trainer, args: argparse.Namespace, epoch: in
 
 
 def evaluate(net: keras.Model, args: argparse.Namespace, val: dict, out: pathlib.Path, epoch: int,
-             board: run_files.TensorBoard, chief: bool) -> dict[str, float]:
+             board: run_files.TensorBoard, chief: bool) -> tuple[dict[str, float], dict]:
     """Scores the synthetic set (which selects best.keras) and each --val_annotations folder (logged only).
 
     The synthetic set is predicted once per frame, unturned: a quarter of the
     cost of `model.evaluate`'s default four-way rotation ensemble.
+
+    Returns:
+      (the scores, the synthetic set's scores per layout family and border colour:
+       `validation.synthetic_groups`).
     """
     predictor = Predictor(net, refine=False, rotate=False)
     scores, predicted, _ = validation.evaluate_arrays(predictor, val["image"], val["corners"], val["present"])
+    scores.update(validation.evaluate_card_arrays(predictor, val["image"], val["cards"], val["card_whole"]))
     for path in args.val_annotations:
         folder = pathlib.Path(path).parent
         folder_scores, _ = validation.evaluate_folder(Predictor(net), folder)
@@ -300,7 +317,7 @@ def evaluate(net: keras.Model, args: argparse.Namespace, val: dict, out: pathlib
         sheet = run_files.prediction_sheet(val["image"][:_VIS_COUNT], truth, predicted[:_VIS_COUNT])
         sheet.save(out / "vis" / f"epoch_{epoch:03d}.jpg", quality=90)
         board.image("validation", sheet, epoch)
-    return scores
+    return scores, validation.synthetic_groups(val, predicted)
 
 
 def save_inference_model(net: keras.Model, args: argparse.Namespace, path: pathlib.Path) -> None:

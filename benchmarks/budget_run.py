@@ -9,7 +9,12 @@ to end near the budget, so the learning rate's cosine reaches its end), then
 runs `model.evaluate` on the held-out seeded synthetic set with the default
 recipe and writes OUT/error_vs_time.png from OUT/history.csv: the synthetic
 validation error (order-aware and order-free mean corner error, % of the side)
-against training minutes.
+and, for a model with a card head, its every-card recall (at 5% of each card's side,
+first pass) against training minutes; the every-card recall and precision are printed
+beside the single-card scores. OUT/evaluation.json holds `model.evaluate`'s metrics
+and, under `groups`, its scores per layout family and per border colour of the
+cards, which it also prints as tables (the median worst corner, the shares within
+3% order-free and order-aware, and the share read turned).
 """
 
 import argparse
@@ -23,8 +28,12 @@ import sys
 from PIL import Image, ImageDraw
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 _SIZE, _MARGIN = (900, 520), 70
-_SERIES = {"mean_frac_aware": (220, 40, 40), "mean_frac_free": (40, 90, 220)}
+_SERIES = {"mean_frac_aware": (220, 40, 40), "mean_frac_free": (40, 90, 220),
+           "cards_recall_card5": (30, 150, 60)}          # plotted where history.csv has it (a card head)
+_PRINTED = ("mean_frac_aware", "mean_frac_free", "within3_aware", "within3_free", "presence_accuracy",
+            "cards_recall_card5", "cards_precision_card5", "cards_recall_card2", "cards_precision_card2")
 
 
 def train_command(args: argparse.Namespace) -> list[str]:
@@ -38,11 +47,11 @@ def train_command(args: argparse.Namespace) -> list[str]:
 
 
 def plot(history: pathlib.Path, out: pathlib.Path) -> None:
-    """Draws each series of `_SERIES` (fractions) in % against the `minutes` column."""
+    """Draws each series of `_SERIES` (fractions) that the history holds, in %, against the `minutes` column."""
     with history.open() as file:
         rows = list(csv.DictReader(file))
     minutes = [float(row["minutes"]) for row in rows]
-    series = {name: [100 * float(row[name]) for row in rows] for name in _SERIES}
+    series = {name: [100 * float(row[name]) for row in rows] for name in _SERIES if name in rows[0]}
     top = max(max(values) for values in series.values()) * 1.05
     width, height = _SIZE
     picture = Image.new("RGB", _SIZE, "white")
@@ -56,7 +65,8 @@ def plot(history: pathlib.Path, out: pathlib.Path) -> None:
     for tick in range(0, int(minutes[-1]) + 1, 5):
         draw.text((to_xy(tick, 0)[0] - 6, height - _MARGIN + 8), f"{tick}", fill="black")
     draw.text((width // 2 - 60, height - 25), "training minutes", fill="black")
-    for index, (name, colour) in enumerate(_SERIES.items()):
+    for index, name in enumerate(series):
+        colour = _SERIES[name]
         draw.line([to_xy(t, v) for t, v in zip(minutes, series[name])], fill=colour, width=2)
         draw.text((width - 300, 20 + 16 * index), f"{name} (synthetic validation)", fill=colour)
     picture.save(out)
@@ -84,6 +94,14 @@ def run_to_the_end(command: list[str]) -> None:
         raise SystemExit(f"error: {pathlib.Path(command[1]).name} stopped with exit code {code}")
 
 
+def print_groups(groups: dict) -> None:
+    """Prints `model.evaluate`'s per-family and per-border-colour scores as markdown tables."""
+    # Imported here: the `model` package imports TensorFlow, which nothing else of this script needs.
+    from model.evaluation.metrics import group_tables
+
+    print(group_tables(groups))
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -109,10 +127,12 @@ def main(argv: list[str] | None = None) -> None:
     result = subprocess.run([sys.executable, "-m", "model.evaluate", "--model", str(args.out / "best.keras"),
                              "--data_dir", args.data_dir, "--json"], capture_output=True, text=True, cwd=ROOT,
                             check=True)
-    metrics = json.loads(result.stdout)["metrics"]
-    (args.out / "evaluation.json").write_text(json.dumps(metrics, indent=1))
-    for name in ("mean_frac_aware", "mean_frac_free", "within3_aware", "within3_free", "presence_accuracy"):
-        print(f"{name:<20} {metrics[name]:.4f}")
+    report = json.loads(result.stdout)
+    metrics = report["metrics"]
+    (args.out / "evaluation.json").write_text(json.dumps({**metrics, "groups": report["groups"]}, indent=1))
+    for name in (name for name in _PRINTED if name in metrics):
+        print(f"{name:<22} {metrics[name]:.4f}")
+    print_groups(report["groups"])
     print(f"plot: {args.out / 'error_vs_time.png'}")
 
 

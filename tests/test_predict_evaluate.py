@@ -8,10 +8,12 @@ import sys
 import numpy as np
 import pytest
 from PIL import Image
+from model_helpers import TINY_SYNTHESIS
 from synthesis_helpers import benchmark_script
 from web_helpers import ground
 
-from augment_tf import annotations, letterbox
+from augment_tf import annotations, letterbox, pipeline
+from augment_tf.config import recipe
 from model import evaluate, predict
 from model.evaluation import validation
 from model.evaluation.metrics import WITHIN_FRACTION
@@ -54,16 +56,21 @@ def test_a_corrupt_model_file_gets_one_line(tmp_path):
 
 
 class _FixedAnswers:
-    """A stand-in for `Predictor`: answers each photo, by its width, with fixed corners and presence."""
+    """A stand-in for `Predictor`: answers each photo, by its width, with a fixed primary card (corners,
+    presence) and fixed every-card answers (a list of (corners, score))."""
 
     size = 64
 
-    def __init__(self, answers: dict):
-        self.answers = answers
+    def __init__(self, answers: dict, cards: dict):
+        self.answers, self.cards = answers, cards
 
     def predict_photo(self, photo: np.ndarray) -> dict:
         corners, presence = self.answers[photo.shape[1]]
         return {"corners": np.asarray(corners, np.float32), "presence": presence}
+
+    def predict_cards(self, photo: np.ndarray) -> list[dict]:
+        return [{"corners": np.asarray(corners, np.float32), "score": score}
+                for corners, score in self.cards[photo.shape[1]]]
 
 
 def test_evaluate_folder_scores_every_labelled_card_and_falls_back_to_corners(tmp_path):
@@ -76,13 +83,53 @@ def test_evaluate_folder_scores_every_labelled_card_and_falls_back_to_corners(tm
     for record, width in zip(records, (200, 120, 140)):
         Image.fromarray(np.zeros([110, width, 3], np.uint8)).save(tmp_path / record["filename"])
     (tmp_path / "annotations.json").write_text(json.dumps(records))
-    predictor = _FixedAnswers({200: (pair[0] + 1, 0.9), 120: (card, 0.8), 140: (card, 0.3)})   # 0.3: no card
+    predictor = _FixedAnswers({200: (pair[0] + 1, 0.9), 120: (card, 0.8), 140: (card, 0.3)},
+                              {200: [(pair[0] + 1, 0.9), (pair[1] + 30, 0.6)], 120: [(card, 0.8)], 140: []})
     scores, rows = validation.evaluate_folder(predictor, tmp_path)
     assert [(row["cards_labelled"], row["cards_found"], row["cards_matched"]) for row in rows] == [
-        (2, 1, 1), (1, 1, 1), (1, 0, 0)]
-    assert scores["cards_recall_card5"] == pytest.approx(2 / 4) and scores["cards_precision_card5"] == 1
+        (2, 2, 1), (1, 1, 1), (1, 0, 0)]                                   # the second card of two.png is 30 px off
+    assert scores["cards_recall_card5"] == pytest.approx(2 / 4) and scores["cards_precision_card5"] == 2 / 3
     assert scores["cards_exact_card5_one"] == 0.5 and scores["cards_exact_card5_few"] == 0
     assert scores["count"] == 3 and scores["within3_aware"] == 1            # the primary card, as before
+
+
+class _KnownAnswers:
+    """A stand-in for `Predictor` on square inputs: fixed corners for the inputs in order, presence 1; no card
+    head (so no every-card scores)."""
+
+    size = 64
+    card_threshold = None
+
+    def __init__(self, corners: np.ndarray):
+        self.corners = corners
+
+    def predict_inputs(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.corners[:len(images)], np.ones(len(images), np.float32)
+
+
+@pytest.mark.slow                      # synthesises the validation set: ~10 s on 2 cores, most of it tracing
+def test_evaluate_scores_the_synthetic_set_per_family_and_border(tiny_dataset, tmp_path, monkeypatch, capsys):
+    """`model.evaluate --data_dir` reports `groups`: the stand-in answers every card right, the first turned."""
+    recipe_file = tmp_path / "tiny.json"
+    recipe_file.write_text(json.dumps(TINY_SYNTHESIS.to_dict()))
+    builder = pipeline.load_builder(tiny_dataset, "procedural_tiny")
+    val = validation.synthetic_set(builder, recipe(64, str(recipe_file)), 16, seed=validation.VAL_SEED)
+    first = np.flatnonzero(val["present"])[0]
+    answers = val["corners"].copy()
+    answers[first] = np.roll(answers[first], 1, axis=0)
+    monkeypatch.setattr(evaluate, "load_model", lambda path: None)
+    monkeypatch.setattr(evaluate, "Predictor", lambda net, **views: _KnownAnswers(answers))
+    flags = ["--model", "unused.keras", "--data_dir", str(tiny_dataset), "--config", "procedural_tiny",
+             "--val_samples", "16", "--synthesis_config", str(recipe_file), "--no_rotations"]
+    evaluate.main([*flags, "--json"])
+    report = json.loads(capsys.readouterr().out)
+    family, border = report["groups"]["family"], report["groups"]["border"]
+    assert sum(row["count"] for row in family.values()) == val["present"].sum() == report["metrics"]["count"]
+    turned = family[val["family"][first]]
+    assert turned["turned"] == pytest.approx(1 / turned["count"]) and turned["within3_free"] == 1
+    assert border[val["border"][first]]["within3_aware"] < 1
+    evaluate.main(flags)
+    assert "| layout family | photos |" in capsys.readouterr().out
 
 
 @pytest.mark.slow
@@ -158,8 +205,15 @@ def test_predict_finds_cards_not_empty_tables_and_names_unreadable_images(saved_
     assert not records.pop("table.png")["found"]
     found = sorted(name for name, record in records.items() if record["found"])
     assert len(found) >= 4, {name: record["presence"] for name, record in records.items()}
+    threshold = Predictor(load_model(saved_model)).card_threshold
+    every = {f"{pathlib.Path(name).stem}_{k}": card for name, record in records.items()
+             for k, card in enumerate(record["cards"])}                     # every card, nearest the centre first
+    for record in records.values():
+        centres = np.float32([card["corners"] for card in record["cards"]]).reshape([-1, 4, 2]).mean(axis=1)
+        distance = np.linalg.norm(centres - np.float32(Image.open(record["filename"]).size) / 2, axis=-1)
+        assert (np.diff(distance) >= 0).all() and all(card["score"] >= threshold for card in record["cards"])
     rectified = sorted(cards.glob("*.png"))
-    assert [path.stem for path in rectified] == [pathlib.Path(name).stem for name in found]
+    assert [path.stem for path in rectified] == sorted([pathlib.Path(name).stem for name in found] + list(every))
     assert Image.open(rectified[0]).size == tuple(CARD_SIZE)
 
 
@@ -173,6 +227,8 @@ def test_realdev_benchmark_scores_each_method_as_evaluate_does(saved_model, tiny
     assert list(table) == ["model, one pass", "model, refined", "model, refined, 4 turns", "classical"]
     assert all(table[m]["cards"]["summary"]["cards"] == 6 for m in table)       # every card, one a dumped photo
     assert "classical: found / missed / false" in printed
+    assert "| read turned (within 3% free, not aware) |" in printed
+    assert all(0 <= table[m]["read_turned"] <= 6 for m in table)
     _, rows = validation.evaluate_folder(Predictor(load_model(saved_model)), tiny_dump)
     for row in rows:
         got = table["model, refined, 4 turns"]["per_photo"][row["filename"]]

@@ -14,13 +14,16 @@ import tensorflow as tf
 import tqdm
 
 from augment_tf import annotations, letterbox, synthesize
-from augment_tf.atlas_table import AtlasTable, load_atlases
+from augment_tf.atlas_table import AtlasTable, card_groups, load_atlases
 from augment_tf.config import SynthesisConfig
 from model.evaluation import metrics
 from model.inference.predictor import Predictor
 from mtg_tfds import atomic_files
 
 VAL_SEED = 12345
+# The synthetic set's layout in its cache; a new one rebuilds old caches (2: each sample's family and border).
+_SET_VERSION = 3
+_SET_KEYS = ("image", "corners", "present", "family", "border", "cards", "card_whole")
 # Shares of the cards and backgrounds held out of training; the synthetic validation set uses only these.
 _HELD_OUT = {"cards": 0.1, "backgrounds": 0.2}
 
@@ -53,25 +56,32 @@ def synthetic_set(builder, config: SynthesisConfig, num: int, seed: int, cache: 
 
     Returns:
       {"image": [N, S, S, 3] uint8, "corners": [N, 4, 2] float32 input pixels,
-       "present": [N] bool}.
+       "present": [N] bool, "family": [N] str, the labelled card's layout family
+       (`card_families.family_of`), "border": [N] str, its border colour,
+       "cards": [N, K, 4, 2] every card in input pixels, "card_whole": [N, K] bool}.
     """
     card_split, background_split = ((split_names(builder, split)[1] if held_out else split)
                                     for split in ("cards", "backgrounds"))
     fingerprint = json.dumps({"config": config.to_dict(), "num": num, "seed": seed, "cards": card_split,
-                              "dataset": builder.info.full_name, "backgrounds": background_split}, sort_keys=True)
+                              "dataset": builder.info.full_name, "backgrounds": background_split,
+                              "version": _SET_VERSION}, sort_keys=True)
     if cache is not None and cache.is_file():
         with np.load(cache) as stored:
             if str(stored["fingerprint"]) == fingerprint:
-                return {key: stored[key] for key in ("image", "corners", "present")}
+                return {key: stored[key] for key in _SET_KEYS}
     table = AtlasTable(*load_atlases(builder, config, card_split, background_split))
+    groups = card_groups(builder, card_split)                           # [Nc] per row of the table
     synthesise = synthesize.compile_synthesis(config, jit_compile=False)
     parts = []
     for start in tqdm.trange(0, num, batch_size, desc="validation set", unit="batch", leave=False):
         batch_seed = tf.constant([seed, start])
+        rows = table.rows(batch_seed, batch_size)[0].numpy()          # [B]: which card each sample shows
         cards, backgrounds = table.draw(batch_seed, batch_size)
         batch = synthesise(cards, backgrounds, batch_seed)
         parts.append({"image": np.uint8(np.round(batch["image"].numpy() * 255)),
-                      "corners": batch["corners"].numpy(), "present": batch["present"].numpy()})
+                      "corners": batch["corners"].numpy(), "present": batch["present"].numpy(),
+                      "family": groups["family"][rows], "border": groups["border"][rows],
+                      "cards": batch["cards"].numpy(), "card_whole": batch["card_whole"].numpy()})
     result = {key: np.concatenate([part[key] for part in parts])[:num] for key in parts[0]}
     if cache is not None:
         with atomic_files.replacing(cache, suffix=".npz") as temporary:
@@ -92,15 +102,51 @@ def evaluate_arrays(predictor: Predictor, images: np.ndarray, corners: np.ndarra
     return scores, predicted, presence
 
 
+def evaluate_card_arrays(predictor: Predictor, images: np.ndarray, cards: np.ndarray,
+                         whole: np.ndarray) -> dict[str, float]:
+    """Scores every card of square inputs (a synthetic set) by the card head's first pass, one view.
+
+    The score that training can afford every epoch: no refinement, no vote.
+
+    Args:
+      images: [N, S, S, 3]; cards: [N, K, 4, 2] labelled cards in input pixels; whole: [N, K] bool.
+
+    Returns:
+      `metrics.summarize_cards` over the inputs, keys prefixed `cards_`; empty for a model without a card head.
+    """
+    if predictor.card_threshold is None:
+        return {}
+    found, scores = predictor.predict_input_cards(images.astype(np.float32))            # [N, K', 4, 2], [N, K']
+    rows = [metrics.score_cards(found[i], scores[i], cards[i][whole[i]], (predictor.size, predictor.size),
+                                threshold=predictor.card_threshold) for i in range(len(images))]
+    return {f"cards_{name}": value for name, value in metrics.summarize_cards(rows).items()}
+
+
+def synthetic_groups(val: dict[str, np.ndarray], predicted: np.ndarray) -> dict[str, dict[str, dict[str, float]]]:
+    """Scores a synthetic set per layout family and per border colour of its labelled cards.
+
+    Where the aggregate hides it: which card families a model misses or reads turned.
+
+    Args:
+      val: `synthetic_set`'s arrays (`corners`, `present`, `family`, `border`).
+      predicted: [N, 4, 2] predicted corners in input pixels (`evaluate_arrays`).
+
+    Returns:
+      {"family": metrics.by_group(...), "border": metrics.by_group(...)}, over present samples.
+    """
+    sizes = np.full([len(predicted), 2], val["image"].shape[1], np.float32)
+    return {key: metrics.by_group(predicted, val["corners"], sizes, val[key], present=val["present"])
+            for key in ("family", "border")}
+
+
 def evaluate_folder(predictor: Predictor, folder: pathlib.Path) -> tuple[dict[str, float], list[dict]]:
     """Scores photos listed in `folder/annotations.json` (labels in displayed pixels, any size).
 
     Where a record lists several equally near cards (`cards`, `equally_near`),
     a prediction of any of them counts. Every labelled card is scored too
-    (`metrics.score_cards`; `corners` alone where a record has no `cards`): the
-    predictor answers one card a photo, so its answer is a list of at most one
-    card (when presence >= the threshold, scored by its presence), and recall is
-    capped by one answer a photo.
+    (`metrics.score_cards`; `corners` alone where a record has no `cards`)
+    against the predictor's every card (`Predictor.predict_cards`; a model
+    without a card head answers its primary card alone).
 
     Returns:
       (metrics, with the every-card summary as `cards_<name>`; one dict per photo:
@@ -116,8 +162,10 @@ def evaluate_folder(predictor: Predictor, folder: pathlib.Path) -> tuple[dict[st
         presence.append(found["presence"])
         targets.append(metrics.candidates(record))
         sizes.append([photo.shape[1], photo.shape[0]])
-        card_rows.append(metrics.score_cards(found["corners"][None], [found["presence"]],
-                                             metrics.labelled_cards(record), sizes[-1]))
+        cards = predictor.predict_cards(photo)
+        card_rows.append(metrics.score_cards(np.float32([card["corners"] for card in cards]).reshape([-1, 4, 2]),
+                                             [card["score"] for card in cards], metrics.labelled_cards(record),
+                                             sizes[-1], threshold=0.0))      # predict_cards kept its own
     predicted, sizes = np.stack(predictions), np.asarray(sizes, np.float32)
     presence = np.asarray(presence, np.float32)
     scores = metrics.summarize(predicted, targets, sizes, predictor.size, presence=presence,

@@ -9,6 +9,12 @@ resolution: the corners are found to a few of the card's own pixels.
 Each pass looks at its input turned four ways and lets the answers vote
 (`model.inference.rotations`), so that one view's slip, a corner on a neighbouring card
 or the face read turned, is outvoted.
+
+Every card (`predict_cards`): the first pass's card head proposes up to K cards
+(`cards`, decoded in the graph by `CardPeaks`, one view); each proposal is then
+refined like the primary card, all crops in one batch, each crop in every view
+of the vote. The corner model answers the card nearest a crop's centre, which is
+the proposal: propose, then refine.
 """
 
 import numpy as np
@@ -93,6 +99,63 @@ class Predictor:
         presence = out["presence"].numpy().reshape(views, len(images)).T                        # [B, V]
         return rotations.combine(corners, presence)
 
+    @property
+    def card_threshold(self) -> float | None:
+        """The score at or above which the card head's answer is a card; None for models without one."""
+        names = {layer.name for layer in self.model.layers}
+        return self.model.get_layer("card_peaks").threshold if "card_peaks" in names else None
+
+    def predict_cards(self, photo: np.ndarray, max_cards: int = 64, threshold: float | None = None) -> list[dict]:
+        """Finds every card in one photo, nearest the centre first.
+
+        A model saved before the card head answers its primary card alone (where
+        its presence is at least PRESENCE_THRESHOLD).
+
+        Args:
+          photo: [H, W, 3] uint8 RGB as displayed.
+          max_cards: answer at most this many cards (the nearest the centre).
+          threshold: the card score at or above which an answer is a card;
+            None takes the model's own (`card_threshold`).
+
+        Returns:
+          A list of {"corners": [4, 2] TL, TR, BR, BL in photo pixels, "score": float,
+          "orientation_confidence": float, "first_pass": [4, 2] before refinement}.
+        """
+        if self.card_threshold is None:
+            found = self.predict_photo(photo)
+            if found["presence"] < PRESENCE_THRESHOLD or max_cards < 1:
+                return []
+            return [{"corners": found["corners"], "score": found["presence"], "orientation_confidence": 1.0,
+                     "first_pass": found["first_pass"]}]
+        threshold = self.card_threshold if threshold is None else threshold
+        image, frame = letterbox.letterbox(photo, self.size)
+        cards, scores, confidence = (value[0] for value in self._input_cards(image[None]))  # [K, 4, 2], [K], [K]
+        keep = np.flatnonzero(scores >= threshold)[:max_cards]
+        first = np.stack([frame.to_photo(card) for card in cards[keep]]
+                         ) if len(keep) else np.zeros([0, 4, 2], np.float32)                    # [C, 4, 2]
+        corners = self._refine(photo, first) if self.refine else first
+        distance = np.linalg.norm(corners.mean(axis=1) - np.float32(photo.shape[1::-1]) / 2, axis=-1)
+        return [{"corners": corners[i], "score": float(scores[keep[i]]),
+                 "orientation_confidence": float(confidence[keep[i]]), "first_pass": first[i]}
+                for i in np.argsort(distance, kind="stable")]
+
+    def predict_input_cards(self, images: np.ndarray, batch_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
+        """The card head's answers for square inputs, one view, unrefined.
+
+        Args:
+          images: [N, S, S, 3] float32 RGB in 0..255.
+
+        Returns:
+          (cards [N, K, 4, 2] TL, TR, BR, BL in input pixels, scores [N, K]), in `CardPeaks`'s order.
+        """
+        found = [self._input_cards(images[start:start + batch_size]) for start in range(0, len(images), batch_size)]
+        return np.concatenate([cards for cards, _, _ in found]), np.concatenate([scores for _, scores, _ in found])
+
+    def _input_cards(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(cards [B, K, 4, 2] in input pixels, scores [B, K], orientation confidence [B, K]) of square inputs."""
+        out = self._infer(tf.constant(images, tf.float32))
+        return out["cards"].numpy() * self.size, out["card_scores"].numpy(), out["card_orientation"].numpy()
+
     def predict_photo(self, photo: np.ndarray) -> dict:
         """Finds the card in one photo.
 
@@ -107,23 +170,36 @@ class Predictor:
           {"corners": [4, 2] TL, TR, BR, BL in photo pixels, "presence": float,
            "first_pass": [4, 2] the corners before refinement}.
         """
-        corners, presence = self._predict_region(photo, (0, 0, photo.shape[1], photo.shape[0]))
+        corners, presence = self.predict_region(photo, (0, 0, photo.shape[1], photo.shape[0]))
         result = {"corners": corners, "presence": presence, "first_pass": corners}
         if self.refine and presence >= PRESENCE_THRESHOLD:
-            box = _crop_box(corners, photo.shape[1], photo.shape[0])
-            refined, refined_presence = self._predict_region(photo, box)
-            extent = (corners.max(axis=0) - corners.min(axis=0)).max()
-            shift = np.linalg.norm(refined - corners, axis=-1).max()
-            if refined_presence >= PRESENCE_THRESHOLD and shift <= MAX_REFINE_SHIFT * extent:
-                result["corners"] = refined
+            result["corners"] = self._refine(photo, corners[None])[0]
         return result
 
-    def _predict_region(self, photo: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray, float]:
-        """Predicts the photo region box = (x0, y0, x1, y1); corners in photo pixels."""
+    def predict_region(self, photo: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray, float]:
+        """The card in the photo region box = (x0, y0, x1, y1): corners [4, 2] in photo pixels, presence."""
         x0, y0, x1, y1 = box
         image, frame = letterbox.letterbox(photo[y0:y1, x0:x1], self.size)
         corners, presence = self.predict_inputs(image[None])
         return frame.to_photo(corners[0]) + np.array([x0, y0], np.float32), float(presence[0])
+
+    def _refine(self, photo: np.ndarray, quads: np.ndarray) -> np.ndarray:
+        """The second pass for [C, 4, 2] first-pass quads (photo pixels), all crops in one batch.
+
+        A refined quad replaces the first only where the crop also holds a card and
+        no corner moves by more than MAX_REFINE_SHIFT of the quad's extent.
+        """
+        if not len(quads):
+            return quads
+        boxes = [_crop_box(quad, photo.shape[1], photo.shape[0]) for quad in quads]
+        crops = [letterbox.letterbox(photo[y0:y1, x0:x1], self.size) for x0, y0, x1, y1 in boxes]
+        corners, presence = self.predict_inputs(np.stack([image for image, _ in crops]))       # [C, 4, 2], [C]
+        refined = np.stack([frame.to_photo(found) + np.float32(box[:2])
+                            for found, (_, frame), box in zip(corners, crops, boxes)])
+        extent = (quads.max(axis=1) - quads.min(axis=1)).max(axis=-1)                          # [C]
+        shift = np.linalg.norm(refined - quads, axis=-1).max(axis=-1)                          # [C]
+        accept = (presence >= PRESENCE_THRESHOLD) & (shift <= MAX_REFINE_SHIFT * extent)
+        return np.where(accept[:, None, None], refined, quads).astype(np.float32)
 
 
 def _crop_box(corners: np.ndarray, width: int, height: int) -> tuple[int, int, int, int]:

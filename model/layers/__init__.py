@@ -4,6 +4,7 @@ Importing this package registers them all, so a saved `.keras` file that uses th
 loads after a plain `import model` (which imports this package).
 """
 
+from model.layers.card_peaks import CardPeaks  # noqa: F401
 from model.layers.convex_order import ConvexOrder  # noqa: F401
 from model.layers.corner_pooling import CentredCorners, CornerPooling  # noqa: F401
 from model.layers.face_order import FaceOrder  # noqa: F401

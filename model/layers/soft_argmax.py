@@ -56,7 +56,7 @@ class SoftArgmax(keras.layers.Layer):
         logits = ops.cast(logits, "float32")
         _, height, width, channels = logits.shape
         probs = ops.softmax(flat_maps(logits), axis=-1)                                        # [B, K, HW]
-        xs, ys = _cell_grid(height, width)                                                     # [HW] each
+        xs, ys = cell_grid(height, width)                                                     # [HW] each
         coords = ops.stack([ops.sum(probs * xs, -1), ops.sum(probs * ys, -1)], axis=-1)     # [B, K, 2]
         maps = ops.transpose(ops.reshape(probs, [-1, channels, height, width]), [0, 2, 3, 1])
         return coords, maps
@@ -78,7 +78,7 @@ def flat_maps(maps):
     return ops.reshape(ops.transpose(maps, [0, 3, 1, 2]), [-1, channels, height * width])
 
 
-def _cell_grid(height: int, width: int):
+def cell_grid(height: int, width: int):
     """The x and y of every cell centre in 0..1, row-major: ([H * W], [H * W])."""
     xs, ys = cell_centres(height, width)
     grid_y, grid_x = ops.meshgrid(ys, xs, indexing="ij")

@@ -8,8 +8,12 @@
       -> orientation logits [B, 4] (features pooled under each heatmap, and the corners'
          layout: which channels span the long edges) -> FaceOrder -> ConvexOrder
       -> presence logit [B] (global pool of the stride-16 features)
+      -> card head (every whole card, CenterNet-style): centre logits [B, S/4, S/4, 1], each cell's
+         card corners as offsets [B, S/4, S/4, 8] and their orientation [B, S/4, S/4, 4]
+         -> CardPeaks -> up to K cards [B, K, 4, 2] and scores [B, K], nearest the centre first
 
-`build_model` returns the inference model (`coords`, `presence`, `heatmaps`),
+`build_model` returns the inference model (`coords`, `presence`, `heatmaps` for the
+card nearest the centre; `cards`, `card_scores`, `card_orientation` for every card),
 the one saved as `best.keras` and exported to TF.js. `training_view` returns the
 same layers' raw outputs (whole-map coordinates in channel order, logits) that
 `model.training.losses` trains, plus a training-only head: the answered card's mask at
@@ -22,6 +26,7 @@ from typing import Any
 
 import keras
 
+from model.layers.card_peaks import CardPeaks
 from model.layers.convex_order import ConvexOrder
 from model.layers.corner_pooling import CentredCorners, CornerPooling
 from model.layers.face_order import FaceOrder
@@ -33,6 +38,7 @@ from model.network import backbones
 
 HEATMAP_STRIDE = 4
 DECODER_OUTPUT = "fpn1_relu"         # the last decoder layer: P2 [B, S/4, S/4, D]
+_CENTRE_PRIOR_BIAS = -4.6            # the card-centre logits start at a probability of 1% (CenterNet's focal prior)
 CONTEXTS = ("none", "coords", "attention")
 
 
@@ -51,6 +57,8 @@ class ModelConfig:
       context: what the decoder adds at stride 16 to pick the card nearest the centre
         (`model.layers.frame_context`): "none"; "coords", the cells' positions; "attention",
         the positions and one global self-attention layer.
+      max_cards: K, how many cards the `cards` output holds (`CardPeaks`).
+      card_threshold: the card score at or above which an answer is a card.
     """
     backbone: str = "mobilenet_v2"
     input_size: int = 160
@@ -59,6 +67,8 @@ class ModelConfig:
     bn_momentum: float = 0.9
     window: float = 4.0
     context: str = "coords"
+    max_cards: int = 64
+    card_threshold: float = 0.3
 
     def __post_init__(self):
         if self.backbone not in backbones.BACKBONES:
@@ -99,7 +109,11 @@ def build_model(config: ModelConfig, weights: str | None = None) -> keras.Model:
       A functional model from [B, S, S, 3] float32 RGB in 0..255 to
       {"coords": [B, 4, 2] TL, TR, BR, BL in 0..1 of the input,
        "presence": [B] probability that the frame holds a whole card,
-       "heatmaps": [B, S/4, S/4, 4] each channel's probability map (channel order)}.
+       "heatmaps": [B, S/4, S/4, 4] each channel's probability map (channel order),
+       "cards": [B, K, 4, 2] every card's TL, TR, BR, BL in 0..1, those scoring at least
+         `card_threshold` first, nearest the centre first (`CardPeaks`),
+       "card_scores": [B, K] the probability that each is a whole card,
+       "card_orientation": [B, K] the probability of each card's face order}.
     """
     size = config.input_size
     images = keras.Input([size, size, 3], name="image")
@@ -118,7 +132,10 @@ def build_model(config: ModelConfig, weights: str | None = None) -> keras.Model:
     peak_coords = QuadPeaks(config.window, dtype="float32", name="quad_peaks")(logits)
     coords = ConvexOrder(name="coords")(FaceOrder(name="face_order")(peak_coords, orientation))
     presence = keras.layers.Activation("sigmoid", dtype="float32", name="presence")(presence_logit)
-    return keras.Model(images, {"coords": coords, "presence": presence, "heatmaps": heatmaps},
+    cards, card_scores, card_orientation = CardPeaks(config.max_cards, config.card_threshold, name="card_peaks")(
+        *_card_head(p2, config.decoder_channels))
+    return keras.Model(images, {"coords": coords, "presence": presence, "heatmaps": heatmaps, "cards": cards,
+                                "card_scores": card_scores, "card_orientation": card_orientation},
                        name=f"corners_{config.backbone}_{size}")
 
 
@@ -132,7 +149,9 @@ def training_view(model: keras.Model) -> keras.Model:
       A model from the same input to {"coords": [B, 4, 2] whole-map expected
       corners in channel order, "heatmaps": [B, h, w, 4] probabilities,
       "orientation": [B, 4] logits, "presence": [B] logit, "mask": [B, h, w]
-      logits of the answered card's pixels}.
+      logits of the answered card's pixels; and the card head's raw maps (`CardPeaks`'s
+      inputs): "card_centre" [B, h, w] logits, "card_offsets" [B, h, w, 8],
+      "card_orientation" [B, h, w, 4] logits}.
     """
     mask = keras.layers.Conv2D(1, 3, padding="same", dtype="float32", name="card_mask_logits")(
         model.get_layer(DECODER_OUTPUT).output)
@@ -141,7 +160,25 @@ def training_view(model: keras.Model) -> keras.Model:
         "coords": model.get_layer("soft_argmax").output[0],
         "heatmaps": model.get_layer("soft_argmax").output[1],
         "orientation": model.get_layer("orientation_logits").output,
-        "presence": model.get_layer("presence_logit").output}, name="training_view")
+        "presence": model.get_layer("presence_logit").output,
+        "card_centre": keras.layers.Reshape(mask.shape[1:3], name="card_centre")(
+            model.get_layer("card_centre_logits").output),
+        "card_offsets": model.get_layer("card_offsets").output,
+        "card_orientation": model.get_layer("card_orientation_logits").output}, name="training_view")
+
+
+def _card_head(p2, channels: int):
+    """The card head on the decoder's output: one shared 3x3 convolution, then a 1x1 per map.
+
+    Returns:
+      (centre logits [B, h, w, 1], corner offsets [B, h, w, 8], orientation logits [B, h, w, 4]).
+    """
+    hidden = keras.layers.Conv2D(channels, 3, padding="same", activation="relu", name="card_head_conv")(p2)
+    centre = keras.layers.Conv2D(1, 1, dtype="float32", name="card_centre_logits",
+                                 bias_initializer=keras.initializers.Constant(_CENTRE_PRIOR_BIAS))(hidden)
+    offsets = keras.layers.Conv2D(8, 1, dtype="float32", name="card_offsets")(hidden)
+    orientation = keras.layers.Conv2D(4, 1, dtype="float32", name="card_orientation_logits")(hidden)
+    return centre, offsets, orientation
 
 
 def _fpn(c2, c3, c4, channels: int, context: str):

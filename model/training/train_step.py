@@ -20,9 +20,11 @@ from model.network.corner_model import training_view
 from model.training import losses
 
 XLA_MODES = ("all", "synthesis", "none")
-# What a step trains on. The synthesis also labels every card in the frame (`whole_cards`); returning only
-# these lets XLA leave that work out of the step.
-TRAINING_LABELS = ("image", "corners", "present")
+# What a step trains on: the labelled card (corners, present) and every card in the frame (cards, card_whole).
+TRAINING_LABELS = ("image", "corners", "present", "cards", "card_whole")
+# The loss terms a step reports (history.csv's train_* columns).
+STEP_STATS = ("total", "coords", "heatmap", "orientation", "presence", "mask",
+              "card_centre", "card_corners", "card_orientation")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,12 +129,13 @@ class Trainer:
         with tf.GradientTape() as tape:
             outputs = self.view(batch["image"] * 255.0, training=True)
             terms = losses.per_sample_losses(outputs, batch["corners"], present, self.size)
+            terms.update(losses.card_losses(outputs, batch["cards"], batch["card_whole"], self.size))
+            terms["total"] = terms["total"] + terms["cards_total"]
             loss = tf.nn.compute_average_loss(terms["total"], global_batch_size=self.global_batch)
             if self.config.mixed_precision:
                 loss = self.optimizer.scale_loss(loss)
         gradients = tape.gradient(loss, self.view.trainable_variables)
-        stats = {name: tf.reduce_sum(terms[name]) / self.global_batch
-                 for name in ("total", "coords", "heatmap", "orientation", "presence", "mask")}
+        stats = {name: tf.reduce_sum(terms[name]) / self.global_batch for name in STEP_STATS}
         stats["present"] = tf.reduce_sum(tf.cast(present, tf.float32)) / self.global_batch
         return gradients, stats
 
