@@ -4,15 +4,19 @@
 
 The .keras model is wrapped in one serving signature (input `image`: float32
 [N, S, S, 3] RGB in 0..255; outputs `coords` [N, 4, 2] TL, TR, BR, BL in 0..1
-of the input, `presence` [N] and `heatmaps` [N, S/4, S/4, 4]), saved as a
-SavedModel and converted with the tensorflowjs converter. WEB_DIR gets
+of the input, `presence` [N] and `heatmaps` [N, S/4, S/4, 4] for the primary
+card, and, where the model has the card head, `cards` [N, K, 4, 2],
+`card_scores` [N, K] and `card_orientation` [N, K] for every card), saved as a
+SavedModel and converted with the tensorflowjs converter, whose model.json is
+then mended where TF.js would misread it (`tidy_graph`). WEB_DIR gets
 model.json, the weight shards and model_card.json (schema version, input
 contract, letterbox rule, corner order, the inference constants, config,
 validation metrics, quantisation, weight bytes). The card is the one place the
 JavaScript (web/src/findCard.js) reads the constants it shares with Python:
 the presence threshold, the refinement crop's margin and largest shift, the
 rotation turns, the straightened card's size and the letterbox's fill, written
-here from the Python modules that define them.
+here from the Python modules that define them, and the card head's threshold and
+K, read from the model's `CardPeaks` layer.
 Everything is written into a temporary folder beside WEB_DIR and renamed at
 the end, so WEB_DIR is never half written.
 """
@@ -33,14 +37,24 @@ import tensorflow as tf  # noqa: E402
 from augment_tf import letterbox  # noqa: E402
 from model.inference import predictor, rectify, rotations  # noqa: E402
 from model.inference.loading import ModelFileError, load_model  # noqa: E402
+from model.layers.card_peaks import CardPeaks  # noqa: E402
 from mtg_tfds import atomic_files  # noqa: E402
 
 QUANTIZE = ("none", "float16", "uint8")
 CORNER_ORDER = ["TL", "TR", "BR", "BL"]
 # model_card.json's layout. 1 (no "schema" key): no inference constants. 2: adds the "inference" section, numbers
 # that web/src/modelCard.js reads along with input.size, input.letterbox.fill and outputs.*.node; it refuses a card
-# of another schema.
+# of another schema. The card head's entries (outputs.cards, outputs.card_scores, outputs.card_orientation,
+# inference.card_threshold, inference.max_cards) are an optional part of schema 2, present exactly when the model
+# has a card head: a reader of schema 2 that predates them ignores them, and one that knows them falls back to the
+# primary card without them, so neither an old export nor an old web/src needs a new schema.
 CARD_SCHEMA = 2
+# The serving signature's outputs, where the model has them: the primary card's (every corner model), then the card
+# head's (models saved before it have none).
+PRIMARY_OUTPUTS = ("coords", "presence", "heatmaps")
+CARD_OUTPUTS = ("cards", "card_scores", "card_orientation")
+# The converted graph's convolutions with a fused bias (`flatten_fused_biases`).
+FUSED_CONVOLUTIONS = ("_FusedConv2D", "FusedDepthwiseConv2dNative")
 
 
 class ExportError(RuntimeError):
@@ -63,16 +77,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def card_peaks(net) -> CardPeaks | None:
+    """The model's card head decoder (its threshold and K), or None for a model saved before the card head."""
+    return next((layer for layer in net.layers if isinstance(layer, CardPeaks)), None)
+
+
+def output_names(net) -> list[str]:
+    """The outputs the serving signature carries: `PRIMARY_OUTPUTS`, then `CARD_OUTPUTS` where the model has them."""
+    return [name for name in PRIMARY_OUTPUTS + CARD_OUTPUTS if name in net.output]
+
+
 def serving_module(net: tf.keras.Model) -> tf.Module:
-    """A tf.Module whose `serve` is the one signature: image -> coords, presence, heatmaps."""
+    """A tf.Module whose `serve` is the one signature: image -> coords, presence, heatmaps (and the card head's)."""
     size = int(net.input.shape[1])
+    names = output_names(net)
     module = tf.Module()
     module.net = net
 
     @tf.function(input_signature=[tf.TensorSpec([None, size, size, 3], tf.float32, name="image")])
     def serve(image):
         outputs = net(image, training=False)
-        return {name: tf.identity(outputs[name], name=name) for name in ("coords", "presence", "heatmaps")}
+        return {name: tf.identity(outputs[name], name=name) for name in names}
 
     module.serve = serve
     return module
@@ -133,6 +158,61 @@ def convert(net, folder: pathlib.Path, quantize: str) -> None:
             if lines and lines[0].startswith("Unsupported Ops"):
                 raise ExportError(f"TF.js cannot run ops of this model: {', '.join(lines[1:])}") from None
             raise ExportError(f"the TF.js converter failed: {' '.join(lines)[:300]}") from None
+        tidy_graph(folder / "model.json", output_nodes(saved))
+
+
+def output_nodes(saved: str) -> dict[str, str]:
+    """Each output of the SavedModel's serving signature, and the graph tensor the converter names it by.
+
+    The converter's nodes are the signature function's outputs, in the order
+    of the output names sorted (how `tf.nest` flattens a dict).
+    """
+    function = tf.saved_model.load(saved).signatures["serving_default"]
+    tensors = tf.nest.pack_sequence_as(function.structured_outputs, function.outputs)
+    return {name: tensor.name for name, tensor in tensors.items()}
+
+
+def tidy_graph(model_json: pathlib.Path, nodes: dict[str, str]) -> None:
+    """Mends two things the converter writes into model.json: the signature's output names and rank-4 biases."""
+    graph = json.loads(model_json.read_text())
+    name_signature_outputs(graph["signature"], nodes)
+    flatten_fused_biases(graph)
+    model_json.write_text(json.dumps(graph))
+
+
+def name_signature_outputs(signature: dict, nodes: dict[str, str]) -> None:
+    """Keys model.json's signature outputs by the outputs' names.
+
+    The converter finds an output's name by its dtype and shape alone, so
+    outputs alike in both (`card_scores` and `card_orientation`, float32
+    [N, K] each) are left keyed by their tensor's name ("Identity_1:0"):
+    here each gets its own name back, from `nodes` (`output_nodes`).
+    """
+    by_node = {entry["name"]: entry for entry in signature["outputs"].values()}
+    signature["outputs"] = {name: by_node[node] for name, node in nodes.items()}
+
+
+def flatten_fused_biases(graph: dict) -> None:
+    """Stores the biases fused into convolutions as vectors [C], as TF.js's WASM kernels need them.
+
+    Keras adds a convolution's bias as a [1, 1, 1, C] tensor. The converter
+    squeezes it to [C] where C > 1, but leaves a one-filter convolution's (the
+    card head's centre logits) as [1, 1, 1, 1], which the WASM backend's
+    FusedConv2D refuses ("only supports rank-1 bias"; the CPU backend
+    broadcasts it). The values are the same in either shape.
+    """
+    weights = {spec["name"]: spec for group in graph["weightsManifest"] for spec in group["weights"]}
+    constants = {node["name"]: node for node in graph["modelTopology"]["node"] if node["op"] == "Const"}
+    for node in graph["modelTopology"]["node"]:
+        if node["op"] not in FUSED_CONVOLUTIONS or len(node["input"]) < 3:
+            continue
+        bias = node["input"][2].split(":")[0]                    # inputs: features, filter, bias
+        spec = weights.get(bias)
+        if spec is None or len(spec["shape"]) == 1 or any(side != 1 for side in spec["shape"][:-1]):
+            continue
+        spec["shape"] = spec["shape"][-1:]
+        if bias in constants:
+            constants[bias]["attr"]["value"]["tensor"]["tensorShape"] = {"dim": [{"size": str(spec["shape"][0])}]}
 
 
 def model_card(net, model_path: pathlib.Path, quantize: str, weights_bytes: int) -> dict:
@@ -170,11 +250,13 @@ def model_card(net, model_path: pathlib.Path, quantize: str, weights_bytes: int)
             "presence": {"shape": [None], "meaning": "probability that the frame holds a whole card"},
             "heatmaps": {"shape": [None, size // 4, size // 4, 4],
                          "meaning": "each heatmap channel's probability map (channel order, not face order)"},
+            **card_outputs(net),
         },
-        "how_to_run": "model.execute(image, [outputs.coords.node, outputs.presence.node, outputs.heatmaps.node]); "
-                      "model.predict's output order is not the names' order",
+        "how_to_run": "model.execute(image, [outputs.coords.node, outputs.presence.node, ...]), one node name per "
+                      "output wanted (outputs.cards.node, outputs.card_scores.node and outputs.card_orientation.node "
+                      "for every card, where the card has them); model.predict's output order is not the names' order",
         "corner_order": CORNER_ORDER,
-        "inference": inference_constants(),
+        "inference": inference_constants(net),
         "quantization": quantize,
         "weights_bytes": weights_bytes,
     }
@@ -182,14 +264,45 @@ def model_card(net, model_path: pathlib.Path, quantize: str, weights_bytes: int)
     return card
 
 
-def inference_constants() -> dict:
-    """The card's `inference` section: the constants `Predictor` and `rectify` run on, which findCard.js reads."""
+def card_outputs(net) -> dict:
+    """The card's `outputs` entries of the card head, none for a model saved before it."""
+    head = card_peaks(net)
+    if head is None:
+        return {}
+    count = head.max_cards
+    return {
+        "cards": {"shape": [None, count, 4, 2], "order": CORNER_ORDER,
+                  "decoding": "in the graph (CardPeaks): a cell of the card-centre map is a card where it is the "
+                              "highest of its 3 x 3 neighbours; the inference.max_cards highest such cells are the "
+                              "answers, "
+                              "each card's corners read from the offsets at its cell and put in face order by the "
+                              "orientation there; answers scoring at least inference.card_threshold come first, "
+                              "nearest the input's centre first, then the rest by score",
+                  "meaning": "every card's corners, TL, TR, BR, BL of its face as it reads upright, (x, y) in 0..1 "
+                             "of the input as for coords; slots past the cards found score near 0"},
+        "card_scores": {"shape": [None, count],
+                        "meaning": "probability that each answer of cards is a whole card's centre"},
+        "card_orientation": {"shape": [None, count],
+                             "meaning": "probability of the face order each answer of cards was put in (its "
+                                        "orientation classifier's largest probability)"},
+    }
+
+
+def inference_constants(net) -> dict:
+    """The card's `inference` section: the constants `Predictor` and `rectify` run on, which findCard.js reads.
+
+    The card head's threshold and K are the model's own (its `CardPeaks`
+    layer), where it has a card head.
+    """
+    head = card_peaks(net)
+    cards = {} if head is None else {"card_threshold": head.threshold, "max_cards": head.max_cards}
     return {
         "presence_threshold": predictor.PRESENCE_THRESHOLD,
         "crop_margin": predictor.CROP_MARGIN,
         "max_refine_shift": predictor.MAX_REFINE_SHIFT,
         "turns": list(rotations.TURNS),
         "card_size": list(rectify.CARD_SIZE),
+        **cards,
         "meaning": {
             "presence_threshold": "presence at or above which a card is found: the second pass runs, the card is "
                                   "straightened",
@@ -200,6 +313,12 @@ def inference_constants() -> dict:
             "turns": "quarter turns (counter-clockwise) each pass's input is run at, the answers voting; the first "
                      "alone without the ensemble",
             "card_size": "[width, height] of the straightened card in pixels",
+            **({} if head is None else {
+                "card_threshold": "card score (outputs.card_scores) at or above which an answer of the card head "
+                                  "is a card: every card found is refined like the primary card, then listed "
+                                  "nearest the photo's centre first",
+                "max_cards": "K, the number of answers of the card head per input (outputs.cards), the most cards "
+                             "one photo can yield"}),
         },
     }
 

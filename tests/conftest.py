@@ -33,7 +33,7 @@ def tiny_dataset(tmp_path_factory) -> pathlib.Path:
 
 
 # Session fixtures that train or export a model (minutes on 2 cores): only tests marked slow may use them.
-EXPENSIVE_FIXTURES = {"tiny_model", "tiny_dump", "tiny_export"}
+EXPENSIVE_FIXTURES = {"tiny_model", "tiny_dump", "tiny_export", "cards_export", "primary_export"}
 
 
 @pytest.hookimpl(trylast=True)                  # after -k and -m deselect: checks the tests that run
@@ -91,3 +91,56 @@ def tiny_export(tiny_model, tmp_path_factory) -> dict:
     web = folder / "web_none"
     export.main(["--model", str(model_path), "--out", str(web), "--quantize", "none", "--zip"])
     return {"folder": folder, "model": model_path, "web": web}
+
+
+# The photo of `cards_export`: 256 x 224 pixels letterboxed into the tiny model's 64 (a quarter, 4 rows of fill
+# above and below), so a heatmap cell is 16 x 16 of its pixels, aligned on multiples of 16. Each card covers
+# `model_helpers.PLACED_CARD_CELLS` (3 x 5) cells, centred on a cell: (x, y, width, height) in photo pixels. The
+# last is a plain grey board, not a card, which the placed head proposes too. Nearest the photo's centre: the
+# second, third, fourth, first.
+CARDS_PHOTO_SIZE = (256, 224)
+CARDS_PHOTO_BOXES = [(16, 16, 48, 80), (96, 64, 48, 80), (176, 112, 48, 80), (32, 128, 48, 80)]
+
+
+@pytest.fixture(scope="session")
+def cards_export(tiny_model, tiny_dataset, tmp_path_factory) -> dict:
+    """The tiny model with a card head placed by hand (`model_helpers.with_placed_card_head`), saved and exported to
+    TF.js in float32, and a photo of three of the tiny dataset's cards and a grey board, where that head finds them.
+
+    Returns {"model": the Keras model, "path": its .keras file, "web": the exported folder,
+    "photo": [224, 256, 3] uint8, "quads": [4, 4, 2] the boards' corners in the photo}.
+    """
+    import model_helpers
+    import numpy as np
+    import tensorflow_datasets as tfds
+    import web_helpers
+
+    import export
+    from augment_tf import pipeline
+    from model.training.run_files import save_model
+
+    builder = pipeline.load_builder(tiny_dataset, "procedural_tiny")
+    textures = [example["image"] for example in tfds.as_numpy(builder.as_dataset(split="cards", shuffle_files=False)
+                                                                .take(len(CARDS_PHOTO_BOXES) - 1))]
+    board = np.full([80, 48, 4], 255, np.uint8)
+    board[..., :3] = 200
+    photo, quads = web_helpers.cards_photo(textures + [board], CARDS_PHOTO_BOXES, CARDS_PHOTO_SIZE, seed=5)
+    net = model_helpers.with_placed_card_head(tiny_model)
+    folder = tmp_path_factory.mktemp("cards_export")
+    save_model(net, folder / "cards.keras")
+    export.export(folder / "cards.keras", folder / "web")
+    return {"model": net, "path": folder / "cards.keras", "web": folder / "web", "photo": photo, "quads": quads}
+
+
+@pytest.fixture(scope="session")
+def primary_export(tmp_path_factory) -> dict:
+    """`fixtures/tiny_before_layout.keras`, a model saved before the card head, exported to TF.js in float32.
+
+    Returns {"path": the .keras file, "web": the exported folder}.
+    """
+    import export
+
+    path = pathlib.Path(__file__).parent / "fixtures" / "tiny_before_layout.keras"
+    web = tmp_path_factory.mktemp("primary_export") / "web"
+    export.export(path, web)
+    return {"path": path, "web": web}

@@ -165,7 +165,7 @@ def test_live_path_tracks_and_falls_back(live_run, tiny_model, capsys):
     worst = 0.0
     for k, answer in enumerate(answers[:22]):
         name = names[k % len(names)]
-        corners, presence = predictor._predict_region(frames[name], tuple(answer["region"]))
+        corners, presence = predictor.predict_region(frames[name], tuple(answer["region"]))
         assert answer["found"] == (name != "empty") == (presence >= predictor_module.PRESENCE_THRESHOLD), k
         assert answer["presence"] == pytest.approx(presence, abs=PRESENCE_TOLERANCE)
         if answer["found"]:

@@ -1,5 +1,5 @@
-"""web/src in Node: the letterbox, the warp, the rotations and `findCard` answer as the Python side does, on the
-numbers of the model card that export.py writes from the Python constants."""
+"""web/src in Node: the letterbox, the warp, the rotations, `findCard` and `findCards` answer as the Python side
+does, on the numbers of the model card that export.py writes from the Python constants and the model."""
 
 import json
 import pathlib
@@ -14,6 +14,7 @@ from augment_tf import letterbox
 from model.inference import predictor as predictor_module
 from model.inference import rectify as rectify_module
 from model.inference import rotations
+from model.inference.loading import load_model
 from model.inference.predictor import Predictor
 from model.inference.rectify import CARD_SIZE, rectify
 from web.harness import run_node, write_rgba
@@ -145,10 +146,10 @@ OTHER_CONSTANTS = {"model.inference.predictor.PRESENCE_THRESHOLD": 0.3, "model.i
                    "model.inference.rectify.CARD_SIZE": (252, 352), "augment_tf.letterbox.FILL": 128}
 
 
-def write_card(tiny_model, tiny_export, path: pathlib.Path) -> None:
-    """Writes the card export.py writes under the Python constants as they are now, for the exported graph."""
-    card = export.model_card(tiny_model, tiny_export["model"], "none", 0)
-    exported = json.loads((tiny_export["web"] / "model_card.json").read_text())
+def write_card(net, model_path: pathlib.Path, web: pathlib.Path, path: pathlib.Path) -> None:
+    """Writes the card export.py writes under the Python constants as they are now, for the graph exported to `web`."""
+    card = export.model_card(net, model_path, "none", 0)
+    exported = json.loads((web / "model_card.json").read_text())
     for name, output in card["outputs"].items():
         output["node"] = exported["outputs"][name]["node"]
     path.write_text(json.dumps(card))
@@ -159,7 +160,7 @@ def test_module_runs_on_the_cards_values(node_run, tiny_model, tiny_export, monk
     fill, the turns, the crop, the threshold and the straightened card's size."""
     for name, value in OTHER_CONSTANTS.items():
         monkeypatch.setattr(name, value)
-    write_card(tiny_model, tiny_export, tmp_path / "model_card.json")
+    write_card(tiny_model, tiny_export["model"], tiny_export["web"], tmp_path / "model_card.json")
     cards = [name for name in node_run["photos"] if name.startswith("card")]
     job = {"card": str(tmp_path / "model_card.json"),
            "photos": {name: node_run["job"]["photos"][name] for name in cards + ["wide"]},
@@ -181,8 +182,9 @@ def test_module_runs_on_the_cards_values(node_run, tiny_model, tiny_export, monk
 
 
 def test_module_refuses_a_card_without_the_inference_constants(tiny_export, tmp_path):
-    """The CardFinder constructor takes the card export.py writes, and refuses, in one line naming model_card.json,
-    an older card (no schema, no inference section), another schema, or a card missing one value."""
+    """The CardFinder constructor takes the card export.py writes, with or without the card head's entries, and
+    refuses, in one line naming model_card.json, an older card (no schema, no inference section), another schema,
+    or a card missing one value (the card head's threshold where it has the card head's outputs)."""
     exported = json.loads((tiny_export["web"] / "model_card.json").read_text())
     inference = exported["inference"]
     cards = {"exported": exported,
@@ -190,7 +192,13 @@ def test_module_refuses_a_card_without_the_inference_constants(tiny_export, tmp_
              "newer": {**exported, "schema": export.CARD_SCHEMA + 1},
              "no_margin": {**exported, "inference": {key: value for key, value in inference.items()
                                                      if key != "crop_margin"}},
-             "bad_turns": {**exported, "inference": {**inference, "turns": "0123"}}}
+             "bad_turns": {**exported, "inference": {**inference, "turns": "0123"}},
+             "no_card_threshold": {**exported, "inference": {key: value for key, value in inference.items()
+                                                             if key != "card_threshold"}},
+             "no_card_head": {**exported, "outputs": {key: value for key, value in exported["outputs"].items()
+                                                      if key not in export.CARD_OUTPUTS},
+                              "inference": {key: value for key, value in inference.items()
+                                            if key not in ("card_threshold", "max_cards")}}}
     for name, card in cards.items():
         (tmp_path / f"{name}.json").write_text(json.dumps(card))
     job = {"card": str(tmp_path / "exported.json"), "photos": {},
@@ -199,6 +207,7 @@ def test_module_refuses_a_card_without_the_inference_constants(tiny_export, tmp_
     run_node("module_check.mjs", tmp_path / "job.json", tmp_path)
     errors = dict(zip(cards, json.loads((tmp_path / "result.json").read_text())["check_cards"]))
     assert errors.pop("exported") is None                   # the JavaScript reads the schema export.py writes
+    assert errors.pop("no_card_head") is None               # a model exported before the card head: no card outputs
     for name, message in errors.items():
         assert message.startswith("model_card.json") and "\n" not in message, message
     assert "has no schema" in errors["old"] and f"reads schema {export.CARD_SCHEMA}" in errors["old"]
@@ -206,3 +215,65 @@ def test_module_refuses_a_card_without_the_inference_constants(tiny_export, tmp_
     assert f"has schema {export.CARD_SCHEMA + 1}" in errors["newer"]
     assert "inference.crop_margin is missing" in errors["no_margin"]
     assert 'inference.turns is "0123"' in errors["bad_turns"]
+    assert "inference.card_threshold is missing" in errors["no_card_threshold"]
+
+
+def run_find_cards(card: pathlib.Path, web: pathlib.Path, photos: dict, scratch: pathlib.Path) -> dict:
+    """web/node/module_check.mjs's `findCards` on each photo with the export in `web` and `card`."""
+    files = {name: write_rgba(photo, scratch / f"{name}.rgba") for name, photo in photos.items()}
+    job = {"card": str(card), "photos": files, "find": {"model": str(web), "photos": [], "cards": list(photos)}}
+    (scratch / "job.json").write_text(json.dumps(job))
+    run_node("module_check.mjs", scratch / "job.json", scratch)
+    return json.loads((scratch / "result.json").read_text())
+
+
+def assert_cards_as_the_predictor(found: dict, photos: dict, scratch: pathlib.Path, predictor: Predictor) -> int:
+    """findCards' answers (module_check's "cards") are `Predictor.predict_cards`'s, card by card, in the same order,
+    and each crop is `rectify`'s; returns how many cards were compared."""
+    width, height = rectify_module.CARD_SIZE
+    compared = 0
+    for name, cards in found.items():
+        expected = predictor.predict_cards(photos[name])
+        assert len(cards) == len(expected), (name, len(cards), len(expected))
+        for k, (got, card) in enumerate(zip(cards, expected)):
+            side = float((card["corners"].max(axis=0) - card["corners"].min(axis=0)).max())
+            error = np.abs(np.array(got["corners"]) - card["corners"]).max()
+            print(f"{name} card {k}: corners {error / side:.1e} of its side from the predictor's")
+            # float32 rounding in TF.js against TF: measured at most 9.2e-7 of the side.
+            assert error < 0.01 * side, (name, k, got["corners"], card["corners"])
+            assert np.abs(np.array(got["firstPass"]) - card["first_pass"]).max() < 0.01 * side, (name, k)
+            assert got["score"] == pytest.approx(card["score"], abs=1e-5)
+            assert got["orientationConfidence"] == pytest.approx(card["orientation_confidence"], abs=1e-5)
+            crop = np.fromfile(scratch / f"cards_{name}_{k}.bin", np.uint8).reshape(height, width, 4)[..., :3]
+            difference = np.abs(crop.astype(int) - rectify(photos[name], card["corners"], (width, height)))
+            assert difference.max() <= 1 and difference.mean() < 2e-3, (name, k, difference.mean())
+            compared += 1
+    return compared
+
+
+def test_find_cards_matches_the_predictor(cards_export, tmp_path, capsys):
+    """Every card of a photo of four boards, which the placed card head proposes at their places: findCards lists
+    them nearest the centre first, each refined and straightened as `Predictor.predict_cards` does."""
+    photos = {"boards": cards_export["photo"]}
+    result = run_find_cards(cards_export["web"] / "model_card.json", cards_export["web"], photos, tmp_path)
+    predictor = Predictor(cards_export["model"])
+    expected = predictor.predict_cards(cards_export["photo"])
+    # The head proposes each board where it lies (its first pass), the one nearest the photo's centre first.
+    quads, centre = cards_export["quads"], np.float32(cards_export["photo"].shape[1::-1]) / 2
+    order = np.argsort(np.linalg.norm(quads.mean(axis=1) - centre, axis=-1))
+    np.testing.assert_allclose(np.stack([card["first_pass"] for card in expected]), quads[order], atol=0.5)
+    with capsys.disabled():
+        print()
+        assert assert_cards_as_the_predictor(result["cards"], photos, tmp_path, predictor) == len(quads)
+
+
+def test_find_cards_falls_back_to_the_primary_card(primary_export, monkeypatch, tmp_path):
+    """A model exported before the card head: its card has no card outputs, and findCards answers the primary card
+    as `Predictor.predict_cards` does (here with a presence threshold of 0, so the untrained model finds one)."""
+    monkeypatch.setattr("model.inference.predictor.PRESENCE_THRESHOLD", 0.0)
+    net = load_model(primary_export["path"])
+    write_card(net, primary_export["path"], primary_export["web"], tmp_path / "model_card.json")
+    photos = {"noise": noise_photo((120, 90), seed=9)}
+    result = run_find_cards(tmp_path / "model_card.json", primary_export["web"], photos, tmp_path)
+    assert len(result["cards"]["noise"]) == 1 and result["cards"]["noise"][0]["orientationConfidence"] == 1
+    assert assert_cards_as_the_predictor(result["cards"], photos, tmp_path, Predictor(net)) == 1

@@ -1,11 +1,13 @@
 """The page (web/index.html) in headless Chromium, driven by playwright-core: it finds what Keras finds.
 
-Three browser runs. In the first every canvas refuses a WebGL context, as in a browser without WebGL
+Four browser runs. In the first every canvas refuses a WebGL context, as in a browser without WebGL
 (Chromium 156's `--disable-webgl` leaves it on in headless mode), so the page must fall back to the WASM
 backend, and the test asserts that it did; it feeds a PNG, a sideways JPEG with EXIF orientation 6 and a photo
 without a card, then runs the webcam on Chromium's fake capture device: the live path per frame, then "Capture",
 the photo path on a frame. The second runs the webcam with the live path in a Worker (`?worker=1`). The third lets
-WebGL run on SwiftShader (`--enable-unsafe-swiftshader`) and asserts the WebGL backend.
+WebGL run on SwiftShader (`--enable-unsafe-swiftshader`) and asserts the WebGL backend. The fourth, on WASM, feeds
+a photo of several cards to a model whose card head finds them (`cards_export`): every card, outlined, straightened
+in the strip and saved, as `Predictor.predict_cards` finds it.
 """
 
 import base64
@@ -53,7 +55,8 @@ def photos(tiny_model, tiny_dump, tmp_path_factory):
     presence = {name: round(found["presence"], 3) for name, found in keras.items()}
     if not (presence["card.png"] >= 0.5 and presence["sideways.jpg"] >= 0.5 and presence["empty.png"] < 0.5):
         pytest.fail(f"the tiny model's presences {presence} no longer suit these photos (a card, a card, none)")
-    return {"folder": folder, "keras": keras}
+    cards = {path.name: predictor.predict_cards(letterbox.load_photo(path)) for path in folder.glob("*.*g")}
+    return {"folder": folder, "keras": keras, "cards": cards}
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +77,25 @@ def wasm_run(site, photos, tmp_path_factory):
 
 def png_pixels(data_url: str) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1]))).convert("RGB"))
+
+
+def assert_cards_match_keras(record: dict, photo: np.ndarray, expected: list[dict]) -> None:
+    """Every card the page lists, shows in its strip and saves is `Predictor.predict_cards`'s, in the same order:
+    corners within 1% of the card's side, the straightened card as `rectify`'s, each download the card shown."""
+    assert len(record["last"]["cards"]) == len(record["cards"]) == len(expected), (record["status"], len(expected))
+    assert f"{len(expected)} card" in record["status"]
+    for k, (got, card, shown) in enumerate(zip(record["last"]["cards"], expected, record["cards"])):
+        side = (card["corners"].max(axis=0) - card["corners"].min(axis=0)).max()
+        error = np.abs(np.array(got["corners"]) - card["corners"]).max()
+        assert error < 0.01 * side, (k, error / side, got["corners"], card["corners"])
+        assert got["score"] == pytest.approx(card["score"], abs=1e-4)
+        straightened = png_pixels(shown)
+        difference = np.abs(straightened.astype(int) - rectify(photo, card["corners"]))
+        assert difference.max() <= 1 and difference.mean() < 2e-3, (k, difference.mean())
+    saved = {int(file.rsplit("card_", 1)[1].split(".")[0]): file for file in record.get("savedCards", [])}
+    assert sorted(saved) == list(range(len(expected)))
+    for k, file in saved.items():
+        np.testing.assert_array_equal(np.asarray(Image.open(file).convert("RGB")), png_pixels(record["cards"][k]))
 
 
 def assert_matches_keras(record: dict, photo: np.ndarray, expected: dict, tolerance: float) -> None:
@@ -100,6 +122,7 @@ def test_page_corners_and_card_match_keras(wasm_run, photos, name, capsys):
     assert difference.max() <= 1 and difference.mean() < 2e-3, difference.mean()    # measured max 1, mean 1.2e-4
     assert record["saved"].endswith("card.png")                 # the save button downloads the same picture
     np.testing.assert_array_equal(np.asarray(Image.open(record["saved"]).convert("RGB")), card)
+    assert_cards_match_keras(record, photo, photos["cards"][name])     # the tiny model's own card head
     with capsys.disabled():
         print(f"\n[web page, wasm] {name}: {record['milliseconds'][0]:.0f} ms a frame")
 
@@ -114,7 +137,7 @@ def live_error(record: dict, photo: np.ndarray, tiny_model) -> float:
     """The largest distance of the first live answer's raw corners from Keras's one view of its region, as a share
     of the photo's longer side."""
     first = record["first"]
-    expected, _ = Predictor(tiny_model, refine=False, rotate=False)._predict_region(photo, tuple(first["region"]))
+    expected, _ = Predictor(tiny_model, refine=False, rotate=False).predict_region(photo, tuple(first["region"]))
     return float(np.abs(np.array(first["raw"]) - expected).max() / max(photo.shape[:2]))
 
 
@@ -170,3 +193,23 @@ def test_page_runs_on_webgl_with_swiftshader(site, photos, tmp_path):
     assert run.get("error") is None and run["backend"] == "webgl", run["console"]
     photo = letterbox.load_photo(photos["folder"] / "card.png")
     assert_matches_keras(run["photos"]["card.png"], photo, photos["keras"]["card.png"], CORNER_TOLERANCE)
+
+
+def test_page_finds_every_card(cards_export, tmp_path_factory, capsys):
+    """A photo of four boards where the placed card head finds them, on WASM: the page lists, outlines,
+    straightens and saves every card as `Predictor.predict_cards` finds it, nearest the centre first."""
+    folder = tmp_path_factory.mktemp("web_cards")
+    Image.fromarray(cards_export["photo"]).save(folder / "boards.png")
+    site = page_site(folder / "site", cards_export["web"])
+    with serve(site) as url:
+        run = run_page({"url": url + "index.html", "webgl": False, "saveDir": str(folder),
+                        "photos": [str(folder / "boards.png")]}, folder, "cards")
+    assert run.get("error") is None and run["backend"] == "wasm", run["console"]
+    photo = letterbox.load_photo(folder / "boards.png")
+    expected = Predictor(cards_export["model"]).predict_cards(photo)
+    assert len(expected) == len(cards_export["quads"])             # the placed head proposes every board
+    record = run["photos"]["boards.png"]
+    assert_cards_match_keras(record, photo, expected)
+    with capsys.disabled():
+        print(f"\n[web page, wasm] {len(expected)} cards: the card {record['milliseconds'][0]:.0f} ms, every card "
+              f"{record['last']['cardsMilliseconds']:.0f} ms")

@@ -46,7 +46,8 @@ def tfjs_outputs(web_dir: pathlib.Path, images: np.ndarray, scratch: pathlib.Pat
       backend: TF.js's "cpu" (pure JS) or "wasm".
 
     Returns:
-      {"coords", "presence", "heatmaps"} as numpy arrays.
+      every output of the signature by name ("coords", "presence", "heatmaps", and "cards", "card_scores",
+      "card_orientation" where the model has a card head) as numpy arrays.
     """
     inputs, outputs = scratch / f"{web_dir.name}_in.bin", scratch / f"{web_dir.name}_{backend}_out.json"
     inputs.write_bytes(np.ascontiguousarray(images, "<f4").tobytes())
@@ -54,8 +55,8 @@ def tfjs_outputs(web_dir: pathlib.Path, images: np.ndarray, scratch: pathlib.Pat
     answer = json.loads(outputs.read_text())
     if answer["backend"] != backend:
         raise WebToolError(f"parity.mjs ran on {answer['backend']}, not {backend}")
-    return {key: np.asarray(answer[key]["data"], np.float32).reshape(answer[key]["shape"])
-            for key in ("coords", "presence", "heatmaps")}
+    return {key: np.asarray(value["data"], np.float32).reshape(value["shape"])
+            for key, value in answer.items() if key not in ("backend", "version")}
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -1,4 +1,5 @@
-// The page: a photo or the webcam in, the card's corners drawn and the card straightened out.
+// The page: a photo or the webcam in, the card's corners drawn and the card straightened out; on the photo path,
+// every card in the photo too (`findCards`): outlined and numbered on the photo, straightened in a strip.
 //
 // URL parameters: ?model=FOLDER (default model/, where `python export.py --out web/model` writes),
 // ?backend=webgl|wasm|cpu (the first backend to try; the others follow as fallbacks) and ?worker=1 (the live path
@@ -6,7 +7,8 @@
 // TF.js comes from vendor/ as the global `tf` (see index.html); a photo takes the photo path (src/findCard.js), the
 // webcam the live path (src/liveTracker.js: the outline per frame) until "Capture" runs the photo path on the frame.
 // `window.cardPage` holds the page's state (backend, frames, last result, the live frames' times, the first live
-// answer since the webcam started, the last capture) for scripts and tests; `last.path` says which path answered.
+// answer since the webcam started, the last capture) for scripts and tests; `last.path` says which path answered,
+// and a photo path's `last.cards` lists every card (corners, score, orientationConfidence, firstPass).
 
 import { CardFinder } from './src/findCard.js';
 import { LiveTracker } from './src/liveTracker.js';
@@ -14,6 +16,8 @@ import { WorkerTracker } from './src/workerTracker.js';
 
 const BACKENDS = ['webgl', 'wasm', 'cpu'];
 const VIEW_SIDE = 720;   // the photo is drawn to fit a VIEW_SIDE x VIEW_SIDE box
+const PRIMARY_COLOUR = '#00e060';   // the primary card's outline (findCard)
+const CARDS_COLOUR = '#ffd60a';     // every card's outline and number (findCards)
 const params = new URLSearchParams(window.location.search);
 const $ = (id) => document.getElementById(id);
 
@@ -50,24 +54,52 @@ function pixelsOf(source, width, height) {
   return context.getImageData(0, 0, width, height);
 }
 
-/** Draws the photo scaled into the view, and the quad with its labelled corners when a card was found. */
-function drawView(source, width, height, result) {
+/** The mean of a quad's corners. */
+function centreOf(points) {
+  return [0, 1].map((axis) => points.reduce((sum, point) => sum + point[axis], 0) / points.length);
+}
+
+/** Strokes a closed quad. */
+function outline(context, points, colour, width) {
+  context.lineWidth = width;
+  context.strokeStyle = colour;
+  context.beginPath();
+  points.forEach(([x, y], k) => (k === 0 ? context.moveTo(x, y) : context.lineTo(x, y)));
+  context.closePath();
+  context.stroke();
+}
+
+/** Draws one card of `findCards` on the view: its outline, and its number on a dark disc at its centre. */
+function drawNumbered(context, points, number) {
+  outline(context, points, CARDS_COLOUR, 2);
+  const [x, y] = centreOf(points);
+  context.fillStyle = 'rgba(0, 0, 0, 0.65)';
+  context.beginPath();
+  context.arc(x, y, 11, 0, 2 * Math.PI);
+  context.fill();
+  context.fillStyle = CARDS_COLOUR;
+  context.font = 'bold 14px system-ui, sans-serif';
+  context.textAlign = 'center';
+  context.textBaseline = 'middle';
+  context.fillText(String(number), x, y);
+}
+
+/** Draws the photo scaled into the view, every card's numbered outline, and the primary card's quad with its
+ * labelled corners when it was found. */
+function drawView(source, width, height, result, cards = []) {
   const view = $('view');
   const scale = Math.min(1, VIEW_SIDE / Math.max(width, height));
   view.width = Math.round(width * scale);
   view.height = Math.round(height * scale);
   const context = view.getContext('2d');
   context.drawImage(source, 0, 0, view.width, view.height);
+  const toView = (corners) => corners.map(([x, y]) => [x * scale, y * scale]);
+  cards.forEach((card, k) => drawNumbered(context, toView(card.corners), k));
   if (!result.found) return;
-  const points = result.corners.map(([x, y]) => [x * scale, y * scale]);
-  context.lineWidth = 3;
-  context.strokeStyle = '#00e060';
-  context.beginPath();
-  points.forEach(([x, y], k) => (k === 0 ? context.moveTo(x, y) : context.lineTo(x, y)));
-  context.closePath();
-  context.stroke();
+  const points = toView(result.corners);
+  outline(context, points, PRIMARY_COLOUR, 3);
   context.font = 'bold 14px system-ui, sans-serif';
-  const centre = [0, 1].map((axis) => points.reduce((sum, point) => sum + point[axis], 0) / 4);
+  const centre = centreOf(points);
   ['TL', 'TR', 'BR', 'BL'].forEach((label, k) => {
     const [x, y] = points[k];
     context.fillStyle = '#ff2d55';
@@ -94,24 +126,54 @@ function drawCard(crop) {
   $('save').disabled = !crop;
 }
 
+/** Shows every card straightened, in a strip, nearest the photo's centre first, numbered as on the view. */
+function drawStrip(cards) {
+  $('cards').replaceChildren(...cards.map(({ crop, score }, k) => {
+    const canvas = document.createElement('canvas');
+    [canvas.width, canvas.height] = [crop.width, crop.height];
+    canvas.getContext('2d').putImageData(new ImageData(crop.data, crop.width, crop.height), 0, 0);
+    const caption = document.createElement('figcaption');
+    caption.textContent = `${k} (score ${score.toFixed(2)})`;
+    const figure = document.createElement('figure');
+    figure.append(canvas, caption);
+    return figure;
+  }));
+  $('card-count').textContent = `(${cards.length})`;
+  $('save-cards').disabled = !cards.length;
+}
+
 /** Shows an answer's status line, time and record, and counts the frame. */
 function report(result, record) {
   const status = $('status');
-  status.textContent = result.found ? `Card found (presence ${result.presence.toFixed(2)})`
-    : `No card (presence ${result.presence.toFixed(2)})`;
+  const presence = `presence ${result.presence.toFixed(2)}`;
+  const count = record.cards ? `; ${record.cards.length} card${record.cards.length === 1 ? '' : 's'} in all` : '';
+  status.textContent = `${result.found ? 'Card found' : 'No card'} (${presence})${count}`;
   status.className = result.found ? 'found' : 'none';
   $('latency').textContent = result.milliseconds.toFixed(0);
+  if (record.cardsMilliseconds !== undefined) $('cards-latency').textContent = record.cardsMilliseconds.toFixed(0);
   $('path').textContent = PATHS[record.path];
   state.last = { backend: state.backend, ...record };
   state.frames += 1;
   $('result').textContent = JSON.stringify(state.last, null, 1);
 }
 
-/** Finds the card in one frame (a photo or a captured webcam image) with the photo path and shows everything. */
+/** A card of `findCard` or `findCards` without its straightened pixels, for the page's record. */
+function withoutCrop({ crop, ...rest }) {
+  return rest;
+}
+
+/** Finds the card and every card in one frame (a photo or a captured webcam image) with the photo path and shows
+ * everything; `milliseconds` is the card's time, `cardsMilliseconds` every card's after it. */
 async function analyse(finder, source, width, height, name) {
   let result;
+  let cards;
+  let cardsMilliseconds;
   try {
-    result = await finder.findCard(pixelsOf(source, width, height));
+    const pixels = pixelsOf(source, width, height);
+    result = await finder.findCard(pixels);
+    const start = performance.now();
+    cards = await finder.findCards(pixels);
+    cardsMilliseconds = performance.now() - start;
   } catch (error) {
     $('status').textContent = `Cannot analyse ${name}: ${error.message}`;
     $('status').className = 'none';
@@ -119,10 +181,11 @@ async function analyse(finder, source, width, height, name) {
     state.frames += 1;
     return;
   }
-  drawView(source, width, height, result);
+  drawView(source, width, height, result, cards);
   drawCard(result.crop);
-  const { crop, ...record } = result;
-  report(result, { source: name, path: 'photo', width, height, ...record });
+  drawStrip(cards);
+  report(result, { source: name, path: 'photo', width, height, ...withoutCrop(result), cards: cards.map(withoutCrop),
+    cardsMilliseconds });
 }
 
 /** Follows the card in one webcam frame with the live path and draws its outline; the time is the page's, from
@@ -188,15 +251,20 @@ async function runWebcam(finder, tracker) {
   button.textContent = 'Start the webcam';
 }
 
-/** Downloads the straightened card as a PNG. */
-function saveCard() {
-  $('card').toBlob((blob) => {
+/** Downloads a canvas's picture as a PNG file. */
+function download(canvas, filename) {
+  canvas.toBlob((blob) => {
     const link = document.createElement('a');
     link.href = URL.createObjectURL(blob);
-    link.download = 'card.png';
+    link.download = filename;
     link.click();
     URL.revokeObjectURL(link.href);
   }, 'image/png');
+}
+
+/** Downloads every straightened card of the strip, card_K.png, K its number. */
+function saveCards() {
+  $('cards').querySelectorAll('canvas').forEach((canvas, k) => download(canvas, `card_${k}.png`));
 }
 
 async function main() {
@@ -210,6 +278,7 @@ async function main() {
     $('card-size').textContent = finder.settings.cardSize.join(' x ');
     const blank = new ImageData(finder.size, finder.size);
     await finder.findCard(blank);                                     // warm-up: the first run compiles
+    await finder.findCards(blank);                                    // the card head's ops too
     const tracker = state.worker ? await WorkerTracker.start({ model: new URL(folder, window.location.href),
       vendor: new URL('vendor/', window.location.href), backend: state.backend }) : new LiveTracker(finder);
     await tracker.processFrame(state.worker ? await createImageBitmap(blank) : blank);   // the live path's ops too
@@ -219,7 +288,8 @@ async function main() {
     $('webcam').addEventListener('click', () => runWebcam(finder, tracker));
     $('capture').addEventListener('click', () => { state.captureAsked = true; });
     $('webcam').disabled = !navigator.mediaDevices?.getUserMedia;
-    $('save').addEventListener('click', saveCard);
+    $('save').addEventListener('click', () => download($('card'), 'card.png'));
+    $('save-cards').addEventListener('click', saveCards);
     $('status').textContent = 'Ready: choose a photo, or start the webcam.';
     state.ready = true;
   } catch (error) {

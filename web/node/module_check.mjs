@@ -1,5 +1,5 @@
-// Runs web/src's letterbox, rectify, rotations and findCard in Node on raw pixels, for the tests that compare them
-// with Python.
+// Runs web/src's letterbox, rectify, rotations, findCard and findCards in Node on raw pixels, for the tests that
+// compare them with Python.
 //
 //     node web/node/module_check.mjs JOB.json OUT_DIR
 //
@@ -8,13 +8,16 @@
 //            "letterbox": [{"photo": NAME, "size": S, "region": [x0, y0, x1, y1] (optional)}],
 //            "rectify": [{"photo": NAME, "corners": [[x, y] x 4]}],
 //            "turn": {"size": S, "point": [x, y]} (optional), "combine": [{"quads": [V][4][2], "presences": [V]}],
-//            "find": {"model": WEB_DIR (its model.json; the card is CARD_JSON), "photos": [NAME, ...]} (optional),
+//            "find": {"model": WEB_DIR (its model.json; the card is CARD_JSON), "photos": [NAME, ...] (findCard),
+//                     "cards": [NAME, ...] (findCards; optional)} (optional),
 //            "check_cards": [CARD_JSON, ...] (optional: cards to hand to the CardFinder constructor)}
 // FILE holds the photo's RGBA bytes, row by row. OUT_DIR gets letterbox_K.bin (float32 [S, S, 3]),
-// rectify_K.bin and find_NAME.bin (RGBA bytes of the card, of the card's inference.card_size), and result.json
-// with the frames, the turned pixels (of an S x S x 3 image holding 0, 1, 2, ...) and points for each of the
-// card's turns, the combined quads, findCard's corners and presence, and for each checked card the constructor's
-// error message (null where it accepted the card). TF.js runs on its CPU backend (pure JS).
+// rectify_K.bin, find_NAME.bin and cards_NAME_K.bin (RGBA bytes of the card, of the card's inference.card_size),
+// and result.json with the frames, the turned pixels (of an S x S x 3 image holding 0, 1, 2, ...) and points for
+// each of the card's turns, the combined quads, findCard's answer ("find": corners, presence, ...) and findCards'
+// ("cards": NAME -> [{corners, score, orientationConfidence, firstPass}], nearest the centre first), and for each
+// checked card the constructor's error message (null where it accepted the card). TF.js runs on its CPU backend
+// (pure JS).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -41,7 +44,7 @@ async function main([jobPath, outDir]) {
   const card = readJSON(job.card);
   const settings = readCard(card, job.card);
   const photos = Object.fromEntries(Object.entries(job.photos).map(([name, spec]) => [name, readPhoto(spec)]));
-  const result = { letterbox: [], find: {} };
+  const result = { letterbox: [], find: {}, cards: {} };
   await tf.setBackend('cpu');
 
   for (const [k, task] of (job.letterbox ?? []).entries()) {
@@ -66,6 +69,11 @@ async function main([jobPath, outDir]) {
       const { crop, ...found } = await finder.findCard(photos[name]);
       if (crop) fs.writeFileSync(path.join(outDir, `find_${name}.bin`), crop.data);
       result.find[name] = found;
+    }
+    for (const name of job.find.cards ?? []) {
+      const cards = await finder.findCards(photos[name]);
+      cards.forEach(({ crop }, k) => fs.writeFileSync(path.join(outDir, `cards_${name}_${k}.bin`), crop.data));
+      result.cards[name] = cards.map(({ crop, ...card }) => card);
     }
   }
   result.check_cards = (job.check_cards ?? []).map(cardError);

@@ -9,10 +9,12 @@
 //            "photos": [FILE, ...], "repeat": N (each photo is analysed N times; default 1),
 //            "webcam": {"video": Y4M_FILE, "frames": N (live frames), "capture": BOOL (then press "Capture": the
 //                       photo path on the next frame)} (optional), "screenshot": PNG_PATH (optional),
-//            "saveDir": DIR (optional: press "save" on each found card and keep the download there)}
+//            "saveDir": DIR (optional: press "Save the card" on each found card and "Save the cards" where the
+//                      photo has any, and keep the downloads there)}
 // OUT.json: {"backend", "worker" (whether the live path ran in a Worker),
 //            "photos": {NAME: {status, last (the page's result), card (PNG data URL or null),
-//            milliseconds: [per run], saved: the downloaded file}}, "webcam": {status, last (the live path's),
+//            cards: [PNG data URL of each card of the strip], milliseconds: [per run], saved: the downloaded file,
+//            savedCards: the files "Save the cards" downloaded}}, "webcam": {status, last (the live path's),
 //            milliseconds: [per live frame], first (the first live answer), capture: {status, last, card}},
 //            "console": [...]}
 
@@ -54,6 +56,23 @@ async function waitForFrames(page, frames, timeout = 120000) {
   }));
 }
 
+/** Presses a button that downloads `count` files; keeps them in `folder` as PREFIX.FILENAME, in the order they came. */
+async function downloads(page, button, count, folder, prefix, timeout = 60000) {
+  const started = [];
+  const collect = (download) => started.push(download);
+  page.on('download', collect);
+  await page.click(button);
+  const deadline = Date.now() + timeout;
+  while (started.length < count && Date.now() < deadline) await new Promise((resolve) => { setTimeout(resolve, 50); });
+  page.off('download', collect);
+  if (started.length < count) throw new Error(`${button} downloaded ${started.length} files, not ${count}`);
+  return Promise.all(started.map(async (download) => {
+    const file = path.join(folder, `${prefix}.${download.suggestedFilename()}`);
+    await download.saveAs(file);
+    return file;
+  }));
+}
+
 async function runPhotos(page, job, out) {
   for (const file of job.photos ?? []) {
     const record = { milliseconds: [] };
@@ -66,10 +85,13 @@ async function runPhotos(page, job, out) {
     }
     record.card = record.last.found ? await page.evaluate(() => document.getElementById('card').toDataURL('image/png'))
       : null;
+    record.cards = await page.evaluate(() => [...document.querySelectorAll('#cards canvas')]
+      .map((canvas) => canvas.toDataURL('image/png')));
     if (record.last.found && job.saveDir) {
-      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
-      record.saved = path.join(job.saveDir, `${path.basename(file)}.${download.suggestedFilename()}`);
-      await download.saveAs(record.saved);
+      [record.saved] = await downloads(page, '#save', 1, job.saveDir, path.basename(file));
+    }
+    if (record.cards.length && job.saveDir) {
+      record.savedCards = await downloads(page, '#save-cards', record.cards.length, job.saveDir, path.basename(file));
     }
     out.photos[path.basename(file)] = record;
   }

@@ -4,8 +4,9 @@
 //
 // WEB_DIR is what `python export.py` wrote (model.json and its weight shards).
 // INPUTS.bin holds float32 little-endian images [N, S, S, 3], RGB in 0..255,
-// S from the model's signature. OUT.json gets, for each output (coords,
-// presence, heatmaps), {"shape": [...], "data": [flat values]}, fetched by the
+// S from the model's signature. OUT.json gets, for each output of the signature
+// (coords, presence, heatmaps, and cards, card_scores, card_orientation where the
+// model has a card head), {"shape": [...], "data": [flat values]}, fetched by the
 // signature's node names (model_card.json's outputs.*.node). The backend is TF.js's pure-JS CPU one
 // (default) or its WebAssembly one, as the page's fallback uses.
 
@@ -37,7 +38,7 @@ async function main([folder, inputsPath, outPath, backend = 'cpu']) {
   const input = tf.tensor4d(values, [batch, size, size, 3], 'float32');
 
   // The outputs by the node names of the signature: predict()'s order is not the names' order.
-  const keys = ['coords', 'presence', 'heatmaps'];
+  const keys = Object.keys(signature.outputs);
   const outputs = model.execute({ [image.name]: input }, keys.map((key) => signature.outputs[key].name));
   const result = { backend: tf.getBackend(), version: tf.version.tfjs };
   for (const [index, key] of keys.entries()) {

@@ -9,6 +9,8 @@
  *     const { corners, presence, crop } = await finder.findCard(imageData);
  *     // corners: [[x, y] x 4] TL, TR, BR, BL in the photo's pixels; crop: the card upright, RGBA ImageData-like
  *     // of the card's inference.card_size (630 x 880), or null
+ *     const cards = await finder.findCards(imageData);         // every card, nearest the centre first
+ *     // [{corners, score, orientationConfidence, firstPass, crop}, ...]
  *
  * Steps, each as the Python side does them: letterbox the photo into the
  * model's square input (`letterbox.js`), run the model on it turned four ways
@@ -18,10 +20,16 @@
  * (`rectify.js`). The caller gives pixels as displayed: a browser has
  * already applied the photo's EXIF orientation when it decodes it for a canvas.
  *
+ * `findCards` finds every card, as `Predictor.predict_cards` does: the model's
+ * card head proposes them on the whole photo (one view), and each proposal is
+ * refined by the second pass above (all crops batched), then they are listed
+ * nearest the photo's centre first. A model exported without a card head
+ * answers its primary card alone.
+ *
  * Every number these steps share with Python (the presence threshold, the
  * crop's margin, the largest shift, the turns, the card's size, the letterbox's
- * fill) comes from the model card that export.py wrote from the Python
- * constants (`modelCard.js`); the module has no copy of its own.
+ * fill, the card head's threshold and K) comes from the model card that export.py wrote from the Python
+ * constants and the model (`modelCard.js`); the module has no copy of its own.
  *
  * The module takes the TF.js namespace as an argument instead of importing it,
  * so a page, a bundler or Node can each hand over their own copy.
@@ -37,19 +45,26 @@ export { letterbox, Frame } from './letterbox.js';
 export { CARD_SCHEMA, readCard } from './modelCard.js';
 export { rectify } from './rectify.js';
 
+/** Crops the second pass runs per model call (each in every turn): bounds the memory a table of cards takes. The
+ * answers do not depend on it, so it is the JavaScript's own. */
+const CROPS_PER_RUN = 8;
+
 /** Finds cards in photos with an exported corner model. */
 export class CardFinder {
   /**
    * @param {object} tf the TF.js namespace
    * @param {object} model a tf.GraphModel loaded from export.py's model.json
    * @param {object} card the parsed model_card.json written beside it (`readCard` checks it)
-   * @param {{refine?: boolean, rotate?: boolean, threshold?: number}} [options] second pass on a crop
-   *   (default true); the rotation ensemble over the card's `inference.turns`, four times the work (default true);
-   *   presence at or above which a card counts as found and is straightened (default: the card's
-   *   `inference.presence_threshold`, which also decides, whatever this option says, whether the second pass runs)
+   * @param {{refine?: boolean, rotate?: boolean, threshold?: number, cardThreshold?: number, maxCards?: number}}
+   *   [options] second pass on a crop (default true); the rotation ensemble over the card's `inference.turns`, four
+   *   times the work (default true); presence at or above which a card counts as found and is straightened
+   *   (default: the card's `inference.presence_threshold`, which also decides, whatever this option says, whether
+   *   the second pass runs); for `findCards`, the card score at or above which the card head's answer is a card
+   *   (default: the card's `inference.card_threshold`) and the most cards it lists, those nearest the centre
+   *   (default: the card's `inference.max_cards`, all the model gives)
    * @throws {Error} the card is of another schema or misses a value (one line: re-export the model)
    */
-  constructor(tf, model, card, { refine = true, rotate = true, threshold } = {}) {
+  constructor(tf, model, card, { refine = true, rotate = true, threshold, cardThreshold, maxCards } = {}) {
     /** @type {import('./modelCard.js').CardSettings} */
     this.settings = readCard(card);
     this.tf = tf;
@@ -58,6 +73,8 @@ export class CardFinder {
     this.refine = refine;
     this.turns = rotate ? this.settings.turns : this.settings.turns.slice(0, 1);
     this.threshold = threshold ?? this.settings.presenceThreshold;
+    this.cardThreshold = cardThreshold ?? this.settings.cardHead?.threshold;
+    this.maxCards = maxCards ?? this.settings.cardHead?.maxCards ?? Infinity;
   }
 
   /**
@@ -88,21 +105,84 @@ export class CardFinder {
    */
   async findCard(image) {
     const start = performance.now();
-    const { presenceThreshold, cropMargin, maxRefineShift, cardSize } = this.settings;
-    const whole = [0, 0, image.width, image.height];
-    const first = await this.predictRegion(image, whole);
-    let { corners } = first;
-    if (this.refine && first.presence >= presenceThreshold) {
-      const second = await this.predictRegion(image, cropBox(first.corners, image.width, image.height, cropMargin));
-      if (second.presence >= presenceThreshold && largestShift(first.corners, second.corners)
-          <= maxRefineShift * extent(first.corners)) {
-        corners = second.corners;
-      }
-    }
+    const first = await this.predictRegion(image, [0, 0, image.width, image.height]);
+    const refined = this.refine && first.presence >= this.settings.presenceThreshold;
+    const [corners] = refined ? await this.refineQuads(image, [first.corners]) : [first.corners];
     const found = first.presence >= this.threshold;
-    const crop = found ? rectify(image, corners, cardSize) : null;
+    const crop = found ? rectify(image, corners, this.settings.cardSize) : null;
     return { corners, presence: first.presence, found, firstPass: first.corners, crop,
       milliseconds: performance.now() - start };
+  }
+
+  /**
+   * Finds every card in one photo, nearest the photo's centre first, as `Predictor.predict_cards` does.
+   *
+   * The card head's answers on the whole photo (one view, no turns) that score at least the card threshold are
+   * kept (the first `maxCards`), each refined by the second pass of `findCard` (with `refine`: its crop, the
+   * rotation vote with `rotate`, kept only where it agrees), then sorted by the distance of their corners' mean
+   * from the photo's centre, and straightened. A model exported without a card head answers its primary card
+   * (`findCard`) where found, with `orientationConfidence` 1, as Python does.
+   *
+   * @param {{data: ArrayLike<number>, width: number, height: number}} image RGBA as displayed (ImageData)
+   * @returns {Promise<Array<{corners: number[][], score: number, orientationConfidence: number,
+   *   firstPass: number[][], crop: {data: Uint8ClampedArray, width: number, height: number}}>>} corners TL, TR,
+   *   BR, BL in photo pixels; score the probability that it is a whole card; orientationConfidence the probability
+   *   of the face order read; firstPass the corners before the second pass; crop the card warped upright
+   */
+  async findCards(image) {
+    if (this.settings.cardHead === null) return this.primaryCard(image);
+    const proposals = (await this.proposeCards(image)).slice(0, this.maxCards);
+    const firstPass = proposals.map(({ corners }) => corners);
+    const corners = this.refine ? await this.refineQuads(image, firstPass) : firstPass;
+    const centre = [image.width / 2, image.height / 2];
+    const distance = corners.map((quad) => Math.hypot(...[0, 1].map((axis) => mean(quad, axis) - centre[axis])));
+    const order = [...corners.keys()].sort((a, b) => distance[a] - distance[b]);       // stable, as numpy's
+    return order.map((c) => ({ corners: corners[c], score: proposals[c].score,
+      orientationConfidence: proposals[c].orientationConfidence, firstPass: firstPass[c],
+      crop: rectify(image, corners[c], this.settings.cardSize) }));
+  }
+
+  /**
+   * The card head's answers on the whole photo that score at least the card threshold, in the model's order.
+   *
+   * @returns {Promise<Array<{corners: number[][], score: number, orientationConfidence: number}>>} corners in
+   *   photo pixels
+   */
+  async proposeCards(image) {
+    const { tf, size, settings } = this;
+    const { input, frame } = letterbox(image, size, settings.fill);                     // [S * S * 3], RGB 0..255
+    const outputs = tf.tidy(() => this.model.execute(
+      { [this.model.inputs[0].name]: tf.tensor4d(input, [1, size, size, 3]) }, settings.cardHead.nodes));
+    const [cards, scores, confidence] = await Promise.all(outputs.map((tensor) => tensor.data()));  // [K*4*2], [K], [K]
+    tf.dispose(outputs);
+    return [...scores.keys()].filter((k) => scores[k] >= this.cardThreshold).map((k) => ({
+      corners: [0, 1, 2, 3].map((i) => frame.toPhoto(
+        [Math.fround(cards[8 * k + 2 * i] * size), Math.fround(cards[8 * k + 2 * i + 1] * size)])),
+      score: scores[k], orientationConfidence: confidence[k] }));
+  }
+
+  /** `findCards` for a model without a card head: its primary card, where `findCard` finds one. */
+  async primaryCard(image) {
+    const { corners, presence, found, firstPass, crop } = await this.findCard(image);
+    return found && this.maxCards >= 1 ? [{ corners, score: presence, orientationConfidence: 1, firstPass, crop }]
+      : [];
+  }
+
+  /**
+   * The second pass for quads a first pass found, as `Predictor._refine`: each quad's crop (`cropBox`) is predicted
+   * (CROPS_PER_RUN crops a model call), and its answer replaces the quad only where it also sees a card and moves
+   * no corner by more than the card's `inference.max_refine_shift` of the quad's extent.
+   *
+   * @param {{data: ArrayLike<number>, width: number, height: number}} image RGBA as displayed
+   * @param {number[][][]} quads [C][4][2] first-pass corners in photo pixels
+   * @returns {Promise<number[][][]>} [C][4][2] the corners kept, in photo pixels
+   */
+  async refineQuads(image, quads) {
+    const { presenceThreshold, cropMargin, maxRefineShift } = this.settings;
+    const regions = quads.map((quad) => cropBox(quad, image.width, image.height, cropMargin));
+    const found = await this.predictRegions(image, regions);
+    return quads.map((quad, c) => (found[c].presence >= presenceThreshold
+      && largestShift(quad, found[c].corners) <= maxRefineShift * extent(quad) ? found[c].corners : quad));
   }
 
   /**
@@ -111,8 +191,25 @@ export class CardFinder {
    * @returns {Promise<{corners: number[][], presence: number}>} corners in photo pixels
    */
   async predictRegion(image, region) {
-    const { input, frame } = letterbox(image, this.size, this.settings.fill, region);   // [S * S * 3], RGB 0..255
-    return this.predictInput(() => this.tf.tensor4d(input, [1, this.size, this.size, 3]), frame, region);
+    return (await this.predictRegions(image, [region]))[0];
+  }
+
+  /**
+   * Predicts regions [x0, y0, x1, y1] of the photo, CROPS_PER_RUN to a model call.
+   *
+   * @returns {Promise<Array<{corners: number[][], presence: number}>>} one per region, corners in photo pixels
+   */
+  async predictRegions(image, regions) {
+    const { tf, size } = this;
+    const answers = [];
+    for (let start = 0; start < regions.length; start += CROPS_PER_RUN) {
+      const batch = regions.slice(start, start + CROPS_PER_RUN);
+      const inputs = batch.map((region) => letterbox(image, size, this.settings.fill, region));  // [S * S * 3] each
+      answers.push(...await this.predictInputs(
+        () => tf.stack(inputs.map(({ input }) => tf.tensor3d(input, [size, size, 3]))),
+        inputs.map(({ frame }) => frame), batch));
+    }
+    return answers;
   }
 
   /**
@@ -126,23 +223,43 @@ export class CardFinder {
    * @returns {Promise<{corners: number[][], presence: number}>} corners in photo pixels
    */
   async predictInput(makeInput, frame, region, turns = this.turns) {
+    return (await this.predictInputs(makeInput, [frame], [region], turns))[0];
+  }
+
+  /**
+   * `predictInput` for N inputs in one model call: every input in every turn, [V * N] views, view by view.
+   *
+   * @param {function(): object} makeInputs returns the [N, S, S, 3] float32 inputs, RGB in 0..255 (inside tf.tidy)
+   * @param {import('./letterbox.js').Frame[]} frames [N] each input's map to its region's pixels
+   * @param {number[][]} regions [N] [x0, y0, x1, y1] the regions of the photo the inputs show
+   * @param {number[]} [turns] quarter turns to run and vote over; default the finder's
+   * @returns {Promise<Array<{corners: number[][], presence: number}>>} [N] corners in photo pixels
+   */
+  async predictInputs(makeInputs, frames, regions, turns = this.turns) {
     const { tf, size } = this;
+    const count = frames.length;
     const outputs = tf.tidy(() => {
-      const unturned = makeInput();                                                 // [1, S, S, 3]
-      const views = tf.concat(turns.map((t) => turnImages(tf, unturned, t)), 0);    // [V, S, S, 3]
+      const unturned = makeInputs();                                                 // [N, S, S, 3]
+      const views = tf.concat(turns.map((t) => turnImages(tf, unturned, t)), 0);     // [V * N, S, S, 3]
       return this.model.execute({ [this.model.inputs[0].name]: views }, this.settings.outputNodes);
     });
-    const [coords, presence] = await Promise.all(outputs.map((tensor) => tensor.data()));   // [V * 4 * 2], [V]
+    const [coords, presence] = await Promise.all(outputs.map((tensor) => tensor.data()));   // [V*N * 4 * 2], [V*N]
     tf.dispose(outputs);
-    const quads = turns.map((t, v) => [0, 1, 2, 3].map((k) => unturnPoint(
-      [Math.fround(coords[8 * v + 2 * k] * size), Math.fround(coords[8 * v + 2 * k + 1] * size)], t, size)));
-    const voted = combine(quads, Array.from(presence));
-    const corners = voted.corners.map((point) => {
-      const [x, y] = frame.toPhoto(point);
-      return [x + region[0], y + region[1]];
+    return frames.map((frame, n) => {
+      const rows = turns.map((_, v) => v * count + n);                               // input n's views
+      const quads = turns.map((t, v) => [0, 1, 2, 3].map((k) => unturnPoint([Math.fround(coords[8 * rows[v] + 2 * k]
+        * size), Math.fround(coords[8 * rows[v] + 2 * k + 1] * size)], t, size)));
+      const voted = combine(quads, rows.map((row) => presence[row]));
+      const [x0, y0] = regions[n];
+      return { corners: voted.corners.map((point) => frame.toPhoto(point)).map(([x, y]) => [x + x0, y + y0]),
+        presence: voted.presence };
     });
-    return { corners, presence: voted.presence };
   }
+}
+
+/** The mean of one coordinate (0: x, 1: y) over a quad's corners. */
+function mean(quad, axis) {
+  return quad.reduce((sum, point) => sum + point[axis], 0) / quad.length;
 }
 
 /** The largest distance between matching corners of two quads. */

@@ -4,9 +4,14 @@
  * `export.py` writes the card from the Python constants that define them
  * (`model/inference/predictor.py`'s PRESENCE_THRESHOLD, CROP_MARGIN and
  * MAX_REFINE_SHIFT, `rotations.TURNS`, `rectify.CARD_SIZE`, `augment_tf/letterbox.py`'s
- * FILL), so this module keeps no defaults of its own: a default would be a
- * second copy that could drift. A card of another schema, or one missing a
+ * FILL) and from the model (its card head's threshold and K), so this module keeps no defaults of its own: a
+ * default would be a second copy that could drift. A card of another schema, or one missing a
  * value, is refused with one line that names the file and says to re-export.
+ *
+ * The card head's entries (`outputs.cards`, `outputs.card_scores`, `outputs.card_orientation`,
+ * `inference.card_threshold`, `inference.max_cards`) are an optional part of schema 2: a model exported before the
+ * card head has none of them, and `cardHead` is then null (`findCards` answers the primary card alone). Where
+ * `outputs.cards` is there, every one of them must be.
  *
  *     const settings = readCard(card, 'model/model_card.json');   // throws on an old or broken card
  *     settings.cropMargin;                                        // 0.2, as predictor.py's CROP_MARGIN
@@ -32,7 +37,22 @@ export const CARD_SCHEMA = 2;
  * @property {number[]} turns quarter turns each pass runs its input at; the first alone without the ensemble
  *   (`inference.turns`)
  * @property {number[]} cardSize [width, height] of the straightened card, in pixels (`inference.card_size`)
+ * @property {(CardHead|null)} cardHead the card head's outputs and numbers; null for a model exported without one
  */
+
+/**
+ * The card head: every card in the frame, decoded in the graph.
+ *
+ * @typedef {object} CardHead
+ * @property {string[]} nodes [3] the graph's node names of `cards`, `card_scores` and `card_orientation`
+ *   (`outputs.*.node`)
+ * @property {number} threshold card score at or above which an answer is a card (`inference.card_threshold`, the
+ *   model's own)
+ * @property {number} maxCards K, the answers per input (`inference.max_cards`)
+ */
+
+/** The card head's outputs, in the order of `CardHead.nodes`. */
+const CARD_OUTPUTS = ['cards', 'card_scores', 'card_orientation'];
 
 const isCount = (value) => Number.isInteger(value) && value >= 1;
 const isFraction = (value) => Number.isFinite(value) && value >= 0 && value <= 1;
@@ -79,5 +99,10 @@ export function readCard(card, source = 'model_card.json') {
     maxRefineShift: read('inference.max_refine_shift', isNonNegative, 'a number at least 0'),
     turns: read('inference.turns', listOf(undefined, Number.isInteger), 'a list of whole quarter turns'),
     cardSize: read('inference.card_size', listOf(2, isCount), '[width, height] in whole pixels'),
+    cardHead: card.outputs.cards === undefined ? null : {
+      nodes: CARD_OUTPUTS.map((name) => read(`outputs.${name}.node`, isName, 'a node name')),
+      threshold: read('inference.card_threshold', isFraction, 'a number in 0..1'),
+      maxCards: read('inference.max_cards', isCount, 'a positive integer'),
+    },
   };
 }
