@@ -307,7 +307,9 @@ def evaluate(net: keras.Model, args: argparse.Namespace, val: dict, out: pathlib
     """
     predictor = Predictor(net, refine=False, rotate=False)
     scores, predicted, _ = validation.evaluate_arrays(predictor, val["image"], val["corners"], val["present"])
-    scores.update(validation.evaluate_card_arrays(predictor, val["image"], val["cards"], val["card_whole"]))
+    # Every card: the card head's proposals, each refined on its crop (one view), as model.predict answers them.
+    scores.update(validation.evaluate_card_arrays(Predictor(net, refine=True, rotate=False), val["image"],
+                                                  val["cards"], val["card_whole"]))
     for path in args.val_annotations:
         folder = pathlib.Path(path).parent
         folder_scores, _ = validation.evaluate_folder(Predictor(net), folder)

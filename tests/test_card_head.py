@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 from layer_test_helpers import run_layer_test
 
+from model.inference import predictor
 from model.layers import card_peaks
 from model.layers.card_peaks import CardPeaks
 from model.training import losses
@@ -39,8 +40,9 @@ def _oracle_maps(quads: list[np.ndarray], scores: list[float], turns: list[int] 
     return centre, offsets, orientation
 
 
-def test_docstring_example_runs():
-    assert doctest.testmod(card_peaks, optionflags=doctest.ELLIPSIS).failed == 0
+@pytest.mark.parametrize("module", [card_peaks, predictor])
+def test_docstring_examples_run(module):
+    assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
 
 
 def test_card_peaks_is_a_well_formed_layer():

@@ -104,21 +104,21 @@ def evaluate_arrays(predictor: Predictor, images: np.ndarray, corners: np.ndarra
 
 def evaluate_card_arrays(predictor: Predictor, images: np.ndarray, cards: np.ndarray,
                          whole: np.ndarray) -> dict[str, float]:
-    """Scores every card of square inputs (a synthetic set) by the card head's first pass, one view.
-
-    The score that training can afford every epoch: no refinement, no vote.
+    """Scores every card of square inputs (a synthetic set): `Predictor.predict_input_cards`, in the predictor's
+    views (refined where it refines).
 
     Args:
-      images: [N, S, S, 3]; cards: [N, K, 4, 2] labelled cards in input pixels; whole: [N, K] bool.
+      images: [N, S, S, 3] uint8; cards: [N, K, 4, 2] labelled cards in input pixels; whole: [N, K] bool.
 
     Returns:
       `metrics.summarize_cards` over the inputs, keys prefixed `cards_`; empty for a model without a card head.
     """
     if predictor.card_threshold is None:
         return {}
-    found, scores = predictor.predict_input_cards(images.astype(np.float32))            # [N, K', 4, 2], [N, K']
-    rows = [metrics.score_cards(found[i], scores[i], cards[i][whole[i]], (predictor.size, predictor.size),
-                                threshold=predictor.card_threshold) for i in range(len(images))]
+    found = predictor.predict_input_cards(images)
+    rows = [metrics.score_cards(corners, scores, cards[i][whole[i]], (predictor.size, predictor.size),
+                                threshold=0.0)                          # predict_input_cards kept its own
+            for i, (corners, scores) in enumerate(found)]
     return {f"cards_{name}": value for name, value in metrics.summarize_cards(rows).items()}
 
 

@@ -8,7 +8,8 @@
       -> orientation logits [B, 4] (features pooled under each heatmap, and the corners'
          layout: which channels span the long edges) -> FaceOrder -> ConvexOrder
       -> presence logit [B] (global pool of the stride-16 features)
-      -> card head (every whole card, CenterNet-style): centre logits [B, S/4, S/4, 1], each cell's
+      -> its own top-down path to stride 4 (no frame context), then the card head
+         (every whole card, CenterNet-style): centre logits [B, S/4, S/4, 1], each cell's
          card corners as offsets [B, S/4, S/4, 8] and their orientation [B, S/4, S/4, 4]
          -> CardPeaks -> up to K cards [B, K, 4, 2] and scores [B, K], nearest the centre first
 
@@ -132,8 +133,9 @@ def build_model(config: ModelConfig, weights: str | None = None) -> keras.Model:
     peak_coords = QuadPeaks(config.window, dtype="float32", name="quad_peaks")(logits)
     coords = ConvexOrder(name="coords")(FaceOrder(name="face_order")(peak_coords, orientation))
     presence = keras.layers.Activation("sigmoid", dtype="float32", name="presence")(presence_logit)
+    card_features = _card_decoder(c2, c3, c4, config.decoder_channels // 2)
     cards, card_scores, card_orientation = CardPeaks(config.max_cards, config.card_threshold, name="card_peaks")(
-        *_card_head(p2, config.decoder_channels))
+        *_card_head(card_features, config.decoder_channels // 2))
     return keras.Model(images, {"coords": coords, "presence": presence, "heatmaps": heatmaps, "cards": cards,
                                 "card_scores": card_scores, "card_orientation": card_orientation},
                        name=f"corners_{config.backbone}_{size}")
@@ -167,13 +169,28 @@ def training_view(model: keras.Model) -> keras.Model:
         "card_orientation": model.get_layer("card_orientation_logits").output}, name="training_view")
 
 
-def _card_head(p2, channels: int):
-    """The card head on the decoder's output: one shared 3x3 convolution, then a 1x1 per map.
+def _card_decoder(c2, c3, c4, channels: int):
+    """The card head's own top-down path to stride 4, without the frame context.
+
+    The corner decoder learns to single out the card nearest the centre (its
+    frame context and card mask); the card head must see every card alike, so it
+    shares the backbone but not that decoder.
+    """
+    top = keras.layers.Conv2D(channels, 1, name="cards_lateral16")(c4)                       # [B, S/16, S/16, D]
+    for stride, lateral in ((8, c3), (4, c2)):
+        top = keras.layers.UpSampling2D(2, name=f"cards_up{stride}")(top)
+        top = keras.layers.Add(name=f"cards_add{stride}")([top, keras.layers.Conv2D(channels, 1,
+                                                                                  name=f"cards_lateral{stride}")(lateral)])
+    return _conv_gn_relu(top, channels, "cards_fpn")                                           # [B, S/4, S/4, D]
+
+
+def _card_head(features, channels: int):
+    """The card head on its decoder's output: one shared 3x3 convolution, then a 1x1 per map.
 
     Returns:
       (centre logits [B, h, w, 1], corner offsets [B, h, w, 8], orientation logits [B, h, w, 4]).
     """
-    hidden = keras.layers.Conv2D(channels, 3, padding="same", activation="relu", name="card_head_conv")(p2)
+    hidden = keras.layers.Conv2D(channels, 3, padding="same", activation="relu", name="card_head_conv")(features)
     centre = keras.layers.Conv2D(1, 1, dtype="float32", name="card_centre_logits",
                                  bias_initializer=keras.initializers.Constant(_CENTRE_PRIOR_BIAS))(hidden)
     offsets = keras.layers.Conv2D(8, 1, dtype="float32", name="card_offsets")(hidden)
