@@ -1,18 +1,24 @@
 """Training speed of each preset: samples per second of the whole train step, and the synthesis's share.
 
     python benchmarks/train_throughput.py --data_dir data [--presets cpu web gpu] [--seconds 20] [--contexts none coords]
+    python benchmarks/train_throughput.py --presets cpu --baseline ../main_checkout   # this code against another
 
 For each preset it builds the preset's model and trainer (as `train.py` would,
 on this machine's devices: XLA for the synthesis only on a CPU, for the whole
 step on a GPU), then times, in the same process and on the same batches:
   * the whole train step: synthesis from the texture table, forward, losses, backward, update;
   * the synthesis alone (table rows drawn and synthesised, compiled as in the step).
-The ratio is the share of the step the synthesis costs.
+The ratio is the share of the step the synthesis costs. With `--baseline DIR`
+(a checkout of another commit, such as main's), the same measurement runs
+there too, in this run, before and after this code's, and each preset's
+samples/s is given against the baseline's mean: separate runs on a shared
+machine differ by up to 15%.
 """
 
 import argparse
 import os
 import pathlib
+import subprocess
 import sys
 import time
 
@@ -74,15 +80,39 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cards", type=int, default=64, help="cards in the texture table")
     parser.add_argument("--contexts", nargs="+", choices=CONTEXTS,
                         help="time each preset with each of these decoder contexts (default: the preset's own)")
+    parser.add_argument("--baseline", type=pathlib.Path,
+                        help="a checkout of another commit: measure it too, before and after this code")
     args = parser.parse_args(argv)
+    before = baseline_rates(args) if args.baseline else None
     builder = pipeline.load_builder(args.data_dir, "procedural")
     rows = [measure(builder, preset, context, args.seconds, args.cards) for preset in args.presets
             for context in (args.contexts or [PRESETS[preset]["context"]])]
+    print_table(rows)
+    if before is not None:
+        after = baseline_rates(args)
+        print("\n| preset | baseline samples/s (before, after) | this code | ratio |\n|---|---|---|---|")
+        for row, first, second in zip(rows, before, after):
+            print(f"| {row['preset']} | {first:.1f}, {second:.1f} | {row['samples_per_s']:.1f} | "
+                  f"{2 * row['samples_per_s'] / (first + second):.3f} |")
+
+
+def print_table(rows: list[dict]) -> None:
     print("| preset | model | device | batch | samples/s | step ms/sample | synthesis ms/sample | synthesis share |")
     print("|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(f"| {row['preset']} | {row['model']} | {row['device']} | {row['batch']} | {row['samples_per_s']:.1f} | "
               f"{row['step_ms_per_sample']:.1f} | {row['synthesis_ms_per_sample']:.2f} | {100 * row['share']:.1f}% |")
+
+
+def baseline_rates(args: argparse.Namespace) -> list[float]:
+    """The samples/s the `--baseline` checkout's own copy of this script measures, a row per preset and context."""
+    command = [sys.executable, str(args.baseline / "benchmarks" / "train_throughput.py"),
+               "--data_dir", str(pathlib.Path(args.data_dir).resolve()), "--presets", *args.presets,
+               "--seconds", str(args.seconds), "--cards", str(args.cards),
+               *(["--contexts", *args.contexts] if args.contexts else [])]
+    printed = subprocess.run(command, capture_output=True, text=True, check=True, cwd=args.baseline).stdout
+    rows = [line.split("|") for line in printed.splitlines() if "| CPU |" in line or "| GPU |" in line]
+    return [float(cells[5]) for cells in rows]
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """Benchmark scripts' own logic: `synthesis_throughput.py --costs` switches off exactly what it names;
 `budget_run.py` sizes the epochs to the budget, hands flags after `--` to train.py, stops it when stopped and
-prints the per-family scores; `realdev.py` counts the photos read turned."""
+prints the per-family scores; `realdev.py` counts the photos read turned; `train_throughput.py` reads a baseline
+checkout's rates."""
 
+import argparse
 import json
 import os
 import signal
@@ -88,3 +90,14 @@ def test_budget_run_prints_a_table_per_family_and_per_border_colour(capsys):
     printed = capsys.readouterr().out
     assert "| layout family | photos |" in printed and "| border colour | photos |" in printed
     assert "| saga | 3 | 1.0% | 100% | 67% | 33% |" in printed and "| black |" in printed
+
+
+def test_train_throughput_reads_the_baseline_checkouts_own_table(tmp_path):
+    """`--baseline DIR` runs DIR's copy of the script and reads samples/s from each row of its table."""
+    script = tmp_path / "benchmarks" / "train_throughput.py"
+    script.parent.mkdir()
+    script.write_text("import sys\nassert '--presets' in sys.argv\nprint('| preset | model | device | batch | "
+                      "samples/s |\\n|---|\\n| cpu | m | CPU | 16 | 61.5 | 1 |\\n| web | m | CPU | 16 | 20.25 | 1 |')\n")
+    args = argparse.Namespace(baseline=tmp_path, data_dir="data", presets=["cpu", "web"], seconds=1.0, cards=8,
+                              contexts=None)
+    assert benchmark_script("train_throughput").baseline_rates(args) == [61.5, 20.25]
