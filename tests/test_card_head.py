@@ -175,3 +175,26 @@ def test_a_tiny_model_finds_both_cards_of_two_card_scenes_better_than_one_answer
         labelled, found, by_one = labelled + len(whole), found + _centres_found(pred, whole, 0.2), by_one + 1
     assert labelled >= 20
     assert found / labelled > by_one / labelled + 0.2, (found, by_one, labelled)
+
+
+class _CentredAnswers(predictor.Predictor):
+    """A `Predictor` without a network: every crop it is shown holds a card filling the middle half of the
+    input, presence 1. What the corner path answers in a crop around a card, made exact."""
+
+    def __init__(self, size: int = 64, shift: float = 0.0):
+        self.size, self.refine, self.shift = size, True, shift
+
+    def predict_inputs(self, images, batch_size: int = 32):
+        quad = np.float32([[0.25, 0.25], [0.75, 0.25], [0.75, 0.75], [0.25, 0.75]]) * self.size + self.shift
+        return np.repeat(quad[None], len(images), axis=0), np.ones(len(images), np.float32)
+
+
+def test_a_rough_proposal_is_refined_where_its_crop_answers_the_same_card():
+    photo = np.zeros((200, 200, 3), np.uint8)
+    rough = np.float32([[60, 50], [150, 70], [140, 160], [50, 130]])                # far from the crop's answer
+    for finder, kept in ((_CentredAnswers(), True), (_CentredAnswers(shift=-60.0), False)):   # -60: another card
+        refined = finder._refine_many([photo], [rough[None]], same_card=True)[0][0]
+        assert np.allclose(refined, rough) != kept
+        assert np.allclose(finder._refine_many([photo], [rough[None]])[0][0], rough)   # the shift rule refuses
+    both = _CentredAnswers()._refine_proposals([photo, photo], [rough[None], np.zeros([0, 4, 2], np.float32)])
+    assert both[0].shape == (1, 4, 2) and both[1].shape == (0, 4, 2)

@@ -12,10 +12,12 @@ or the face read turned, is outvoted.
 
 Every card (`predict_cards`): the first pass's card head proposes up to K cards
 (`cards`, decoded in the graph by `CardPeaks`, one view); each proposal is then
-refined like the primary card, all crops in one batch, each crop in every view
-of the vote. The corner model answers the card nearest a crop's centre, which is
-the proposal: propose, then refine. Two proposals that refine onto one card
-count once (`distinct_cards`).
+refined on its crop, all crops in one batch, each crop in every view of the
+vote. The corner model answers the card nearest a crop's centre, which is the
+proposal: propose, then refine. The head's corners are rough, so its crop's
+answer is kept where it is the same card (its centre inside the proposal), and
+refined once more on a crop around itself, as the primary card is. Two
+proposals that refine onto one card count once (`distinct_cards`).
 """
 
 import numpy as np
@@ -134,7 +136,7 @@ class Predictor:
         keep = np.flatnonzero(scores >= threshold)
         first = np.stack([frame.to_photo(card) for card in cards[keep]]
                          ) if len(keep) else np.zeros([0, 4, 2], np.float32)                    # [C, 4, 2]
-        corners = self._refine(photo, first) if self.refine else first
+        corners = self._refine_proposals([photo], [first])[0] if self.refine else first
         distinct = distinct_cards(corners, scores[keep])[:max_cards]
         first, corners, keep = first[distinct], corners[distinct], keep[distinct]
         distance = np.linalg.norm(corners.mean(axis=1) - np.float32(photo.shape[1::-1]) / 2, axis=-1)
@@ -157,7 +159,7 @@ class Predictor:
         keep = [np.flatnonzero(row >= self.card_threshold) for row in scores]
         quads = [cards[i][kept] for i, kept in enumerate(keep)]
         if self.refine:
-            quads = self._refine_many(list(images), quads)
+            quads = self._refine_proposals(list(images), quads)
         distinct = [distinct_cards(quad, scores[i][kept]) for i, (quad, kept) in enumerate(zip(quads, keep))]
         return [(quad[chosen], scores[i][kept][chosen]) for i, (quad, kept, chosen) in enumerate(zip(quads, keep,
                                                                                                      distinct))]
@@ -198,25 +200,36 @@ class Predictor:
         """The second pass for one photo's [C, 4, 2] first-pass quads (photo pixels): `_refine_many`."""
         return self._refine_many([photo], [quads])[0]
 
-    def _refine_many(self, photos: list[np.ndarray], quads: list[np.ndarray]) -> list[np.ndarray]:
+    def _refine_proposals(self, photos: list[np.ndarray], quads: list[np.ndarray]) -> list[np.ndarray]:
+        """The second pass for the card head's proposals, twice: on the proposal's crop, kept where it answers
+        the same card (`same_card`: the head's corners can be far off, so the shift rule would refuse them),
+        then on the crop of that answer, as the corner path's own first pass is refined."""
+        return self._refine_many(photos, self._refine_many(photos, quads, same_card=True))
+
+    def _refine_many(self, photos: list[np.ndarray], quads: list[np.ndarray],
+                     same_card: bool = False) -> list[np.ndarray]:
         """The second pass for each photo's [C, 4, 2] first-pass quads (photo pixels), the crops in batches.
 
         A refined quad replaces the first only where the crop also holds a card and
-        no corner moves by more than MAX_REFINE_SHIFT of the quad's extent.
+        no corner moves by more than MAX_REFINE_SHIFT of the quad's extent; with
+        `same_card`, where its centre lies inside the first quad instead.
         """
         owners = [index for index, photo_quads in enumerate(quads) for _ in photo_quads]
-        first = np.concatenate(quads).astype(np.float32) if owners else np.zeros([0, 4, 2], np.float32)   # [Q, 4, 2]
         if not owners:
             return quads
+        first = np.concatenate(quads).astype(np.float32)                                        # [Q, 4, 2]
         boxes = [_crop_box(quad, photos[owner].shape[1], photos[owner].shape[0]) for quad, owner in zip(first, owners)]
         crops = [letterbox.letterbox(photos[owner][y0:y1, x0:x1], self.size)
                  for owner, (x0, y0, x1, y1) in zip(owners, boxes)]
         corners, presence = self.predict_inputs(np.stack([image for image, _ in crops]))       # [Q, 4, 2], [Q]
         refined = np.stack([frame.to_photo(found) + np.float32(box[:2])
                             for found, (_, frame), box in zip(corners, crops, boxes)])
-        extent = (first.max(axis=1) - first.min(axis=1)).max(axis=-1)                          # [Q]
-        shift = np.linalg.norm(refined - first, axis=-1).max(axis=-1)                          # [Q]
-        accept = (presence >= PRESENCE_THRESHOLD) & (shift <= MAX_REFINE_SHIFT * extent)
+        if same_card:
+            agrees = np.array([_inside(quad.mean(axis=0), proposal) for quad, proposal in zip(refined, first)])
+        else:
+            extent = (first.max(axis=1) - first.min(axis=1)).max(axis=-1)                      # [Q]
+            agrees = np.linalg.norm(refined - first, axis=-1).max(axis=-1) <= MAX_REFINE_SHIFT * extent
+        accept = (presence >= PRESENCE_THRESHOLD) & agrees
         chosen = np.where(accept[:, None, None], refined, first).astype(np.float32)
         return np.split(chosen, np.cumsum([len(photo_quads) for photo_quads in quads])[:-1])
 
