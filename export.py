@@ -315,8 +315,9 @@ def inference_constants(net) -> dict:
             "card_size": "[width, height] of the straightened card in pixels",
             **({} if head is None else {
                 "card_threshold": "card score (outputs.card_scores) at or above which an answer of the card head "
-                                  "is a card: every card found is refined like the primary card, then listed "
-                                  "nearest the photo's centre first",
+                                  "is a card: each is refined on its crop (kept where it answers the same card: "
+                                  "its centre inside the answer), refined again as the primary card is, counted "
+                                  "once, and listed nearest the photo's centre first",
                 "max_cards": "K, the number of answers of the card head per input (outputs.cards), the most cards "
                              "one photo can yield"}),
         },

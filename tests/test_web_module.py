@@ -267,6 +267,23 @@ def test_find_cards_matches_the_predictor(cards_export, tmp_path, capsys):
         assert assert_cards_as_the_predictor(result["cards"], photos, tmp_path, predictor) == len(quads)
 
 
+def test_find_cards_keeps_the_same_card_past_the_shift(cards_export, monkeypatch, tmp_path):
+    """With a largest shift (in the card and in Python) smaller than the head's proposals are off by, the first
+    refinement still keeps the crop's answer where it is the same card (its centre inside the proposal), as
+    `Predictor.predict_cards` does: some card ends further from its proposal than the shift rule alone allows."""
+    shift = 0.05                                  # the placed head's proposals are 8% to 14% of their side off
+    monkeypatch.setattr("model.inference.predictor.MAX_REFINE_SHIFT", shift)
+    write_card(cards_export["model"], cards_export["path"], cards_export["web"], tmp_path / "model_card.json")
+    photos = {"boards": cards_export["photo"]}
+    result = run_find_cards(tmp_path / "model_card.json", cards_export["web"], photos, tmp_path)
+    predictor = Predictor(cards_export["model"])
+    moved = [np.linalg.norm(card["corners"] - card["first_pass"], axis=-1).max()
+             / (card["first_pass"].max(axis=0) - card["first_pass"].min(axis=0)).max()
+             for card in predictor.predict_cards(cards_export["photo"])]
+    assert max(moved) > shift, moved
+    assert assert_cards_as_the_predictor(result["cards"], photos, tmp_path, predictor) == len(cards_export["quads"])
+
+
 def test_find_cards_falls_back_to_the_primary_card(primary_export, monkeypatch, tmp_path):
     """A model exported before the card head: its card has no card outputs, and findCards answers the primary card
     as `Predictor.predict_cards` does (here with a presence threshold of 0, so the untrained model finds one)."""
@@ -277,3 +294,42 @@ def test_find_cards_falls_back_to_the_primary_card(primary_export, monkeypatch, 
     result = run_find_cards(tmp_path / "model_card.json", primary_export["web"], photos, tmp_path)
     assert len(result["cards"]["noise"]) == 1 and result["cards"]["noise"][0]["orientationConfidence"] == 1
     assert assert_cards_as_the_predictor(result["cards"], photos, tmp_path, Predictor(net)) == 1
+
+
+def geometry_cases(seed: int) -> tuple[list, list]:
+    """`inside` tasks [(point, quad)] and `distinct_cards` tasks [(quads, scores)]: points on edges and corners,
+    both windings, answers on one card (a few pixels apart) among other cards, and tied scores."""
+    rng = np.random.default_rng(seed)
+    card = np.float32([[0, 0], [60, 0], [60, 90], [0, 90]])
+    points = [(30, 45), (60, 45), (0, 0), (60, 90), (61, 45), (30, -1), (-1e-3, 45)]
+    inside = [(point, quad) for point in points for quad in (card, card[::-1])]
+    for _ in range(40):
+        quad = card + rng.normal(0, 6, (4, 2)).astype(np.float32) + rng.uniform(0, 200, 2).astype(np.float32)
+        inside.append((rng.uniform(-10, 280, 2).astype(np.float32), quad[::rng.choice([1, -1])]))
+    distinct = [(np.stack([card, card + 3, card + 100]), np.float32([0.5, 0.9, 0.4])),
+                (np.stack([card, card + 2, card - 2]), np.float32([0.7, 0.7, 0.7])),
+                (np.zeros([0, 4, 2], np.float32), np.zeros([0], np.float32))]
+    for _ in range(20):
+        places = rng.uniform(0, 300, (rng.integers(1, 5), 2)).astype(np.float32)
+        twins = rng.integers(1, 4, len(places))                       # answers per card, a few pixels apart
+        quads = np.concatenate([card + place + rng.normal(0, 4, (twin, 4, 2)).astype(np.float32)
+                                for place, twin in zip(places, twins)])
+        order = rng.permutation(len(quads))
+        distinct.append((quads[order], rng.choice(np.float32([0.3, 0.5, 0.8, 0.95]), len(quads))))
+    return inside, distinct
+
+
+def test_distinct_cards_and_inside_match_python(tmp_path):
+    """`distinctCards` and `inside` (Node) keep what `predictor.distinct_cards` and `_inside` keep."""
+    inside, distinct = geometry_cases(seed=3)
+    job = {"inside": [{"point": np.asarray(point).tolist(), "quad": quad.tolist()} for point, quad in inside],
+           "distinct": [{"quads": quads.tolist(), "scores": scores.tolist()} for quads, scores in distinct]}
+    (tmp_path / "job.json").write_text(json.dumps(job))
+    run_node("module_check.mjs", tmp_path / "job.json", tmp_path)
+    result = json.loads((tmp_path / "result.json").read_text())
+    expected = [predictor_module._inside(np.float32(point), quad) for point, quad in inside]
+    assert result["inside"] == expected
+    assert all(expected[:8]) and not any(expected[8:14])                   # edges and corners in, outside out
+    assert result["distinct"] == [predictor_module.distinct_cards(quads, scores).tolist() for quads, scores in distinct]
+    assert result["distinct"][:3] == [[1, 2], [0], []]
+    assert sum(len(kept) < len(quads) for kept, (quads, _) in zip(result["distinct"], distinct)) >= 10  # drops

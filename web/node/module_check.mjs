@@ -1,30 +1,33 @@
-// Runs web/src's letterbox, rectify, rotations, findCard and findCards in Node on raw pixels, for the tests that
-// compare them with Python.
+// Runs web/src's letterbox, rectify, rotations, findCard and findCards, and findCards' geometry (inside,
+// distinctCards), in Node on raw pixels, for the tests that compare them with Python.
 //
 //     node web/node/module_check.mjs JOB.json OUT_DIR
 //
-// JOB.json: {"card": CARD_JSON (the model_card.json whose values every step runs on),
-//            "photos": {NAME: {"rgba": FILE, "width": W, "height": H}},
+// JOB.json: {"card": CARD_JSON (the model_card.json whose values every step runs on; optional where only
+//                    "inside" and "distinct" run),
+//            "photos": {NAME: {"rgba": FILE, "width": W, "height": H}} (optional),
 //            "letterbox": [{"photo": NAME, "size": S, "region": [x0, y0, x1, y1] (optional)}],
 //            "rectify": [{"photo": NAME, "corners": [[x, y] x 4]}],
 //            "turn": {"size": S, "point": [x, y]} (optional), "combine": [{"quads": [V][4][2], "presences": [V]}],
 //            "find": {"model": WEB_DIR (its model.json; the card is CARD_JSON), "photos": [NAME, ...] (findCard),
 //                     "cards": [NAME, ...] (findCards; optional)} (optional),
-//            "check_cards": [CARD_JSON, ...] (optional: cards to hand to the CardFinder constructor)}
+//            "check_cards": [CARD_JSON, ...] (optional: cards to hand to the CardFinder constructor),
+//            "inside": [{"point": [x, y], "quad": [4][2]}] (optional),
+//            "distinct": [{"quads": [C][4][2], "scores": [C]}] (optional)}
 // FILE holds the photo's RGBA bytes, row by row. OUT_DIR gets letterbox_K.bin (float32 [S, S, 3]),
 // rectify_K.bin, find_NAME.bin and cards_NAME_K.bin (RGBA bytes of the card, of the card's inference.card_size),
 // and result.json with the frames, the turned pixels (of an S x S x 3 image holding 0, 1, 2, ...) and points for
 // each of the card's turns, the combined quads, findCard's answer ("find": corners, presence, ...) and findCards'
 // ("cards": NAME -> [{corners, score, orientationConfidence, firstPass}], nearest the centre first), and for each
-// checked card the constructor's error message (null where it accepted the card). TF.js runs on its CPU backend
-// (pure JS).
+// checked card the constructor's error message (null where it accepted the card), "inside": [boolean] and
+// "distinct": [[index kept, ...]] per task. TF.js runs on its CPU backend (pure JS).
 
 import fs from 'node:fs';
 import path from 'node:path';
 
 import * as tf from '@tensorflow/tfjs';
 
-import { CardFinder, letterbox, readCard, rectify } from '../src/findCard.js';
+import { CardFinder, distinctCards, inside, letterbox, readCard, rectify } from '../src/findCard.js';
 import { combine, turnImages, turnPoint, unturnPoint } from '../src/rotations.js';
 import { fileHandler, readJSON, readPhoto } from './files.mjs';
 
@@ -41,9 +44,9 @@ function cardError(file) {
 async function main([jobPath, outDir]) {
   if (!jobPath || !outDir) throw new Error('usage: node web/node/module_check.mjs JOB.json OUT_DIR');
   const job = readJSON(jobPath);
-  const card = readJSON(job.card);
-  const settings = readCard(card, job.card);
-  const photos = Object.fromEntries(Object.entries(job.photos).map(([name, spec]) => [name, readPhoto(spec)]));
+  const card = job.card ? readJSON(job.card) : null;
+  const settings = card ? readCard(card, job.card) : null;
+  const photos = Object.fromEntries(Object.entries(job.photos ?? {}).map(([name, spec]) => [name, readPhoto(spec)]));
   const result = { letterbox: [], find: {}, cards: {} };
   await tf.setBackend('cpu');
 
@@ -77,6 +80,8 @@ async function main([jobPath, outDir]) {
     }
   }
   result.check_cards = (job.check_cards ?? []).map(cardError);
+  result.inside = (job.inside ?? []).map((task) => inside(task.point, task.quad));
+  result.distinct = (job.distinct ?? []).map((task) => distinctCards(task.quads, task.scores));
   fs.writeFileSync(path.join(outDir, 'result.json'), JSON.stringify(result));
 }
 

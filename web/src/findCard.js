@@ -21,10 +21,12 @@
  * already applied the photo's EXIF orientation when it decodes it for a canvas.
  *
  * `findCards` finds every card, as `Predictor.predict_cards` does: the model's
- * card head proposes them on the whole photo (one view), and each proposal is
- * refined by the second pass above (all crops batched), then they are listed
- * nearest the photo's centre first. A model exported without a card head
- * answers its primary card alone.
+ * card head proposes them on the whole photo (one view); each proposal is
+ * refined twice by the second pass above (all crops batched), first kept where
+ * its crop answers the same card (`inside`), then kept where it agrees as
+ * `findCard`'s is; two answers on one card count once (`distinctCards`), and
+ * they are listed nearest the photo's centre first. A model exported without a
+ * card head answers its primary card alone.
  *
  * Every number these steps share with Python (the presence threshold, the
  * crop's margin, the largest shift, the turns, the card's size, the letterbox's
@@ -60,8 +62,8 @@ export class CardFinder {
    *   times the work (default true); presence at or above which a card counts as found and is straightened
    *   (default: the card's `inference.presence_threshold`, which also decides, whatever this option says, whether
    *   the second pass runs); for `findCards`, the card score at or above which the card head's answer is a card
-   *   (default: the card's `inference.card_threshold`) and the most cards it lists, those nearest the centre
-   *   (default: the card's `inference.max_cards`, all the model gives)
+   *   (default: the card's `inference.card_threshold`) and the most cards it lists, the first distinct ones in the
+   *   model's order (default: the card's `inference.max_cards`, all the model gives)
    * @throws {Error} the card is of another schema or misses a value (one line: re-export the model)
    */
   constructor(tf, model, card, { refine = true, rotate = true, threshold, cardThreshold, maxCards } = {}) {
@@ -118,8 +120,12 @@ export class CardFinder {
    * Finds every card in one photo, nearest the photo's centre first, as `Predictor.predict_cards` does.
    *
    * The card head's answers on the whole photo (one view, no turns) that score at least the card threshold are
-   * kept (the first `maxCards`), each refined by the second pass of `findCard` (with `refine`: its crop, the
-   * rotation vote with `rotate`, kept only where it agrees), then sorted by the distance of their corners' mean
+   * kept, all of them. With `refine`, each is refined twice by the second pass of `findCard` (its crop, the
+   * rotation vote with `rotate`; `refineQuads`): first its answer is kept where it sees a card whose corners' mean
+   * lies inside the proposal (the head's corners can be far off, so the shift rule would refuse them), then that
+   * is refined on its own crop and kept where it agrees as `findCard`'s second pass is. Two answers on one card
+   * count once (`distinctCards`: by descending score, an answer whose centre lies inside one kept before it is
+   * dropped); the first `maxCards` left, in the model's order, are sorted by the distance of their corners' mean
    * from the photo's centre, and straightened. A model exported without a card head answers its primary card
    * (`findCard`) where found, with `orientationConfidence` 1, as Python does.
    *
@@ -127,16 +133,18 @@ export class CardFinder {
    * @returns {Promise<Array<{corners: number[][], score: number, orientationConfidence: number,
    *   firstPass: number[][], crop: {data: Uint8ClampedArray, width: number, height: number}}>>} corners TL, TR,
    *   BR, BL in photo pixels; score the probability that it is a whole card; orientationConfidence the probability
-   *   of the face order read; firstPass the corners before the second pass; crop the card warped upright
+   *   of the face order read; firstPass the card head's corners, before refining; crop the card warped upright
    */
   async findCards(image) {
     if (this.settings.cardHead === null) return this.primaryCard(image);
-    const proposals = (await this.proposeCards(image)).slice(0, this.maxCards);
+    const proposals = await this.proposeCards(image);
     const firstPass = proposals.map(({ corners }) => corners);
-    const corners = this.refine ? await this.refineQuads(image, firstPass) : firstPass;
-    const centre = [image.width / 2, image.height / 2];
-    const distance = corners.map((quad) => Math.hypot(...[0, 1].map((axis) => mean(quad, axis) - centre[axis])));
-    const order = [...corners.keys()].sort((a, b) => distance[a] - distance[b]);       // stable, as numpy's
+    const corners = this.refine ? await this.refineQuads(image,
+      await this.refineQuads(image, firstPass, { sameCard: true })) : firstPass;
+    const kept = distinctCards(corners, proposals.map(({ score }) => score)).slice(0, this.maxCards);
+    const middle = [image.width / 2, image.height / 2];
+    const distance = corners.map((quad) => Math.hypot(...centre(quad).map((value, axis) => value - middle[axis])));
+    const order = kept.sort((a, b) => distance[a] - distance[b]);                      // stable, as numpy's
     return order.map((c) => ({ corners: corners[c], score: proposals[c].score,
       orientationConfidence: proposals[c].orientationConfidence, firstPass: firstPass[c],
       crop: rectify(image, corners[c], this.settings.cardSize) }));
@@ -169,20 +177,25 @@ export class CardFinder {
   }
 
   /**
-   * The second pass for quads a first pass found, as `Predictor._refine`: each quad's crop (`cropBox`) is predicted
-   * (CROPS_PER_RUN crops a model call), and its answer replaces the quad only where it also sees a card and moves
-   * no corner by more than the card's `inference.max_refine_shift` of the quad's extent.
+   * The second pass for quads a first pass found, as `Predictor._refine_many`: each quad's crop (`cropBox`) is
+   * predicted (CROPS_PER_RUN crops a model call), and its answer replaces the quad only where it also sees a card
+   * (the card's `inference.presence_threshold`) and agrees with the quad: by default it moves no corner by more
+   * than the card's `inference.max_refine_shift` of the quad's extent; with `sameCard` (Python's `same_card`, for
+   * the card head's rough proposals), its corners' mean lies inside the quad (`inside`) instead.
    *
    * @param {{data: ArrayLike<number>, width: number, height: number}} image RGBA as displayed
    * @param {number[][][]} quads [C][4][2] first-pass corners in photo pixels
+   * @param {{sameCard?: boolean}} [rule] which agreement the answer needs (default: the shift rule)
    * @returns {Promise<number[][][]>} [C][4][2] the corners kept, in photo pixels
    */
-  async refineQuads(image, quads) {
+  async refineQuads(image, quads, { sameCard = false } = {}) {
     const { presenceThreshold, cropMargin, maxRefineShift } = this.settings;
+    const agrees = sameCard ? (quad, answer) => inside(centre(answer), quad)
+      : (quad, answer) => largestShift(quad, answer) <= maxRefineShift * extent(quad);
     const regions = quads.map((quad) => cropBox(quad, image.width, image.height, cropMargin));
     const found = await this.predictRegions(image, regions);
-    return quads.map((quad, c) => (found[c].presence >= presenceThreshold
-      && largestShift(quad, found[c].corners) <= maxRefineShift * extent(quad) ? found[c].corners : quad));
+    return quads.map((quad, c) => (found[c].presence >= presenceThreshold && agrees(quad, found[c].corners)
+      ? found[c].corners : quad));
   }
 
   /**
@@ -262,9 +275,53 @@ function mean(quad, axis) {
   return quad.reduce((sum, point) => sum + point[axis], 0) / quad.length;
 }
 
+/** The mean of a quad's corners, [x, y]. */
+function centre(quad) {
+  return [mean(quad, 0), mean(quad, 1)];
+}
+
 /** The largest distance between matching corners of two quads. */
 function largestShift(a, b) {
   return Math.max(...a.map(([x, y], k) => Math.hypot(b[k][0] - x, b[k][1] - y)));
+}
+
+/**
+ * Whether a point lies inside a convex quad, its corners either way round; a point on an edge is inside. As
+ * `predictor._inside`.
+ *
+ * @param {number[]} point [x, y]
+ * @param {number[][]} quad [4][2] convex, clockwise or anticlockwise
+ * @returns {boolean}
+ */
+export function inside([x, y], quad) {
+  const cross = quad.map(([x0, y0], k) => {
+    const [x1, y1] = quad[(k + 1) % quad.length];
+    return (x1 - x0) * (y - y0) - (y1 - y0) * (x - x0);
+  });
+  return cross.every((value) => value >= 0) || cross.every((value) => value <= 0);
+}
+
+/**
+ * Which answers to keep, as `predictor.distinct_cards`: going through them by descending score (ties in their
+ * order), each is kept unless its corners' mean lies inside an answer kept before it. Two proposals of one card
+ * refine to the same quad; two whole cards never hold each other's centre.
+ *
+ *     const card = [[0, 0], [60, 0], [60, 90], [0, 90]];
+ *     const moved = (dx) => card.map(([x, y]) => [x + dx, y + dx]);
+ *     distinctCards([card, moved(3), moved(100)], [0.5, 0.9, 0.4]);   // [1, 2]
+ *
+ * @param {number[][][]} quads [C][4][2]
+ * @param {ArrayLike<number>} scores [C]
+ * @returns {number[]} the indices kept, ascending (in the answers' order)
+ */
+export function distinctCards(quads, scores) {
+  const byScore = [...quads.keys()].sort((a, b) => scores[b] - scores[a]);            // stable, as numpy's
+  const kept = [];
+  for (const index of byScore) {
+    const point = centre(quads[index]);
+    if (!kept.some((other) => inside(point, quads[other]))) kept.push(index);
+  }
+  return kept.sort((a, b) => a - b);
 }
 
 /**
