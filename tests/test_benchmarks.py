@@ -1,7 +1,7 @@
 """Benchmark scripts' own logic: `synthesis_throughput.py --costs` switches off exactly what it names;
 `budget_run.py` sizes the epochs to the budget, hands flags after `--` to train.py, stops it when stopped and
 prints the per-family scores; `realdev.py` counts the photos read turned; `train_throughput.py` reads a baseline
-checkout's rates."""
+checkout's rates; `synthetic_errors.py` counts every card by its size."""
 
 import argparse
 import json
@@ -101,3 +101,20 @@ def test_train_throughput_reads_the_baseline_checkouts_own_table(tmp_path):
     args = argparse.Namespace(baseline=tmp_path, data_dir="data", presets=["cpu", "web"], seconds=1.0, cards=8,
                               contexts=None)
     assert benchmark_script("train_throughput").baseline_rates(args) == [61.5, 20.25]
+
+
+def test_synthetic_errors_counts_every_card_by_its_size(capsys):
+    """A small card found exactly and a large one 10 px off: 5% of the large card's side is 3 px, 3% of the
+    100-px frame is 3 px, so only the small one is found at either tolerance."""
+    small = np.float32([[10, 10], [20, 10], [20, 24], [10, 24]])                   # sqrt(area) 12 px of 100
+    large = np.float32([[30, 20], [75, 20], [75, 82], [30, 82]])                   # 53 px of 100
+
+    class Answers:
+        def predict_input_cards(self, images):
+            return [(np.stack([small, large + 10]), np.ones(2, np.float32))]
+
+    cards = np.stack([small, large])[None]
+    benchmark_script("synthetic_errors").print_cards_by_size(Answers(), np.zeros([1, 100, 100, 3], np.uint8), cards,
+                                                             np.ones([1, 2], bool))
+    printed = capsys.readouterr().out
+    assert "| 0.00-0.15 | 1 | 100% | 100% |" in printed and "| 0.50-1.00 | 1 | 0% | 0% |" in printed
