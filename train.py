@@ -5,8 +5,7 @@
 
 The story, top to bottom: flags -> run folder and config -> strategy -> texture
 tables -> model, optimizer, trainer -> validation set -> epochs of fresh samples,
-each followed by validation, pictures, checkpoints and `best.keras` -> at the end,
-`best.keras`'s card score threshold chosen on the validation set.
+each followed by validation, pictures, checkpoints and `best.keras`.
 """
 
 import argparse
@@ -31,7 +30,6 @@ from augment_tf.config import add_recipe_flag, recipe  # noqa: E402
 from model.errors import first_line  # noqa: E402
 from model.evaluation import validation  # noqa: E402
 from model.evaluation.metrics import group_tables  # noqa: E402
-from model.inference.loading import load_model  # noqa: E402
 from model.inference.predictor import Predictor  # noqa: E402
 from model.network import backbones  # noqa: E402
 from model.network.corner_model import CONTEXTS, ModelConfig, build_model  # noqa: E402
@@ -247,27 +245,8 @@ def main(argv: list[str] | None = None) -> None:
             print("stopping: " + ("--max_minutes reached" if out_of_time else
                                   f"no better {SELECT_ON} in {stale} epochs"))
             break
-    if chief:
-        tune_card_threshold(out, val)
     print(f"done: {out / 'best.keras'} ({SELECT_ON} {float(best):.4f})")
     print_best_groups(out / "best.json")
-
-
-def tune_card_threshold(out: pathlib.Path, val: dict) -> None:
-    """Sets best.keras's card score threshold (`CardPeaks.threshold`, which export.py carries to the model card)
-    to the one with the best every-card F1 on the synthetic set, and records it in best.json."""
-    net = load_model(out / "best.keras")
-    if "card_peaks" not in {layer.name for layer in net.layers}:
-        return
-    threshold, f1 = validation.choose_card_threshold(Predictor(net, refine=True, rotate=False), val["image"],
-                                                     val["cards"], val["card_whole"])
-    net.get_layer("card_peaks").threshold = threshold
-    run_files.save_model(net, out / "best.keras")
-    record = json.loads((out / "best.json").read_text())
-    run_files.write_json(out / "best.json", {**record, "card_threshold": threshold,
-                                             "card_threshold_f1": {str(key): value for key, value in f1.items()}})
-    print(f"card threshold {threshold} (every-card F1 at 5% of the side: "
-          + ", ".join(f"{key}: {value:.3f}" for key, value in f1.items()) + ")")
 
 
 def record_epoch(args: argparse.Namespace, out: pathlib.Path, row: dict, improved: bool, net: keras.Model,

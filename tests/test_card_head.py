@@ -198,23 +198,3 @@ def test_a_rough_proposal_is_refined_where_its_crop_answers_the_same_card():
         assert np.allclose(finder._refine_many([photo], [rough[None]])[0][0], rough)   # the shift rule refuses
     both = _CentredAnswers()._refine_proposals([photo, photo], [rough[None], np.zeros([0, 4, 2], np.float32)])
     assert both[0].shape == (1, 4, 2) and both[1].shape == (0, 4, 2)
-
-
-def test_the_card_threshold_is_the_one_with_the_best_f1():
-    """Two labelled cards found (scores 0.9 and 0.45) and a false one (0.35): 0.4 keeps both cards and drops
-    the false one; 0.2 and 0.3 keep it too; 0.5 and 0.6 lose a card."""
-    from model.evaluation import validation
-
-    card = _quad(0.3, 0.4, 0.1, 0.14) * 64
-    labelled = np.stack([card, card + [30, 0], card + [0, 50]])                  # the third is not whole
-
-    class Answers:
-        size = 64
-
-        def predict_input_cards(self, images, threshold=None):
-            assert threshold == 0.2
-            return [(np.stack([card, card + [30, 0], card + [0, 50]]), np.float32([0.9, 0.45, 0.35]))]
-
-    threshold, f1 = validation.choose_card_threshold(Answers(), np.zeros([1, 64, 64, 3], np.uint8),
-                                                     labelled[None], np.array([[True, True, False]]))
-    assert threshold == 0.4 and f1[0.4] == 1.0 and f1[0.3] == pytest.approx(0.8) and f1[0.5] == pytest.approx(2 / 3)

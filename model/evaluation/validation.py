@@ -23,8 +23,6 @@ from mtg_tfds import atomic_files
 VAL_SEED = 12345
 # The synthetic set's layout in its cache; a new one rebuilds old caches (2: each sample's family and border).
 _SET_VERSION = 3
-# The card score thresholds `choose_card_threshold` picks from.
-CARD_THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)
 _SET_KEYS = ("image", "corners", "present", "family", "border", "cards", "card_whole")
 # Shares of the cards and backgrounds held out of training; the synthetic validation set uses only these.
 _HELD_OUT = {"cards": 0.1, "backgrounds": 0.2}
@@ -122,29 +120,6 @@ def evaluate_card_arrays(predictor: Predictor, images: np.ndarray, cards: np.nda
                                 threshold=0.0)                          # predict_input_cards kept its own
             for i, (corners, scores) in enumerate(found)]
     return {f"cards_{name}": value for name, value in metrics.summarize_cards(rows).items()}
-
-
-def choose_card_threshold(predictor: Predictor, images: np.ndarray, cards: np.ndarray, whole: np.ndarray,
-                          candidates: tuple[float, ...] = CARD_THRESHOLDS) -> tuple[float, dict[float, float]]:
-    """The card score threshold with the best every-card F1 at 5% of each card's side on square inputs.
-
-    The answers are found once at the lowest candidate and refined (as `evaluate_card_arrays`), then
-    kept at each candidate: a higher threshold only drops answers, and never one that drops another.
-
-    Args:
-      images: [N, S, S, 3] uint8; cards: [N, K, 4, 2] labelled cards in input pixels; whole: [N, K] bool.
-
-    Returns:
-      (the threshold, the F1 at each candidate); ties go to the higher threshold.
-    """
-    found = predictor.predict_input_cards(images, threshold=min(candidates))
-    f1 = {}
-    for threshold in candidates:
-        rows = [metrics.score_cards(corners[scores >= threshold], scores[scores >= threshold], cards[i][whole[i]],
-                                    (predictor.size, predictor.size), threshold=0.0)
-                for i, (corners, scores) in enumerate(found)]
-        f1[threshold] = np.nan_to_num(metrics.summarize_cards(rows)["f1_card5"])
-    return max(candidates, key=lambda threshold: (f1[threshold], threshold)), f1
 
 
 def synthetic_groups(val: dict[str, np.ndarray], predicted: np.ndarray) -> dict[str, dict[str, dict[str, float]]]:

@@ -144,22 +144,19 @@ class Predictor:
                  "orientation_confidence": float(confidence[keep[i]]), "first_pass": first[i]}
                 for i in np.argsort(distance, kind="stable")]
 
-    def predict_input_cards(self, images: np.ndarray, batch_size: int = 32,
-                            threshold: float | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Every card of square inputs: the card head's answers at the threshold, refined where `refine` is
-        on (all crops of all inputs in batches).
+    def predict_input_cards(self, images: np.ndarray, batch_size: int = 32) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Every card of square inputs: the card head's answers at the model's threshold, refined where
+        `refine` is on (all crops of all inputs in batches).
 
         Args:
           images: [N, S, S, 3] uint8 (or float32 in 0..255) RGB.
-          threshold: the card score at or above which an answer is a card; None takes the model's own.
 
         Returns:
           Per input, (cards [C, 4, 2] TL, TR, BR, BL in input pixels, scores [C]), in `CardPeaks`'s order.
         """
         found = [self._input_cards(images[start:start + batch_size]) for start in range(0, len(images), batch_size)]
         cards, scores = (np.concatenate([part[index] for part in found]) for index in (0, 1))   # [N, K, 4, 2], [N, K]
-        threshold = self.card_threshold if threshold is None else threshold
-        keep = [np.flatnonzero(row >= threshold) for row in scores]
+        keep = [np.flatnonzero(row >= self.card_threshold) for row in scores]
         quads = [cards[i][kept] for i, kept in enumerate(keep)]
         if self.refine:
             quads = self._refine_proposals(list(images), quads)
