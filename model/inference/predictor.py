@@ -78,6 +78,9 @@ class Predictor:
         self.refine = refine
         self.turns = rotations.TURNS if rotate else rotations.TURNS[:1]
         self._infer = tf.function(lambda images: model(images, training=False))
+        head = [layer for layer in model.layers if layer.name == "card_peaks"]
+        # The score at or above which the card head's answer is a card; None for models without one.
+        self.card_threshold = head[0].threshold if head else None
 
     def predict_inputs(self, images: np.ndarray, batch_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
         """Predicts letterboxed inputs.
@@ -102,12 +105,6 @@ class Predictor:
         presence = out["presence"].numpy().reshape(views, len(images)).T                        # [B, V]
         return rotations.combine(corners, presence)
 
-    @property
-    def card_threshold(self) -> float | None:
-        """The score at or above which the card head's answer is a card; None for models without one."""
-        names = {layer.name for layer in self.model.layers}
-        return self.model.get_layer("card_peaks").threshold if "card_peaks" in names else None
-
     def predict_cards(self, photo: np.ndarray, max_cards: int = 64, threshold: float | None = None) -> list[dict]:
         """Finds every card in one photo, nearest the centre first.
 
@@ -130,15 +127,14 @@ class Predictor:
                 return []
             return [{"corners": found["corners"], "score": found["presence"], "orientation_confidence": 1.0,
                      "first_pass": found["first_pass"]}]
-        threshold = self.card_threshold if threshold is None else threshold
         image, frame = letterbox.letterbox(photo, self.size)
         cards, scores, confidence = (value[0] for value in self._input_cards(image[None]))  # [K, 4, 2], [K], [K]
-        keep = np.flatnonzero(scores >= threshold)
+        keep = np.flatnonzero(scores >= (self.card_threshold if threshold is None else threshold))
         first = np.stack([frame.to_photo(card) for card in cards[keep]]
                          ) if len(keep) else np.zeros([0, 4, 2], np.float32)                    # [C, 4, 2]
-        corners = self._refine_proposals([photo], [first])[0] if self.refine else first
-        distinct = distinct_cards(corners, scores[keep])[:max_cards]
-        first, corners, keep = first[distinct], corners[distinct], keep[distinct]
+        corners, chosen = self._kept_cards([photo], [first], [scores[keep]])[0]
+        chosen = chosen[:max_cards]
+        first, corners, keep = first[chosen], corners[chosen], keep[chosen]
         distance = np.linalg.norm(corners.mean(axis=1) - np.float32(photo.shape[1::-1]) / 2, axis=-1)
         return [{"corners": corners[i], "score": float(scores[keep[i]]),
                  "orientation_confidence": float(confidence[keep[i]]), "first_pass": first[i]}
@@ -156,13 +152,17 @@ class Predictor:
         """
         found = [self._input_cards(images[start:start + batch_size]) for start in range(0, len(images), batch_size)]
         cards, scores = (np.concatenate([part[index] for part in found]) for index in (0, 1))   # [N, K, 4, 2], [N, K]
-        keep = [np.flatnonzero(row >= self.card_threshold) for row in scores]
-        quads = [cards[i][kept] for i, kept in enumerate(keep)]
-        if self.refine:
-            quads = self._refine_proposals(list(images), quads)
-        distinct = [distinct_cards(quad, scores[i][kept]) for i, (quad, kept) in enumerate(zip(quads, keep))]
-        return [(quad[chosen], scores[i][kept][chosen]) for i, (quad, kept, chosen) in enumerate(zip(quads, keep,
-                                                                                                     distinct))]
+        kept_scores = [row[row >= self.card_threshold] for row in scores]
+        quads = [found[row >= self.card_threshold] for found, row in zip(cards, scores)]
+        return [(corners[chosen], row[chosen])
+                for (corners, chosen), row in zip(self._kept_cards(list(images), quads, kept_scores), kept_scores)]
+
+    def _kept_cards(self, photos: list[np.ndarray], quads: list[np.ndarray],
+                    scores: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each photo's proposals [C, 4, 2] (photo pixels) with their scores [C], refined where `refine` is on
+        (`_refine_proposals`): per photo, (corners [C, 4, 2], the indices of the distinct ones, `distinct_cards`)."""
+        corners = self._refine_proposals(photos, quads) if self.refine else quads
+        return [(found, distinct_cards(found, row)) for found, row in zip(corners, scores)]
 
     def _input_cards(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(cards [B, K, 4, 2] in input pixels, scores [B, K], orientation confidence [B, K]) of square inputs."""
