@@ -20,6 +20,8 @@ refined once more on a crop around itself, as the primary card is. Two
 proposals that refine onto one card count once (`distinct_cards`).
 """
 
+import functools
+
 import numpy as np
 import tensorflow as tf
 
@@ -78,9 +80,6 @@ class Predictor:
         self.refine = refine
         self.turns = rotations.TURNS if rotate else rotations.TURNS[:1]
         self._infer = tf.function(lambda images: model(images, training=False))
-        head = [layer for layer in model.layers if layer.name == "card_peaks"]
-        # The score at or above which the card head's answer is a card; None for models without one.
-        self.card_threshold = head[0].threshold if head else None
 
     def predict_inputs(self, images: np.ndarray, batch_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
         """Predicts letterboxed inputs.
@@ -104,6 +103,12 @@ class Predictor:
                             for view, turns in enumerate(self.turns)], axis=1)                  # [B, V, 4, 2]
         presence = out["presence"].numpy().reshape(views, len(images)).T                        # [B, V]
         return rotations.combine(corners, presence)
+
+    @functools.cached_property
+    def card_threshold(self) -> float | None:
+        """The score at or above which the card head's answer is a card; None for models without one."""
+        head = [layer for layer in self.model.layers if layer.name == "card_peaks"]
+        return head[0].threshold if head else None
 
     def predict_cards(self, photo: np.ndarray, max_cards: int = 64, threshold: float | None = None) -> list[dict]:
         """Finds every card in one photo, nearest the centre first.
