@@ -37,9 +37,9 @@ def texture_corners(width: int, height: int, batch_size: int) -> tf.Tensor:
 
 
 def quad_area(quad: tf.Tensor) -> tf.Tensor:
-    """[...] shoelace areas of [..., 4, 2] quads."""
+    """[B] shoelace areas of [B, 4, 2] quads."""
     x, y = quad[..., 0], quad[..., 1]
-    return 0.5 * tf.abs(tf.reduce_sum(x * tf.roll(y, -1, -1) - tf.roll(x, -1, -1) * y, axis=-1))
+    return 0.5 * tf.abs(tf.reduce_sum(x * tf.roll(y, -1, 1) - tf.roll(x, -1, 1) * y, axis=-1))
 
 
 def _tilt_matrix(axis_angle: tf.Tensor, tilt: tf.Tensor) -> tf.Tensor:

@@ -33,13 +33,12 @@ The card head (`card_losses`) learns every whole card, after CenterNet:
 
 import tensorflow as tf
 
-from augment_tf import geometry
 from model.layers.face_order import shift_matrices
 from model.layers.soft_argmax import cell_centres
 
 _EPS = 1e-8
-# The centre target's Gaussian sigma, as a share of the card's size: the square root of twice its area, about
-# its diagonal (105 against 108 for a 63 x 88 mm card).
+# The centre target's Gaussian sigma, as a share of the card's size: `_centre_gaussians` measures it as the root of
+# twice its area (the sum of its consecutive edges' cross products), about its diagonal.
 CENTRE_SIGMA = 0.1
 _MIN_SIGMA = 0.5          # in cells
 
@@ -67,7 +66,10 @@ def per_sample_losses(outputs: dict[str, tf.Tensor], corners: tf.Tensor, present
       and "turn" (int32, the matched k).
     """
     target = tf.cast(corners, tf.float32) / input_size                                      # [B, 4, 2]
-    distance = turn_distances(tf.cast(outputs["coords"], tf.float32), target)               # [B, 4 turns]
+    coords = tf.cast(outputs["coords"], tf.float32)
+    face_by_turn = tf.einsum("kij,bjc->bkic", shift_matrices(), coords)                      # [B, 4 turns, 4, 2]
+    offset = face_by_turn - target[:, None]
+    distance = tf.reduce_mean(tf.sqrt(tf.reduce_sum(offset * offset, -1) + _EPS), axis=-1)  # [B, 4 turns]
     turn = tf.argmin(tf.stop_gradient(distance), axis=-1, output_type=tf.int32)              # [B]
     coord_loss = tf.gather(distance, turn, batch_dims=1)
     channel_targets = tf.gather(target, (tf.range(4)[None] + turn[:, None]) % 4, batch_dims=1)  # [B, 4, 2]
@@ -85,14 +87,6 @@ def per_sample_losses(outputs: dict[str, tf.Tensor], corners: tf.Tensor, present
              + presence_loss + mask_weight * mask_loss)
     return {"total": total, "coords": coord_loss * weight, "heatmap": heatmap_loss * weight,
             "orientation": orientation_loss * weight, "presence": presence_loss, "mask": mask_loss, "turn": turn}
-
-
-def turn_distances(coords: tf.Tensor, target: tf.Tensor, scale=1.0) -> tf.Tensor:
-    """[..., 4 turns] the mean corner distance between `target` [..., 4, 2] (face order) and `coords`
-    [..., 4, 2] (channel order) read as face order turned by each k (`shift_matrices`), in units of 1 / scale."""
-    face_by_turn = tf.einsum("kij,...jc->...kic", shift_matrices(), coords)                 # [..., 4 turns, 4, 2]
-    offset = (face_by_turn - target[..., None, :, :]) * scale
-    return tf.reduce_mean(tf.sqrt(tf.reduce_sum(offset * offset, -1) + _EPS), axis=-1)
 
 
 def quad_mask(corners: tf.Tensor, present: tf.Tensor, height: int, width: int) -> tf.Tensor:
@@ -169,7 +163,9 @@ def card_losses(outputs: dict[str, tf.Tensor], cards: tf.Tensor, whole: tf.Tenso
     grid = tf.reshape(tf.stack(tf.meshgrid(xs, ys), -1), [height * width, 2])                # [hw, 2]
     offsets = tf.reshape(tf.cast(outputs["card_offsets"], tf.float32), [-1, height * width, 4, 2])
     at_centre = tf.einsum("bkn,bnic->bkic", pick, offsets) + tf.einsum("bkn,nc->bkc", pick, grid)[:, :, None]
-    distance = turn_distances(at_centre, target, scale=[width, height])                      # [B, K, 4 turns] cells
+    face_by_turn = tf.einsum("tij,bkjc->bktic", shift_matrices(), at_centre)                # [B, K, 4 turns, 4, 2]
+    offset = (face_by_turn - target[:, :, None]) * [width, height]                           # in cells
+    distance = tf.reduce_mean(tf.sqrt(tf.reduce_sum(offset * offset, -1) + _EPS), axis=-1)  # [B, K, 4 turns]
     turn = tf.argmin(tf.stop_gradient(distance), axis=-1, output_type=tf.int32)              # [B, K]
     corner_loss = tf.reduce_sum(tf.reduce_min(distance, axis=-1) * weight, axis=-1) / count
     orientation = tf.einsum("bkn,bnt->bkt", pick, tf.reshape(tf.cast(outputs["card_orientation"], tf.float32),
@@ -183,8 +179,10 @@ def card_losses(outputs: dict[str, tf.Tensor], cards: tf.Tensor, whole: tf.Tenso
 
 def _centre_gaussians(target: tf.Tensor, centre: tf.Tensor, weight: tf.Tensor, height: int, width: int) -> tf.Tensor:
     """[B, h, w]: the highest of the whole cards' Gaussians around their centres (sigma from each card's size)."""
-    size = tf.sqrt(2.0 * geometry.quad_area(target) * height * width)                       # [B, K] cells
-    sigma = tf.maximum(CENTRE_SIGMA * size, _MIN_SIGMA)
+    edges = tf.roll(target, -1, axis=2) - target                                             # [B, K, 4, 2]
+    cross = edges[..., 0] * tf.roll(edges[..., 1], -1, axis=2) - edges[..., 1] * tf.roll(edges[..., 0], -1, axis=2)
+    area = tf.abs(tf.reduce_sum(cross, axis=-1)) / 2.0                                      # [B, K] of the unit square
+    sigma = tf.maximum(CENTRE_SIGMA * tf.sqrt(area * height * width), _MIN_SIGMA)            # [B, K] cells
     xs, ys = cell_centres(height, width)
     dx = (xs[None, None, None, :] - centre[..., 0, None, None]) * width                      # [B, K, 1, w]
     dy = (ys[None, None, :, None] - centre[..., 1, None, None]) * height                     # [B, K, h, 1]
