@@ -70,6 +70,12 @@ def plane_coords(card_to_image: tf.Tensor, x: tf.Tensor, y: tf.Tensor) -> PlaneC
     return PlaneCoords(u, v, texels_per_pixel, w > 0)
 
 
+def per_pixel(value: tf.Tensor) -> tf.Tensor:
+    """A layer's parameter as a [B, 1] column, to broadcast over the pixels, or [B, P] unchanged where
+    each pixel has its own (a parameter of whichever card covers the pixel, `neighbors.draw_neighbors`)."""
+    return value[:, None] if value.shape.rank == 1 else value
+
+
 def over(top: tf.Tensor, bottom: tf.Tensor) -> tf.Tensor:
     """Porter-Duff "over" of premultiplied RGBA `top` [..., 4] onto opaque RGB `bottom` [..., 3]."""
     return top[..., :3] + (1.0 - top[..., 3:]) * bottom

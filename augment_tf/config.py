@@ -79,14 +79,25 @@ class SceneConfig:
         as a fraction of its width (negative overlaps).
       loose_neighbor_p: share of present neighbours thrown at any angle rather
         than laid in a binder/table grid.
+      binder: share of samples that are a binder page (`scene.binder`): the
+        labelled card and its neighbours sit in the pockets of a 3 x 3 or 2 x 2
+        page, every pocket filled but the empty ones, under the pockets' clear
+        film with its glare and seams, on the page's backing; and the gap
+        between pockets as a fraction of the card's width. Neighbours, which
+        also take every card treatment below (wear, foil, a sleeve), are what
+        make a page: a recipe without them draws no page.
       occluder: presence probability, and size as a fraction of the card's shorter side.
-      sleeve: presence probability, and the margin around the card in mm.
+      sleeve: presence probability, and the margin around the card in mm. The
+        labelled card and each neighbour draw their own presence; neighbours
+        share one sleeve design per image (one player's deck).
       contact_shadow: presence probability (for cards lying on a table), and
         how much the soft shadow along the card's edges darkens the table.
       wear: presence probability of a played card's whitened edges and corners,
-        and how far they whiten (1 shows the bare card stock).
+        and how far they whiten (1 shows the bare card stock); per card, the
+        labelled one and each neighbour.
       foil: presence probability of a foil card's rainbow sheen, and its
-        strength (the light screened over the card where the reflection peaks).
+        strength (the light screened over the card where the reflection peaks);
+        per card, as `wear`.
       dark_pairing: for a labelled card with a dark rim (a black border, or a
         borderless card's dark edge), the probability that its background is
         darkened, and the range of the mean luma (0..1) it is brought down to
@@ -105,6 +116,7 @@ class SceneConfig:
     neighbor_slots: int = 8
     neighbor: Effect = Effect(0.45, -0.04, 0.25)
     loose_neighbor_p: float = 0.3
+    binder: Effect = Effect(0.15, 0.06, 0.15)
     occluder: Effect = Effect(0.35, 0.12, 0.35)
     sleeve: Effect = Effect(0.35, 0.6, 2.0)
     contact_shadow: Effect = Effect(0.6, 0.15, 0.5)

@@ -5,9 +5,11 @@ runs inside `tf.function(jit_compile=True)` (XLA), in a Keras train step, or
 eagerly for a static dump, and the same seed always gives the same batch.
 
 Layers, bottom to top: background (maybe darkened under a dark-rimmed card),
-neighbouring cards, the labelled card's shadow on the table, the sleeve's back,
-the labelled card (its rim maybe worn white, its face maybe foil), the sleeve's
-front film, an occluder with its shadow, all seen through the lens (`lens`);
+maybe a binder page's backing, neighbouring cards (each maybe worn, foil and
+sleeved), the labelled card's shadow on the table, the sleeve's back, the
+labelled card (its rim maybe worn white, its face maybe foil), the sleeve's
+front film, the binder pockets' film, an occluder with its shadow, all seen
+through the lens (`lens`);
 then the camera (`photometric`), and last the black bars of a letterboxed
 frame. Some frames hold no card to find (`presence`): the labelled card is
 left out or cut by the frame's edge.
@@ -20,7 +22,8 @@ import tensorflow as tf
 
 from augment_tf import composite, fusion, geometry, lens, photometric, presence, seeds, texture
 from augment_tf.config import SceneConfig, SynthesisConfig
-from augment_tf.scene import background, contact_shadow, foil, neighbors, occluders, sleeves, wear, whole_cards
+from augment_tf.scene import (background, binder, contact_shadow, foil, neighbors, occluders, sleeves, wear,
+                              whole_cards)
 
 
 def synthesize(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor,
@@ -103,17 +106,26 @@ def _scene(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor, geo: dict[
                                                 size, scene)                         # [B]
             image = image * gain[:, None, None]
     layers = {"neighbors": None, "sleeve": None, "occluder": None}
-    if scene.neighbor_slots and scene.neighbor.p:
+    page = None
+    if scene.neighbor_slots and scene.binder.p:
+        with tf.name_scope("binder"):
+            page = fusion.materialize_all(binder.sample_binder(seeds.child(seed, "binder"), tf.shape(cards)[0],
+                                                               width, scene))
+            image = composite.over(binder.render_backing(page, plane, width, height), image)
+    if scene.neighbor_slots and (scene.neighbor.p or page is not None):
         with tf.name_scope("neighbors"):
             slots = layers["neighbors"] = neighbors.sample_neighbors(seeds.child(seed, "neighbors"), geo,
-                                                                     (width, height), size, scene)
-            image = composite.over(neighbors.render_neighbors(cards, layout, slots, plane), image)
+                                                                     (width, height), size, scene, page)
+            image = neighbors.draw_neighbors(cards, layout, slots, plane, image)
     if scene.contact_shadow.p:
         with tf.name_scope("contact_shadow"):
             shadow = fusion.materialize_all(contact_shadow.sample_contact_shadows(
                 seeds.child(seed, "contact_shadow"), on_table & geo["drawn"], width, scene))
             image = image * (1.0 - contact_shadow.render_contact_shadows(shadow, plane, width, height)[..., None])
     image, cover, layers["sleeve"] = _card_in_sleeve(cards, layout, seed, plane, geo["drawn"], image, scene)
+    if page is not None:
+        with tf.name_scope("binder_film"):
+            image = composite.over(binder.render_film(page, plane, width, height), image)
     occluded = tf.zeros([tf.shape(cards)[0], 4], tf.bool)
     if scene.occluder.p:
         with tf.name_scope("occluders"):

@@ -161,6 +161,31 @@ def test_an_opaque_sleeve_hides_what_lies_under_its_margin_and_a_clear_one_does_
     assert labels(clear)["card_whole"].numpy()[0, :2].tolist() == [True, True]
 
 
+def test_a_sleeved_neighbour_hides_the_card_below_it_within_its_sleeve():
+    """Slot 0 lies over slot 1, whose left corners lie 4 texels right of slot 0's card: clear of the card, but
+    under a 6-texel sleeve, which is drawn as one piece with its card (`neighbors.draw_neighbors`)."""
+    config = SynthesisConfig(size=SIZE, card_height=128, geometry=GEOMETRY_OFF, scene=SCENE_OFF,
+                             photometric=PHOTOMETRIC_OFF)
+    width, height = config.card_width, config.card_height
+    geo = {"homography": tf.constant([[[1.0, 0.0, 10.0], [0.0, 1.0, 10.0], [0.0, 0.0, 1.0]]]),
+           "barrel": tf.zeros([1]), "content_box": tf.constant([[0.0, 0.0, SIZE, SIZE]]), "drawn": tf.constant([False])}
+    corners = tf.zeros([1, 4, 2])
+    to_neighbor = tf.constant([[[[1, 0, 0], [0, 1, 0], [0, 0, 1]]],             # where the (undrawn) labelled card is
+                               [[[1, 0, -(width + 4.0)], [0, 1, 0], [0, 0, 1]]]], tf.float32)
+    sleeve = {"margin": tf.constant([6.0]), "top": tf.constant([0.0]), "radius": tf.constant([1.0]),
+              "back_alpha": tf.constant([0.2])}
+
+    def whole(sleeved: list[bool]) -> list[bool]:
+        slots = Neighbors(to_neighbor, tf.constant([[True], [True]]), tf.constant([[0], [0]]),
+                          {**sleeve, "present": tf.constant([[sleeved[0]], [sleeved[1]]])})
+        labels = whole_cards.card_labels(geo, corners, slots, None, None, (width, height), SIZE, 2)
+        return labels["card_whole"].numpy()[0, 1:3].tolist()
+
+    assert whole([False, False]) == [True, True]
+    assert whole([True, False]) == [True, False]              # even a clear sleeve: it is drawn with its card
+    assert whole([False, True]) == [True, True]               # a card's own sleeve hides nothing of it
+
+
 def test_k_holds_every_slot_of_a_recipe():
     assert whole_cards.card_slots(8) == whole_cards.CARD_SLOTS >= 16
     assert whole_cards.card_slots(20) == 21

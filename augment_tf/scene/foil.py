@@ -13,7 +13,7 @@ import math
 import tensorflow as tf
 
 from augment_tf import seeds
-from augment_tf.composite import PlaneCoords, tint
+from augment_tf.composite import PlaneCoords, per_pixel, tint
 from augment_tf.config import SceneConfig
 from augment_tf.fast_math import wave
 
@@ -52,17 +52,17 @@ def sample_foil(seed: tf.Tensor, batch_size, width: int, config: SceneConfig) ->
 
 
 def apply_foil(foil: dict[str, tf.Tensor], card: tf.Tensor, plane: PlaneCoords) -> tf.Tensor:
-    """Screens the rainbow sheen over the labelled card.
+    """Screens the rainbow sheen over a card (the labelled one, or each neighbour).
 
     Args:
-      foil: from `sample_foil`.
+      foil: from `sample_foil`; `strength` may be per pixel, [B, P].
       card: [B, P, 4] the card's premultiplied RGBA at every output pixel.
       plane: the card's plane coordinates of every output pixel.
 
     Returns:
       [B, P, 4] premultiplied RGBA, alpha unchanged.
     """
-    column = lambda name: foil[name][:, None]                                  # noqa: E731
+    column = lambda name: per_pixel(foil[name])                                  # noqa: E731
     linear = lambda name: plane.u * column(name + "_u") + plane.v * column(name + "_v") + column(name + "_0")  # noqa: E731
     reflection = column("strength") / (1.0 + linear("glow") ** 2)                              # [B, P]
     turns = linear("hue")[..., None] + tf.constant(_CHANNEL_PHASES)                           # [B, P, 4]

@@ -12,6 +12,13 @@ under the drawn labelled card) and no larger than the labelled card. In a grid,
 slot k lies in direction k mod 8, so a binder page fills up around the card.
 All slots are drawn in one texture pass: each pixel reads the first slot that
 covers it, so a slot costs per-pixel coordinate math, not a texture read.
+
+Every neighbour takes the card treatments the labelled card takes (`wear`,
+`foil`, a `sleeves` sleeve), each slot with its own presence and strength and
+all slots of an image sharing one design (one player's cards). A sleeved
+neighbour is drawn as one piece with its sleeve: within the sleeve's bounds it
+hides the slots below it. On a binder page (`binder`) the slots fill the
+page's pockets instead.
 """
 
 import dataclasses
@@ -19,14 +26,16 @@ import math
 
 import tensorflow as tf
 
-from augment_tf import fusion, homography, lens, seeds, texture
+from augment_tf import composite, fusion, homography, lens, seeds, texture
 from augment_tf.composite import PlaneCoords
 from augment_tf.config import SceneConfig
 from augment_tf.geometry import inside_box, quad_area, texture_corners
+from augment_tf.scene import binder, foil, sleeves, wear
 
 # Binder/table grid directions: right, left, below, above, then the diagonals.
 _DIRECTIONS = [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [1, -1], [-1, 1], [-1, -1]]
 WHOLE_MARGIN = 0.02   # a whole neighbour's centre is at least this frame side farther from the centre
+_POCKET_TURN = math.radians(0.5)   # a card in a binder pocket turns at most this much
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,20 +46,49 @@ class Neighbors:
       to_neighbor: [K, B, 3, 3] affine maps from labelled-card texels to each neighbour's texels.
       present: [K, B] bool.
       card: [K, B] int32 index of the card texture each neighbour shows.
+      sleeve: the slots' sleeves, `sleeves.sample_sleeves`'s dict with
+        `present` [K, B] per slot and the rest [B], one design per image; None
+        in a recipe without sleeves.
+      wear: `wear.sample_wear`'s dict, `strength` [K, B] per slot (0: mint) and the rest [B]; None without wear.
+      foil: `foil.sample_foil`'s dict, `strength` [K, B] per slot (0: plain) and the rest [B]; None without foil.
     """
     to_neighbor: tf.Tensor
     present: tf.Tensor
     card: tf.Tensor
+    sleeve: dict[str, tf.Tensor] | None = None
+    wear: dict[str, tf.Tensor] | None = None
+    foil: dict[str, tf.Tensor] | None = None
+
+    def extent(self, width: int, height: int) -> tf.Tensor:
+        """[K, B, 4] each slot's bounds in its own texels (u0, v0, u1, v1): the card's, or its sleeve's."""
+        card = tf.constant([0.0, 0.0, width, height])
+        if self.sleeve is None:
+            return tf.broadcast_to(card, tf.concat([tf.shape(self.present), [4]], 0))
+        margin, top = self.sleeve["margin"], self.sleeve["top"]                             # [B]
+        grow = tf.stack([-margin, -margin - top, margin, margin], -1)                       # [B, 4]
+        return card + tf.where(self.sleeve["present"][..., None], grow, 0.0)
 
 
-def _placement(seed: tf.Tensor, slot: int, batch_size, width: int, height: int, config: SceneConfig) -> tf.Tensor:
-    """Returns [B, 3, 3] maps from slot `slot`'s neighbour texels to the labelled card's texels."""
+def _placement(seed: tf.Tensor, slot: int, batch_size, width: int, height: int, config: SceneConfig,
+               page: dict[str, tf.Tensor] | None) -> tf.Tensor:
+    """Returns [B, 3, 3] maps from slot `slot`'s neighbour texels to the labelled card's texels.
+
+    In a grid (and always in a binder page's pocket) the slot lies in its
+    direction; a loose neighbour lies at any bearing and angle.
+    """
     b = [batch_size]
     direction = tf.constant(_DIRECTIONS[slot % len(_DIRECTIONS)], tf.float32)     # [2]: each slot its own spot
     gap = seeds.uniform(seed, "gap", b, config.neighbor.low, config.neighbor.high) * width
-    grid = direction * tf.stack([width + gap, height + gap], -1) + seeds.normal(seed, "jitter", [batch_size, 2]) * 0.015 * width
+    jitter = seeds.normal(seed, "jitter", [batch_size, 2]) * 0.015 * width
     grid_angle = seeds.normal(seed, "grid_angle", b) * math.radians(2.0)
     loose = seeds.bernoulli(seed, "loose", b, config.loose_neighbor_p)
+    if page is not None:          # in its pocket: shifted and turned too little to touch the next pocket's card
+        in_pocket = page["present"]
+        gap, loose = tf.where(in_pocket, page["gap"], gap), loose & ~in_pocket
+        pocket_jitter = seeds.uniform(seed, "pocket_jitter", [batch_size, 2], -0.15, 0.15) * page["gap"][:, None]
+        jitter = tf.where(in_pocket[:, None], pocket_jitter, jitter)
+        grid_angle = tf.where(in_pocket, seeds.uniform(seed, "pocket_angle", b, -1.0, 1.0) * _POCKET_TURN, grid_angle)
+    grid = direction * tf.stack([width + gap, height + gap], -1) + jitter
     radius = seeds.uniform(seed, "radius", b, 0.75, 1.3) * height
     bearing = seeds.uniform(seed, "bearing", b, 0.0, 2 * math.pi)
     loose_offset = tf.stack([radius * tf.cos(bearing), radius * tf.sin(bearing)], -1)
@@ -59,6 +97,18 @@ def _placement(seed: tf.Tensor, slot: int, batch_size, width: int, height: int, 
     centre = tf.tile(tf.constant([[width / 2, height / 2]], tf.float32), [batch_size, 1])
     return homography.compose(homography.translation(centre + offset), homography.rotation(angle),
                               homography.translation(-centre))
+
+
+def _wanted(seed: tf.Tensor, slot: int, batch_size, config: SceneConfig,
+            page: dict[str, tf.Tensor] | None) -> tf.Tensor:
+    """[B] bool: the recipe puts a card in slot `slot`: by `neighbor.p`, or on a binder page in its pocket
+    (when the page has one in the slot's direction, and it is not left empty)."""
+    wanted = seeds.bernoulli(seed, "present", [batch_size], config.neighbor.p)
+    if page is None or slot >= len(_DIRECTIONS):
+        return wanted if page is None else wanted & ~page["present"]
+    filled = binder.in_page(page, _DIRECTIONS[slot]) & ~seeds.bernoulli(seed, "empty", [batch_size],
+                                                                        binder.EMPTY_POCKET_P)
+    return tf.where(page["present"], filled, wanted)
 
 
 def _as_drawn(card_to_image: tf.Tensor, geo: dict[str, tf.Tensor], width: int, height: int,
@@ -84,13 +134,15 @@ def _distance_from_centre(point: tf.Tensor, size: int) -> tf.Tensor:
     return tf.norm(point - size / 2.0, axis=-1)
 
 
-def _allowed(geo: dict[str, tf.Tensor], to_target: tf.Tensor, width: int, height: int, size: int) -> tf.Tensor:
+def _allowed(geo: dict[str, tf.Tensor], to_target: tf.Tensor, width: int, height: int, size: int,
+             in_pocket: tf.Tensor) -> tf.Tensor:
     """[B] bool: the neighbour may be drawn.
 
     Either it is partly hidden (out of the content box or behind the camera as
     drawn, or under the drawn labelled card) and not larger than the labelled
-    card, or it is whole, the labelled card is drawn and whole, and the
-    neighbour's centre is farther from the frame's centre by `WHOLE_MARGIN`.
+    card, unless it is `in_pocket` [B] of a binder page (a page keeps its
+    pockets filled); or it is whole, the labelled card is drawn and whole, and
+    the neighbour's centre is farther from the frame's centre by `WHOLE_MARGIN`.
     """
     card_to_image, box, drawn = geo["homography"], geo["content_box"], geo["drawn"]
     points, in_front, scene = _as_drawn(homography.compose(card_to_image, to_target), geo, width, height, size)
@@ -102,12 +154,12 @@ def _allowed(geo: dict[str, tf.Tensor], to_target: tf.Tensor, width: int, height
     target_whole = drawn & tf.reduce_all(inside_box(target[:, :4], box), axis=-1)
     farther = (_distance_from_centre(points[:, 4], size)
                >= _distance_from_centre(target[:, 4], size) + WHOLE_MARGIN * size)
-    return ((~whole | under_target) & ~larger) | (whole & ~under_target & target_whole & farther)
+    return ((~whole | under_target) & (~larger | in_pocket)) | (whole & ~under_target & target_whole & farther)
 
 
 def sample_neighbors(seed: tf.Tensor, geo: dict[str, tf.Tensor], texture_size: tuple[int, int], size: int,
-                     config: SceneConfig) -> Neighbors:
-    """Samples `config.neighbor_slots` neighbour slots per image.
+                     config: SceneConfig, page: dict[str, tf.Tensor] | None = None) -> Neighbors:
+    """Samples `config.neighbor_slots` neighbour slots per image, with their treatments.
 
     Args:
       seed: [2] int seed.
@@ -117,6 +169,7 @@ def sample_neighbors(seed: tf.Tensor, geo: dict[str, tf.Tensor], texture_size: t
       texture_size: (width, height) of card textures.
       size: output side in pixels.
       config: scene settings.
+      page: the binder page (`binder.sample_binder`), or None in a recipe without pages.
 
     Returns:
       `Neighbors`; slot k of image b shows card (b + k + 1) mod B.
@@ -124,42 +177,91 @@ def sample_neighbors(seed: tf.Tensor, geo: dict[str, tf.Tensor], texture_size: t
     width, height = texture_size
     batch_size = tf.shape(geo["homography"])[0]
     maps, present, cards = [], [], []
+    in_pocket = tf.zeros([batch_size], tf.bool) if page is None else page["present"]
     for slot in range(config.neighbor_slots):
         slot_seed = seeds.child(seed, f"slot{slot}")
-        to_target = _placement(slot_seed, slot, batch_size, width, height, config)
-        wanted = seeds.bernoulli(slot_seed, "present", [batch_size], config.neighbor.p)
+        to_target = _placement(slot_seed, slot, batch_size, width, height, config, page)
         maps.append(homography.invert(to_target))
-        present.append(wanted & _allowed(geo, to_target, width, height, size))
+        present.append(_wanted(slot_seed, slot, batch_size, config, page)
+                       & _allowed(geo, to_target, width, height, size, in_pocket))
         cards.append((tf.range(batch_size) + slot + 1) % batch_size)
     if not maps:
         return Neighbors(tf.zeros([0, batch_size, 3, 3]), tf.zeros([0, batch_size], tf.bool),
                          tf.zeros([0, batch_size], tf.int32))
-    stored = fusion.materialize_all({"maps": tf.stack(maps), "present": tf.stack(present), "cards": tf.stack(cards)})
-    return Neighbors(stored["maps"], stored["present"], stored["cards"])
+    per_slot, designs = _treatments(seed, config.neighbor_slots, batch_size, width, config)
+    stored = fusion.materialize_all({"maps": tf.stack(maps), "present": tf.stack(present), "cards": tf.stack(cards),
+                                     **per_slot})                                          # [K, B, ...] each
+    designs = {name: {**fusion.materialize_all(design), key: stored[name]} for name, (key, design) in designs.items()}
+    return Neighbors(stored["maps"], stored["present"], stored["cards"], designs.get("sleeve"), designs.get("wear"),
+                     designs.get("foil"))
 
 
-def render_neighbors(atlases: tf.Tensor, layout: texture.AtlasLayout, neighbors: Neighbors,
-                     plane: PlaneCoords) -> tf.Tensor:
-    """Draws all neighbour slots in one texture pass.
+def _treatments(seed: tf.Tensor, slots: int, batch_size, width: int, config: SceneConfig) -> tuple[dict, dict]:
+    """The slots' sleeves, wear and foil, those the recipe draws.
+
+    Each is drawn for all K x B slots at once; each slot keeps its own presence
+    or strength, and the image's design is slot 0's.
+
+    Returns:
+      ({name: [K, B] per-slot presence or strength}, {name: (its key, the design's other entries [B, ...])}).
+    """
+    draws = {"sleeve": (config.sleeve.p, sleeves.sample_sleeves, "present"),
+             "wear": (config.wear.p, wear.sample_wear, "strength"),
+             "foil": (config.foil.p, foil.sample_foil, "strength")}
+    per_slot, designs = {}, {}
+    for name, (p, sample, key) in draws.items():
+        if p:
+            drawn = sample(seeds.child(seed, name), slots * batch_size, width, config)
+            drawn = {entry: tf.reshape(value, [slots, -1] + value.shape[1:].as_list())
+                     for entry, value in drawn.items()}                                   # [K, B, ...]
+            per_slot[name] = drawn.pop(key)
+            designs[name] = (key, {entry: value[0] for entry, value in drawn.items()})
+    return per_slot, designs
+
+
+def draw_neighbors(atlases: tf.Tensor, layout: texture.AtlasLayout, neighbors: Neighbors, plane: PlaneCoords,
+                   image: tf.Tensor) -> tf.Tensor:
+    """Draws all neighbour slots over `image`, in one texture pass, each with its treatments.
+
+    Each pixel shows the first slot whose bounds (`Neighbors.extent`) cover
+    it: its card, worn and foiled as that slot is, between its sleeve's back and front film.
 
     Args:
       atlases: [B, N] int32 card pyramids.
       layout: their layout.
       neighbors: from `sample_neighbors`.
       plane: the labelled card's plane coordinates of every output pixel.
+      image: [B, P, 3] RGB under the neighbours.
 
     Returns:
-      [B, P, 4] premultiplied RGBA.
+      [B, P, 3] RGB.
     """
     margin = plane.texels_per_pixel                          # the anti-aliased ring around each card
+    extent = neighbors.extent(layout.width, layout.height)   # [K, B, 4]
     u = tf.fill(tf.shape(plane.u), -1e4)                     # far outside any card: reads transparent
     v, card = u, tf.zeros(tf.shape(plane.u), tf.int32)
+    per_slot = {name: (getattr(neighbors, name), key) for name, key in
+                [("sleeve", "present"), ("wear", "strength"), ("foil", "strength")] if getattr(neighbors, name)}
+    chosen = {name: tf.zeros_like(treatment[key][0][:, None]) for name, (treatment, key) in per_slot.items()}
     for slot in reversed(range(neighbors.present.shape[0])):
-        m = neighbors.to_neighbor[slot]
+        m, box = neighbors.to_neighbor[slot], extent[slot][..., None]                   # [B, 3, 3], [B, 4, 1]
         us = m[:, 0, 0:1] * plane.u + m[:, 0, 1:2] * plane.v + m[:, 0, 2:3]
         vs = m[:, 1, 0:1] * plane.u + m[:, 1, 1:2] * plane.v + m[:, 1, 2:3]
-        covers = (neighbors.present[slot][:, None] & plane.in_front
-                  & (us > -margin) & (us < layout.width + margin) & (vs > -margin) & (vs < layout.height + margin))
+        covers = (neighbors.present[slot][:, None] & plane.in_front & (us > box[:, 0] - margin)
+                  & (us < box[:, 2] + margin) & (vs > box[:, 1] - margin) & (vs < box[:, 3] + margin))   # [B, P]
         u, v = tf.where(covers, us, u), tf.where(covers, vs, v)
         card = tf.where(covers, neighbors.card[slot][:, None], card)
-    return texture.sample_atlas(atlases, layout, card, u, v, plane.lod)
+        for name, (treatment, key) in per_slot.items():
+            chosen[name] = tf.where(covers, treatment[key][slot][:, None], chosen[name])
+    on_slot = PlaneCoords(u, v, plane.texels_per_pixel, plane.in_front)                 # each pixel in its slot's texels
+    rgba = texture.sample_atlas(atlases, layout, card, u, v, plane.lod)                 # [B, P, 4]
+    if neighbors.wear is not None:
+        rgba = wear.apply_wear({**neighbors.wear, "strength": chosen["wear"]}, rgba, on_slot, layout.width,
+                               layout.height)
+    if neighbors.foil is not None:
+        rgba = foil.apply_foil({**neighbors.foil, "strength": chosen["foil"]}, rgba, on_slot)
+    if neighbors.sleeve is None:
+        return composite.over(rgba, image)
+    back, front = sleeves.render_sleeves({**neighbors.sleeve, "present": chosen["sleeve"]}, on_slot, layout.width,
+                                         layout.height)
+    return composite.over(front, composite.over(rgba, composite.over(back, image)))

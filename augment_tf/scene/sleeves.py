@@ -11,7 +11,7 @@ import math
 import tensorflow as tf
 
 from augment_tf import seeds
-from augment_tf.composite import PlaneCoords, rounded_box_distance
+from augment_tf.composite import PlaneCoords, per_pixel, rounded_box_distance
 from augment_tf.config import SceneConfig
 from mtg_tfds.card_shape import px_per_mm
 
@@ -68,7 +68,7 @@ def render_sleeves(sleeve: dict[str, tf.Tensor], plane: PlaneCoords, width: int,
     """Draws the sleeve's back and front layers.
 
     Args:
-      sleeve: from `sample_sleeves`.
+      sleeve: from `sample_sleeves`; `present` may be per pixel, [B, P].
       plane: the card's plane coordinates of every output pixel.
       width: card texture width in texels.
       height: card texture height in texels.
@@ -79,7 +79,7 @@ def render_sleeves(sleeve: dict[str, tf.Tensor], plane: PlaneCoords, width: int,
     distance = signed_distance(sleeve, plane.u, plane.v, width, height)
     pixel = plane.texels_per_pixel
     cover = tf.clip_by_value(0.5 - distance / pixel, 0.0, 1.0)
-    cover *= tf.cast(plane.in_front & sleeve["present"][:, None], tf.float32)          # [B, P]
+    cover *= tf.cast(plane.in_front & per_pixel(sleeve["present"]), tf.float32)          # [B, P]
     back_alpha = cover * sleeve["back_alpha"][:, None]
     back = tf.concat([sleeve["back_colour"][:, None] * back_alpha[..., None], back_alpha[..., None]], -1)
     cos, sin = sleeve["sheen_direction"][:, 0:1], sleeve["sheen_direction"][:, 1:2]

@@ -9,7 +9,7 @@ coordinates as the card, so it stays on the card's rim at any angle.
 import tensorflow as tf
 
 from augment_tf import seeds
-from augment_tf.composite import PlaneCoords, rounded_box_distance, tint
+from augment_tf.composite import PlaneCoords, per_pixel, rounded_box_distance, tint
 from augment_tf.config import SceneConfig
 from mtg_tfds.card_shape import corner_radius_px, px_per_mm
 
@@ -40,10 +40,10 @@ def sample_wear(seed: tf.Tensor, batch_size, card_width: int, config: SceneConfi
 
 def apply_wear(wear: dict[str, tf.Tensor], card: tf.Tensor, plane: PlaneCoords, width: int,
                height: int) -> tf.Tensor:
-    """Whitens the labelled card's rim.
+    """Whitens a card's rim (the labelled one, or each neighbour).
 
     Args:
-      wear: from `sample_wear`.
+      wear: from `sample_wear`; `strength` may be per pixel, [B, P].
       card: [B, P, 4] the card's premultiplied RGBA at every output pixel.
       plane: the card's plane coordinates of every output pixel.
       width: card texture width in texels.
@@ -52,7 +52,7 @@ def apply_wear(wear: dict[str, tf.Tensor], card: tf.Tensor, plane: PlaneCoords, 
     Returns:
       [B, P, 4] premultiplied RGBA.
     """
-    column = lambda name: wear[name][:, None]                                  # noqa: E731
+    column = lambda name: per_pixel(wear[name])                                  # noqa: E731
     corner_radius = corner_radius_px(width)
     dx, dy = plane.u - width / 2, plane.v - height / 2
     depth = -rounded_box_distance(dx, dy, width / 2, height / 2, corner_radius)  # [B, P] texels in from the rim

@@ -6,9 +6,10 @@ corners of its printed face lie in the frame (the content box, as drawn through
 the lens) in front of the camera, the disc of `CORNER_DISC` around each corner
 is not hidden (the rounded corner itself is never printed, so the disc stands
 for it), and at most `MAX_HIDDEN` of its face is hidden. What hides a card is
-what is drawn over it: the cards above it in the drawing order, the labelled
-card's opaque sleeve back, and the occluder. Glare and a clear sleeve's film
-hide nothing. A card lying face down is not drawn by the synthesis, so the
+what is drawn over it: the cards above it in the drawing order (a sleeved
+neighbour with its whole sleeve, which is drawn as one piece), the labelled
+card's opaque sleeve back, and the occluder. Glare, a binder pocket's film and
+the labelled card's clear sleeve hide nothing. A card lying face down is not drawn by the synthesis, so the
 question does not arise here.
 
 Drawing order, bottom to top (`synthesize`): the neighbour slots, the last one
@@ -114,7 +115,9 @@ def card_labels(geo: dict[str, tf.Tensor], corners: tf.Tensor, slots: Neighbors 
     present = tf.concat([geo["drawn"][:, None], slot_present], 1)                        # [B, C]
     points = face_points(width, height)
     on_labelled = _affine(to_labelled, tf.tile(points[None, None], [batch_size, count, 1, 1]))  # [B, C, N, 2]
-    hidden = (_under_cards(geo["drawn"], to_slot, slot_present, on_labelled, width, height)
+    extent = (tf.zeros([batch_size, 0, 4]) if slots is None
+              else tf.transpose(slots.extent(width, height), [1, 0, 2]))                 # [B, S, 4]
+    hidden = (_under_cards(geo["drawn"], to_slot, slot_present, extent, on_labelled, width, height)
               | _under_sleeve(sleeve, on_labelled, width, height)
               | _under_occluder(geo["homography"], occluder, on_labelled))              # [B, C, N]
     grid = _FACE_GRID[0] * _FACE_GRID[1]
@@ -131,11 +134,13 @@ def card_labels(geo: dict[str, tf.Tensor], corners: tf.Tensor, slots: Neighbors 
             "primary": nearest_whole(cards, whole, size)}
 
 
-def _under_cards(drawn: tf.Tensor, to_slot: tf.Tensor, slot_present: tf.Tensor, on_labelled: tf.Tensor,
-                 width: int, height: int) -> tf.Tensor:
+def _under_cards(drawn: tf.Tensor, to_slot: tf.Tensor, slot_present: tf.Tensor, extent: tf.Tensor,
+                 on_labelled: tf.Tensor, width: int, height: int) -> tf.Tensor:
     """[B, C, N] bool: each card's points under a card drawn above it.
 
-    Card 0 (the labelled card) lies over every slot where it is drawn; slot j lies over slot s for j < s.
+    Card 0 (the labelled card) lies over every slot where it is drawn; slot j
+    lies over slot s for j < s, and hides it within its bounds `extent`
+    [B, S, 4] (`Neighbors.extent`: its sleeve's, where it is sleeved).
     """
     count, slot_count = on_labelled.shape[1], to_slot.shape[1]
     under_labelled = drawn[:, None, None] & _inside_card(on_labelled, width, height)   # [B, C, N]
@@ -144,7 +149,9 @@ def _under_cards(drawn: tf.Tensor, to_slot: tf.Tensor, slot_present: tf.Tensor, 
         return under_labelled
     on_slots = _affine(to_slot[:, None], on_labelled[:, :, None])                       # [B, C, S, N, 2]
     above = tf.range(slot_count)[None, :] < tf.range(count)[:, None] - 1                # [C, S]: slot j over card c
-    over = slot_present[:, None, :, None] & above[None, :, :, None] & _inside_card(on_slots, width, height)
+    box = extent[:, None, :, None]                                                       # [B, 1, S, 1, 4]
+    inside = tf.reduce_all((on_slots >= box[..., :2]) & (on_slots <= box[..., 2:]), axis=-1)   # [B, C, S, N]
+    over = slot_present[:, None, :, None] & above[None, :, :, None] & inside
     return under_labelled | tf.reduce_any(over, axis=2)
 
 
