@@ -183,9 +183,9 @@ def build_trainer(args: argparse.Namespace, strategy: tf.distribute.Strategy, bu
         net = build_model(args.model_config, weights)
         table = AtlasTable(cards, backgrounds, names)
         optimizer = make_optimizer(args, args.batch_size * strategy.num_replicas_in_sync, mixed)
-        recipe_now = curriculum.at_difficulty(args.synthesis, curriculum.difficulty_at(0, args.curriculum_epochs))
-        return train_step.Trainer(strategy, net, table, recipe_now, optimizer,
-                                  train_step.StepConfig(args.batch_size, xla, mixed, args.seed))
+        return train_step.Trainer(strategy, net, table, args.synthesis, optimizer,
+                                  train_step.StepConfig(args.batch_size, xla, mixed, args.seed,
+                                                        curriculum=args.curriculum_epochs > 0))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -223,8 +223,7 @@ def main(argv: list[str] | None = None) -> None:
           f"mixed precision {'on' if mixed else 'off'}")
     while int(epoch) < args.epochs:
         difficulty = curriculum.difficulty_at(int(epoch), args.curriculum_epochs)
-        if curriculum.at_difficulty(args.synthesis, difficulty) != trainer.synthesis:
-            trainer.set_synthesis(curriculum.at_difficulty(args.synthesis, difficulty))
+        trainer.set_difficulty(difficulty)
         train_stats, out_of_time = train_epoch(trainer, args, int(epoch), started)
         scores, groups = evaluate(net, args, val, out, int(epoch), board, chief)
         improved = scores[SELECT_ON] < float(best)

@@ -13,14 +13,23 @@ from typing import Any
 
 @dataclasses.dataclass(frozen=True)
 class Effect:
-    """An effect applied to a sample with probability `p`, its strength uniform in [low, high]."""
+    """An effect applied to a sample with probability `p`, its strength uniform in [low, high].
+
+    `p` may also be a scalar tensor, where a curriculum scales it in the graph
+    (`model.training.curriculum`): the recipe is then compiled once for every difficulty.
+    """
     p: float
     low: float
     high: float
 
     def __post_init__(self):
-        if not 0.0 <= self.p <= 1.0 or self.low > self.high:
+        if isinstance(self.p, (int, float)) and not 0.0 <= self.p <= 1.0 or self.low > self.high:
             raise ValueError(f"Effect needs 0 <= p <= 1 and low <= high. Received: {self}")
+
+    @property
+    def used(self) -> bool:
+        """Whether some sample may get the effect, so its layer must be in the graph: p > 0, or p a tensor."""
+        return not isinstance(self.p, (int, float)) or self.p > 0
 
 
 @dataclasses.dataclass(frozen=True)

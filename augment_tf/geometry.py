@@ -68,7 +68,7 @@ def _projected_quad(seed: tf.Tensor, scale: tf.Tensor, config: GeometryConfig) -
                         [_CARD_ASPECT / 2, 0.5], [-_CARD_ASPECT / 2, 0.5]], tf.float32)
     spin = seeds.uniform(seed, "rotation", b, -1.0, 1.0) * math.radians(config.max_rotation_deg)
     flat = homography.apply_homography(homography.rotation(spin), tf.tile(half[None], [batch_size, 1, 1]))
-    tilt = seeds.uniform(seed, "tilt", b, 0.0, math.radians(config.max_tilt_deg))
+    tilt = seeds.uniform(seed, "tilt", b, 0.0, _radians(config.max_tilt_deg))
     axis = seeds.uniform(seed, "tilt_axis", b, 0.0, 2 * math.pi)
     points = tf.concat([flat, tf.zeros_like(flat[..., :1])], -1)                  # [B, 4, 3]
     points = tf.linalg.matmul(points, _tilt_matrix(axis, tilt), transpose_b=True)
@@ -76,6 +76,11 @@ def _projected_quad(seed: tf.Tensor, scale: tf.Tensor, config: GeometryConfig) -
     distance = focal / scale
     depth = distance[:, None] + points[..., 2]                 # > 0: the card is in front of the camera
     return focal[:, None, None] * points[..., :2] / depth[..., None]
+
+
+def _radians(degrees):
+    """`math.radians` of a number, as the recipe has always given it, or of a tensor (a curriculum's, in the graph)."""
+    return math.radians(degrees) if isinstance(degrees, (int, float)) else degrees * (math.pi / 180.0)
 
 
 def _shear(seed: tf.Tensor, quad: tf.Tensor, max_shear: float) -> tf.Tensor:

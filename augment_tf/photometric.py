@@ -25,7 +25,7 @@ _CHROMA_TABLE = [17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99,
 _LUMA_WEIGHTS = [0.299, 0.587, 0.114]
 # The width (Gaussian sigma, in frame sides) of the unsharp mask's halo.
 _SHARPEN_SIGMA = (0.002, 0.006)
-# The `PhotometricConfig` effects each stage of `apply` draws; a stage whose effects all have p == 0 is skipped.
+# The `PhotometricConfig` effects each stage of `apply` draws; a stage none of whose effects is `used` is skipped.
 STAGE_EFFECTS = {"shadow": ["shadow"], "glare": ["glare"], "blur": ["defocus", "motion_blur", "sharpen"],
                  "vignette": ["vignette", "lamp"], "noise": ["noise"], "jpeg": ["jpeg"],
                  "colour": ["white_balance", "brightness", "contrast", "saturation", "hue", "gamma"]}
@@ -139,7 +139,7 @@ def blur(seed: tf.Tensor, image: tf.Tensor, config: PhotometricConfig) -> tf.Ten
     sigmas = {"x": tf.sqrt(defocus ** 2 + (motion * mix) ** 2),
               "y": tf.sqrt(defocus ** 2 + (motion * (1.0 - mix)) ** 2)}                  # [B] blur per axis
     widest = size * math.hypot(max(config.defocus.high, config.motion_blur.high / 2.0),
-                               _SHARPEN_SIGMA[1] if config.sharpen.p else 0.0)
+                               _SHARPEN_SIGMA[1] if config.sharpen.used else 0.0)
     radius = max(1, int(math.ceil(2.5 * widest)))
     taps = fusion.materialize_all({
         axis: (1.0 + amount) * _gaussian_taps(sigma, radius)
@@ -310,7 +310,7 @@ def apply(seed: tf.Tensor, image: tf.Tensor, card_centre: tf.Tensor, card_cover:
               ("noise", lambda s, im: sensor_noise(s, im, config)),
               ("jpeg", lambda s, im: jpeg_like(s, im, config))]
     for name, stage in stages:
-        if not any(getattr(config, effect).p for effect in STAGE_EFFECTS[name]):
+        if not any(getattr(config, effect).used for effect in STAGE_EFFECTS[name]):
             continue                     # nobody gets it: not in the graph, so it costs nothing
         with tf.name_scope(name):
             image = stage(seeds.child(seed, name), image)

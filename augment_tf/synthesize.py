@@ -94,30 +94,30 @@ def _scene(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor, geo: dict[
     layout = texture.AtlasLayout(height, width, config.mip_levels)
     with tf.name_scope("plane"):
         x, y = composite.pixel_centres(size)                                        # [1, P]
-        if config.geometry.barrel.p:
+        if config.geometry.barrel.used:
             x, y = lens.scene_points(geo["barrel"], x, y, size)                     # [B, P]: what pixels show
         plane = composite.plane_coords(geo["homography"], x, y)
     with tf.name_scope("background"):
         image, on_table = background.render_background(seeds.child(seed, "background"), backgrounds, geo,
                                                        plane, x, y, size, (width, height), scene)  # [B, P, 3]
-    if scene.dark_pairing.p:
+    if scene.dark_pairing.used:
         with tf.name_scope("dark_pairing"):           # a dark-rimmed card on a darkened background
             gain = background.dark_pairing_gain(seeds.child(seed, "dark_pairing"), cards, backgrounds, layout,
                                                 size, scene)                         # [B]
             image = image * gain[:, None, None]
     layers = {"neighbors": None, "sleeve": None, "occluder": None}
     page = None
-    if scene.neighbor_slots and scene.binder.p:
+    if scene.neighbor_slots and scene.binder.used:
         with tf.name_scope("binder"):
             page = fusion.materialize_all(binder.sample_binder(seeds.child(seed, "binder"), tf.shape(cards)[0],
                                                                width, scene))
             image = composite.over(binder.render_backing(page, plane, width, height), image)
-    if scene.neighbor_slots and (scene.neighbor.p or page is not None):
+    if scene.neighbor_slots and (scene.neighbor.used or page is not None):
         with tf.name_scope("neighbors"):
             slots = layers["neighbors"] = neighbors.sample_neighbors(seeds.child(seed, "neighbors"), geo,
                                                                      (width, height), size, scene, page)
             image = neighbors.draw_neighbors(cards, layout, slots, plane, image)
-    if scene.contact_shadow.p:
+    if scene.contact_shadow.used:
         with tf.name_scope("contact_shadow"):
             shadow = fusion.materialize_all(contact_shadow.sample_contact_shadows(
                 seeds.child(seed, "contact_shadow"), on_table & geo["drawn"], width, scene))
@@ -127,7 +127,7 @@ def _scene(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor, geo: dict[
         with tf.name_scope("binder_film"):
             image = composite.over(binder.render_film(page, plane, width, height), image)
     occluded = tf.zeros([tf.shape(cards)[0], 4], tf.bool)
-    if scene.occluder.p:
+    if scene.occluder.used:
         with tf.name_scope("occluders"):
             occluder = layers["occluder"] = fusion.materialize_all(occluders.sample_occluders(
                 seeds.child(seed, "occluder"), geo["corners"], size, scene))
@@ -150,7 +150,7 @@ def _card_in_sleeve(cards: tf.Tensor, layout: texture.AtlasLayout, seed: tf.Tens
     """
     batch_size = tf.shape(cards)[0]
     back = front = sleeve = None
-    if scene.sleeve.p:
+    if scene.sleeve.used:
         with tf.name_scope("sleeves"):
             sleeve = sleeves.sample_sleeves(seeds.child(seed, "sleeve"), batch_size, layout.width, scene)
             sleeve = fusion.materialize_all({**sleeve, "present": sleeve["present"] & drawn})
@@ -158,16 +158,16 @@ def _card_in_sleeve(cards: tf.Tensor, layout: texture.AtlasLayout, seed: tf.Tens
             image = composite.over(back, image)
     with tf.name_scope("card"):
         card = texture.sample_atlas(cards, layout, tf.range(batch_size)[:, None], plane.u, plane.v, plane.lod)
-    if scene.wear.p:
+    if scene.wear.used:
         with tf.name_scope("wear"):
             worn = fusion.materialize_all(wear.sample_wear(seeds.child(seed, "wear"), batch_size, layout.width, scene))
             card = wear.apply_wear(worn, card, plane, layout.width, layout.height)
-    if scene.foil.p:
+    if scene.foil.used:
         with tf.name_scope("foil"):
             sheen = fusion.materialize_all(foil.sample_foil(seeds.child(seed, "foil"), batch_size,
                                                             layout.width, scene))
             card = foil.apply_foil(sheen, card, plane)
-    if scene.wear.p or scene.foil.p:
+    if scene.wear.used or scene.foil.used:
         card = fusion.materialize(card)       # read per channel by each layer above: compute it once
     if scene.empty_p:
         # After the barrier: before it, XLA's CPU backend ran the masked wear and foil 8% slower overall.

@@ -205,12 +205,12 @@ def _treatments(seed: tf.Tensor, slots: int, batch_size, width: int, config: Sce
     Returns:
       ({name: [K, B] per-slot presence or strength}, {name: (its key, the design's other entries [B, ...])}).
     """
-    draws = {"sleeve": (config.sleeve.p, sleeves.sample_sleeves, "present"),
-             "wear": (config.wear.p, wear.sample_wear, "strength"),
-             "foil": (config.foil.p, foil.sample_foil, "strength")}
+    draws = {"sleeve": (config.sleeve, sleeves.sample_sleeves, "present"),
+             "wear": (config.wear, wear.sample_wear, "strength"),
+             "foil": (config.foil, foil.sample_foil, "strength")}
     per_slot, designs = {}, {}
-    for name, (p, sample, key) in draws.items():
-        if p:
+    for name, (effect, sample, key) in draws.items():
+        if effect.used:
             drawn = sample(seeds.child(seed, name), slots * batch_size, width, config)
             drawn = {entry: tf.reshape(value, [slots, -1] + value.shape[1:].as_list())
                      for entry, value in drawn.items()}                                   # [K, B, ...]

@@ -17,7 +17,7 @@ from augment_tf import synthesize
 from augment_tf.atlas_table import AtlasTable
 from augment_tf.config import SynthesisConfig
 from model.network.corner_model import training_view
-from model.training import losses
+from model.training import curriculum, losses
 
 XLA_MODES = ("all", "synthesis", "none")
 # What a step trains on: the labelled card (corners, present) and every card in the frame (cards, card_whole).
@@ -38,11 +38,15 @@ class StepConfig:
       mixed_precision: float16 compute with loss scaling (the model must be
         built under the mixed_float16 policy).
       seed: the run's seed; the sample stream is a pure function of it.
+      curriculum: ease the recipe by the trainer's `difficulty` variable
+        (`Trainer.set_difficulty`), compiled once for every difficulty; without
+        it the full recipe is compiled as numbers, as before curricula were tensors.
     """
     batch_size: int
     xla: str = "synthesis"
     mixed_precision: bool = False
     seed: int = 0
+    curriculum: bool = False
 
 
 class Trainer:
@@ -54,7 +58,7 @@ class Trainer:
       strategy: the `tf.distribute` strategy the model was built under.
       model: the inference model (`corner_model.build_model`); its layers are trained.
       table: the training textures.
-      synthesis: the synthesis recipe; `set_synthesis` changes it (curriculum).
+      synthesis: the full synthesis recipe; `set_difficulty` eases it (`curriculum`) without compiling anew.
       optimizer: a Keras optimizer (a `LossScaleOptimizer` with mixed precision).
       config: batch size, XLA, precision and seed.
     """
@@ -71,20 +75,34 @@ class Trainer:
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step",
                                 aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         optimizer.build(self.view.trainable_variables)
-        self.set_synthesis(synthesis)
-
-    def set_synthesis(self, synthesis: SynthesisConfig) -> None:
-        """Switches the recipe (sizes must match the model); the next step compiles anew."""
         if synthesis.size != self.size:
             raise ValueError(f"the synthesis makes {synthesis.size}-px images but the model takes {self.size} px")
         self.synthesis = synthesis
-        jit = self.config.xla != "none"
-        self._synthesise = tf.function(lambda cards, backgrounds, seed: _training_labels(synthesize.synthesize(
-            cards, backgrounds, seed, synthesis)), jit_compile=jit)
+        self.difficulty = tf.Variable(1.0, trainable=False, name="difficulty",
+                                      aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+
+        def synthesise(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor) -> dict[str, tf.Tensor]:
+            recipe = (curriculum.at_difficulty(synthesis, self.difficulty.read_value()) if config.curriculum
+                      else synthesis)
+            return _training_labels(synthesize.synthesize(cards, backgrounds, seed, recipe))
+
+        self._synthesise = tf.function(synthesise, jit_compile=self.config.xla != "none")
         whole_step_in_xla = self.config.xla == "all" and self.replicas == 1
         self._gradients = tf.function(self._replica_gradients, jit_compile=self.config.xla == "all")
         replica_step = tf.function(self._replica_step, jit_compile=True) if whole_step_in_xla else self._replica_step
         self._step_fn = tf.function(lambda: self._distributed_step(replica_step))
+
+    def set_difficulty(self, difficulty: float) -> None:
+        """Sets the curriculum's difficulty (0..1, `curriculum.at_difficulty`) for the steps that follow.
+
+        Raises:
+          ValueError: out of 0..1, or below 1 for a trainer without `StepConfig.curriculum`.
+        """
+        if not 0.0 <= difficulty <= 1.0:
+            raise ValueError(f"difficulty must be in 0..1. Received: {difficulty}")
+        if difficulty < 1.0 and not self.config.curriculum:
+            raise ValueError("this trainer was built without StepConfig.curriculum: it trains on the full recipe")
+        self.difficulty.assign(difficulty)
 
     @property
     def steps_done(self) -> int:
