@@ -104,10 +104,11 @@ def _wanted(seed: tf.Tensor, slot: int, batch_size, config: SceneConfig,
     """[B] bool: the recipe puts a card in slot `slot`: by `neighbor.p`, or on a binder page in its pocket
     (when the page has one in the slot's direction, and it is not left empty)."""
     wanted = seeds.bernoulli(seed, "present", [batch_size], config.neighbor.p)
-    if page is None or slot >= len(_DIRECTIONS):
-        return wanted if page is None else wanted & ~page["present"]
-    filled = binder.in_page(page, _DIRECTIONS[slot]) & ~seeds.bernoulli(seed, "empty", [batch_size],
-                                                                        binder.EMPTY_POCKET_P)
+    if page is None:
+        return wanted
+    pocket = (binder.in_page(page, _DIRECTIONS[slot]) if slot < len(_DIRECTIONS)
+              else tf.zeros_like(wanted))                   # a page has at most 8 pockets around the card's
+    filled = pocket & ~seeds.bernoulli(seed, "empty", [batch_size], binder.EMPTY_POCKET_P)
     return tf.where(page["present"], filled, wanted)
 
 
