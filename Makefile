@@ -20,7 +20,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
 	$(BIN)/pip install --disable-pip-version-check -c constraints.txt -e ".[test,export]"
 	touch $@
 
-# TF.js, its WASM backend and playwright-core at the exact versions of web/package-lock.json, and the
+# TF.js, its WASM backend, playwright-core and typescript at the exact versions of web/package-lock.json, and the
 # TF.js files the page serves copied into web/vendor/ (tests/test_export.py, tests/test_web_*.py).
 web/node_modules/.installed: web/package.json web/package-lock.json web/tools/vendor.mjs
 	npm ci --prefix web --no-audit --no-fund

@@ -333,3 +333,41 @@ def test_distinct_cards_and_inside_match_python(tmp_path):
     assert result["distinct"] == [predictor_module.distinct_cards(quads, scores).tolist() for quads, scores in distinct]
     assert result["distinct"][:3] == [[1, 2], [0], []]
     assert sum(len(kept) < len(quads) for kept, (quads, _) in zip(result["distinct"], distinct)) >= 10  # drops
+
+
+def test_image_kinds_and_dispose_over_100_frames(tiny_model, tiny_export, tiny_dump, tmp_path):
+    """100 frames of two small photos, cycling ImageData-like RGBA, an int32 RGBA tf.Tensor3D and a float32 RGB
+    tf.Tensor3D, each through findCard and the live path: every kind answers as its pixels do under
+    `Predictor.predict_photo`, no tensor stays behind a frame, and dispose() brings tf.memory().numTensors back to
+    where it was before the model was loaded; the finder then refuses to run, in one line. One view (`rotate:
+    false`, the live path's) keeps the 100 frames to seconds; the second pass and the warp still run."""
+    predictor = Predictor(tiny_model, rotate=False)
+    cards = [np.asarray(Image.open(path).convert("RGB")) for path in sorted(tiny_dump.glob("*.jpg"))]
+    placed = [card_photo(card, (96, 72), (22, 8, 56), seed=4) for card in cards]
+    photos = {"card": placed[int(np.argmax([predictor.predict_photo(photo)["presence"] for photo in placed]))],
+              "empty": noise_photo((80, 60), seed=5)}
+    job = {"card": str(tiny_export["web"] / "model_card.json"),
+           "photos": {name: write_rgba(photo, tmp_path / f"{name}.rgba") for name, photo in photos.items()},
+           "memory": {"model": str(tiny_export["web"]), "photos": list(photos), "frames": 100,
+                      "options": {"rotate": False}}}
+    (tmp_path / "job.json").write_text(json.dumps(job))
+    run_node("module_check.mjs", tmp_path / "job.json", tmp_path)
+    result = json.loads((tmp_path / "result.json").read_text())["memory"]
+
+    answers = result["answers"]
+    assert len(answers) == 100 and {answer["kind"] for answer in answers} == {
+        "pixels", "int32 RGBA tensor", "float32 RGB tensor"}
+    predicted = {name: predictor.predict_photo(photo) for name, photo in photos.items()}
+    for answer in answers:
+        expected = predicted[answer["name"]]
+        side = max(photos[answer["name"]].shape[:2])
+        assert np.abs(np.array(answer["corners"]) - expected["corners"]).max() < 1e-5 * side, answer
+        assert answer["presence"] == pytest.approx(expected["presence"], abs=1e-5), answer
+        assert answer["cropSize"] == (list(rectify_module.CARD_SIZE) if answer["found"] else None), answer
+    assert any(answer["found"] for answer in answers), "the tiny model found no card: nothing was warped"
+    counts = result["numTensors"]
+    assert counts["loaded"] > counts["start"]                       # the model's weights
+    assert counts["afterFrames"] == counts["loaded"], counts        # nothing stays behind a frame
+    assert counts["afterDispose"] == counts["start"], counts        # dispose() frees the model
+    assert result["afterDispose"].startswith("CardFinder: the finder is disposed") and "\n" not in result[
+        "afterDispose"]

@@ -1,13 +1,15 @@
 """The page (web/index.html) in headless Chromium, driven by playwright-core: it finds what Keras finds.
 
-Four browser runs. In the first every canvas refuses a WebGL context, as in a browser without WebGL
+Five browser runs. In the first every canvas refuses a WebGL context, as in a browser without WebGL
 (Chromium 156's `--disable-webgl` leaves it on in headless mode), so the page must fall back to the WASM
 backend, and the test asserts that it did; it feeds a PNG, a sideways JPEG with EXIF orientation 6 and a photo
 without a card, then runs the webcam on Chromium's fake capture device: the live path per frame, then "Capture",
-the photo path on a frame. The second runs the webcam with the live path in a Worker (`?worker=1`). The third lets
-WebGL run on SwiftShader (`--enable-unsafe-swiftshader`) and asserts the WebGL backend. The fourth, on WASM, feeds
-a photo of several cards to a model whose card head finds them (`cards_export`): every card, outlined, straightened
-in the strip and saved, as `Predictor.predict_cards` finds it.
+the photo path on a frame; then it hands the module the PNG as every browser image kind. The second runs the webcam
+with the live path in a Worker (`?worker=1`). The third lets WebGL run on SwiftShader (`--enable-unsafe-swiftshader`)
+and asserts the WebGL backend. The fourth, on WASM, feeds a photo of several cards to a model whose card head finds
+them (`cards_export`): every card, outlined, straightened in the strip and saved, as `Predictor.predict_cards` finds
+it. The fifth is a phone's screen: the page fits it, offers the camera, and once its service worker keeps the page,
+works with the network cut.
 """
 
 import base64
@@ -20,10 +22,10 @@ from web_helpers import card_photo, ground, save_sideways_jpeg
 
 from augment_tf import letterbox
 from model.inference.predictor import Predictor
-from model.inference.rectify import rectify
+from model.inference.rectify import CARD_SIZE, rectify
 from web.harness import page_site, run_page, serve, write_y4m
 
-pytestmark = pytest.mark.slow             # two headless Chromium runs of the page on the tiny export
+pytestmark = pytest.mark.slow             # headless Chromium runs of the page on the tiny export
 
 # Of the photo's longer side. The page feeds TF.js the pixels Pillow decodes for Keras, so the corners differ
 # by float32 rounding: measured 2.2e-7 (card.png), 1.1e-7 (sideways.jpg), 1.6e-7 (WebGL), floored at 1e-5. (A
@@ -71,7 +73,8 @@ def wasm_run(site, photos, tmp_path_factory):
         scratch = tmp_path_factory.mktemp("web_run")
         return run_page({"url": url + "index.html", "webgl": False, "saveDir": str(scratch),
                          "photos": [str(folder / name) for name in ("card.png", "sideways.jpg", "empty.png")],
-                         "webcam": {"video": str(folder / "webcam.y4m"), "frames": 4, "capture": True}},
+                         "webcam": {"video": str(folder / "webcam.y4m"), "frames": 4, "capture": True},
+                         "kinds": str(folder / "card.png")},
                         scratch, "wasm")
 
 
@@ -213,3 +216,48 @@ def test_page_finds_every_card(cards_export, tmp_path_factory, capsys):
     with capsys.disabled():
         print(f"\n[web page, wasm] {len(expected)} cards: the card {record['milliseconds'][0]:.0f} ms, every card "
               f"{record['last']['cardsMilliseconds']:.0f} ms")
+
+
+# The image kinds the module takes in a browser, made from card.png by the page's decoder, and the fake camera's video.
+PIXEL_KINDS = {"ImageData", "HTMLImageElement", "HTMLCanvasElement", "OffscreenCanvas", "ImageBitmap", "Tensor3D"}
+
+
+def test_module_takes_every_browser_image_kind(wasm_run, photos):
+    """findCard and the live path take card.png as an <img>, a canvas, an OffscreenCanvas, an ImageBitmap, ImageData
+    and a tf.Tensor3D (tf.browser.fromPixels), each answering as Keras does on the photo, and the fake camera's <video>
+    (card.png through 4:2:0 YUV) as the webcam's capture does."""
+    kinds = wasm_run["kinds"]
+    assert set(kinds) == PIXEL_KINDS | {"HTMLVideoElement"}, wasm_run["console"]
+    photo = letterbox.load_photo(photos["folder"] / "card.png")
+    expected, side = photos["keras"]["card.png"], max(photo.shape[:2])
+    reference = kinds["ImageData"]["live"]
+    for kind, answer in kinds.items():
+        tolerance = WEBCAM_TOLERANCE if kind == "HTMLVideoElement" else CORNER_TOLERANCE
+        assert answer["found"] and answer["crop"] == list(CARD_SIZE), kind
+        assert np.abs(np.array(answer["corners"]) - expected["corners"]).max() < tolerance * side, kind
+        if kind in PIXEL_KINDS:                  # the same pixels: the live path answers alike, to float32 rounding
+            assert np.abs(np.array(answer["live"]["raw"]) - reference["raw"]).max() < CORNER_TOLERANCE * side, kind
+        assert answer["live"]["presence"] >= 0.5, kind
+
+
+def test_page_fits_a_phone_offers_its_camera_and_works_offline(site, photos, tmp_path):
+    """On a 360 px touch screen: nothing is wider than the screen, every button is a thumb's size (44 CSS px, as the
+    narrow screen's CSS makes them), "Take a photo" asks for the back camera, and once
+    the service worker keeps the page, src/, vendor/ and the model, a reload with the network cut still starts
+    (WASM, its binary from the cache) and finds the card of a photo taken through that input as Keras does."""
+    card = photos["folder"] / "card.png"
+    with serve(site) as url:
+        run = run_page({"url": url + "index.html", "webgl": False, "phone": True, "photos": [str(card)],
+                        "offline": str(card)}, tmp_path, "phone")
+    assert run.get("error") is None and run["backend"] == "wasm", run["console"]
+    layout = run["layout"]
+    assert layout["innerWidth"] == 360 and layout["scrollWidth"] <= layout["innerWidth"], layout
+    assert len(layout["controls"]) == 6 and all(control["height"] >= 44 and 0 <= control["left"]
+                                                and control["right"] <= 360 for control in layout["controls"]), layout
+    assert "environment" in layout["camera"]
+    offline = run["offline"]
+    assert offline["cached"] == "ready", (offline, run["console"])
+    assert offline["networkCut"], "a fetch the cache does not hold got through: the network was not cut"
+    assert offline["error"] is None and offline["backend"] == "wasm", (offline, run["console"])
+    photo = letterbox.load_photo(card)
+    assert_matches_keras(offline["photo"], photo, photos["keras"]["card.png"], CORNER_TOLERANCE)

@@ -79,11 +79,11 @@ def serve(folder: pathlib.Path):
 
 
 def page_site(folder: pathlib.Path, web_model: pathlib.Path) -> pathlib.Path:
-    """A folder laid out as web/ is served (page, src/, vendor/), with `web_model` as its model/."""
+    """A folder laid out as web/ is served (page, service worker, src/, vendor/), with `web_model` as its model/."""
     if not (WEB / "vendor" / "tf.min.js").is_file():
         raise WebToolError("needs web/vendor (make install runs `npm run vendor --prefix web`)")
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("index.html", "page.js", "page.css", "src", "vendor"):
+    for name in ("index.html", "page.js", "page.css", "sw.js", "src", "vendor"):
         (folder / name).symlink_to(WEB / name)
     (folder / "model").symlink_to(web_model)
     return folder

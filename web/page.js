@@ -7,11 +7,15 @@
 // TF.js comes from vendor/ as the global `tf` (see index.html); a photo takes the photo path (src/findCard.js), the
 // webcam the live path (src/liveTracker.js: the outline per frame) until "Capture" runs the photo path on the frame.
 // `window.cardPage` holds the page's state (backend, frames, last result, the live frames' times, the first live
-// answer since the webcam started, the last capture) for scripts and tests; `last.path` says which path answered,
-// and a photo path's `last.cards` lists every card (corners, score, orientationConfidence, firstPass).
+// answer since the webcam started, the last capture, the CardFinder, whether the page works offline) for scripts
+// and tests; `last.path` says which path answered, and a photo path's `last.cards` lists every card (corners, score,
+// orientationConfidence, firstPass).
+// After the first visit the page works offline: sw.js, a service worker, keeps the page, src/, vendor/ and the model
+// (it needs a secure context: HTTPS, localhost or 127.0.0.1); `cardPage.offline` says 'ready' once they are kept.
 
 import { CardFinder } from './src/findCard.js';
 import { LiveTracker } from './src/liveTracker.js';
+import { readPixels } from './src/pixels.js';
 import { WorkerTracker } from './src/workerTracker.js';
 
 const BACKENDS = ['webgl', 'wasm', 'cpu'];
@@ -22,7 +26,8 @@ const params = new URLSearchParams(window.location.search);
 const $ = (id) => document.getElementById(id);
 
 const state = { ready: false, backend: null, frames: 0, last: null, error: null, webcam: false,
-  webcamMilliseconds: [], firstLive: null, captureAsked: false, capture: null, worker: params.get('worker') === '1' };
+  webcamMilliseconds: [], firstLive: null, captureAsked: false, capture: null, worker: params.get('worker') === '1',
+  finder: null, offline: null };
 const PATHS = {      // what the time per frame covers, by the path that answered
   photo: 'photo path: letterbox, model on four turns of the photo, second pass on the card, straightening',
   live: 'live path: one view of the tracked crop, no straightening',
@@ -44,14 +49,6 @@ async function startBackend(first) {
     }
   }
   throw new Error(`none of the TF.js backends ${order.join(', ')} started`);
-}
-
-/** The RGBA pixels of anything a canvas can draw (an ImageBitmap, a video frame), at its own size. */
-function pixelsOf(source, width, height) {
-  const canvas = new OffscreenCanvas(width, height);
-  const context = canvas.getContext('2d', { willReadFrequently: true });
-  context.drawImage(source, 0, 0);
-  return context.getImageData(0, 0, width, height);
 }
 
 /** The mean of a quad's corners. */
@@ -162,14 +159,15 @@ function withoutCrop({ crop, ...rest }) {
   return rest;
 }
 
-/** Finds the card and every card in one frame (a photo or a captured webcam image) with the photo path and shows
- * everything; `milliseconds` is the card's time, `cardsMilliseconds` every card's after it. */
+/** Finds the card and every card in one frame (a photo's ImageBitmap or the webcam's video) with the photo path and
+ * shows everything; the frame is read into pixels once, for both; `milliseconds` is the card's time,
+ * `cardsMilliseconds` every card's after it. */
 async function analyse(finder, source, width, height, name) {
   let result;
   let cards;
   let cardsMilliseconds;
   try {
-    const pixels = pixelsOf(source, width, height);
+    const pixels = await readPixels(tf, source, 'readPixels');
     result = await finder.findCard(pixels);
     const start = performance.now();
     cards = await finder.findCards(pixels);
@@ -267,12 +265,34 @@ function saveCards() {
   $('cards').querySelectorAll('canvas').forEach((canvas, k) => download(canvas, `card_${k}.png`));
 }
 
+/** Registers the service worker (sw.js) and has it keep the model in use for offline use; sets `state.offline`
+ * and the footer's note: 'ready', or why not. */
+async function keepOffline(folder) {
+  let note;
+  try {
+    if (!navigator.serviceWorker) throw new Error('this browser keeps no service worker here (it needs HTTPS)');
+    await navigator.serviceWorker.register('sw.js');
+    const worker = (await navigator.serviceWorker.ready).active;
+    const answer = await new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = ({ data }) => resolve(data);
+      worker.postMessage({ type: 'cache', model: new URL(folder, window.location.href).href }, [channel.port2]);
+    });
+    if (!answer.ok) throw new Error(answer.message);
+    [state.offline, note] = ['ready', 'works offline from now on'];
+  } catch (error) {
+    [state.offline, note] = [`not kept: ${error.message}`, `online only (${error.message})`];
+  }
+  $('offline').textContent = note;
+}
+
 async function main() {
   const folder = params.get('model') ?? 'model/';
   try {
     state.backend = await startBackend(params.get('backend'));
     $('backend').textContent = state.backend;
     const finder = await CardFinder.load(tf, folder);
+    state.finder = finder;
     $('model-info').textContent = `${finder.size} px input, from ${folder}`;
     [$('card').width, $('card').height] = finder.settings.cardSize;     // the model card's, as the crop's
     $('card-size').textContent = finder.settings.cardSize.join(' x ');
@@ -282,9 +302,11 @@ async function main() {
     const tracker = state.worker ? await WorkerTracker.start({ model: new URL(folder, window.location.href),
       vendor: new URL('vendor/', window.location.href), backend: state.backend }) : new LiveTracker(finder);
     await tracker.processFrame(state.worker ? await createImageBitmap(blank) : blank);   // the live path's ops too
-    $('photo').addEventListener('change', (event) => {
-      if (event.target.files.length) analysePhoto(finder, event.target.files[0]);
-    });
+    for (const input of [$('photo'), $('camera-photo')]) {       // a file, or a picture the phone's camera takes
+      input.addEventListener('change', () => {
+        if (input.files.length) analysePhoto(finder, input.files[0]);
+      });
+    }
     $('webcam').addEventListener('click', () => runWebcam(finder, tracker));
     $('capture').addEventListener('click', () => { state.captureAsked = true; });
     $('webcam').disabled = !navigator.mediaDevices?.getUserMedia;
@@ -292,6 +314,7 @@ async function main() {
     $('save-cards').addEventListener('click', saveCards);
     $('status').textContent = 'Ready: choose a photo, or start the webcam.';
     state.ready = true;
+    keepOffline(folder);
   } catch (error) {
     state.error = error.message;
     $('status').textContent = `Cannot start: ${error.message}. Export a model with `

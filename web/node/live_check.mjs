@@ -22,8 +22,9 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 
 import { CardFinder, readCard } from '../src/findCard.js';
-import { letterboxOps, liveLayout, pixelsTensor } from '../src/liveLetterbox.js';
+import { letterboxOps, liveLayout } from '../src/liveLetterbox.js';
 import { LiveTracker } from '../src/liveTracker.js';
+import { pixelsTensor } from '../src/pixels.js';
 import { CropTracker, OneEuroFilter } from '../src/tracking.js';
 import { fileHandler, readJSON, readPhoto } from './files.mjs';
 

@@ -13,14 +13,19 @@
 //                     "cards": [NAME, ...] (findCards; optional)} (optional),
 //            "check_cards": [CARD_JSON, ...] (optional: cards to hand to the CardFinder constructor),
 //            "inside": [{"point": [x, y], "quad": [4][2]}] (optional),
-//            "distinct": [{"quads": [C][4][2], "scores": [C]}] (optional)}
+//            "distinct": [{"quads": [C][4][2], "scores": [C]}] (optional),
+//            "memory": {"model": WEB_DIR, "photos": [NAME, ...], "frames": N, "options": {...} (CardFinder's)}
+//                      (optional: N frames, cycling the photos and the image kinds of KINDS, each through findCard
+//                      and LiveTracker.processFrame, then dispose())}
 // FILE holds the photo's RGBA bytes, row by row. OUT_DIR gets letterbox_K.bin (float32 [S, S, 3]),
 // rectify_K.bin, find_NAME.bin and cards_NAME_K.bin (RGBA bytes of the card, of the card's inference.card_size),
 // and result.json with the frames, the turned pixels (of an S x S x 3 image holding 0, 1, 2, ...) and points for
 // each of the card's turns, the combined quads, findCard's answer ("find": corners, presence, ...) and findCards'
 // ("cards": NAME -> [{corners, score, orientationConfidence, firstPass}], nearest the centre first), and for each
 // checked card the constructor's error message (null where it accepted the card), "inside": [boolean] and
-// "distinct": [[index kept, ...]] per task. TF.js runs on its CPU backend (pure JS).
+// "distinct": [[index kept, ...]] per task, and for "memory" tf.memory().numTensors before the model was loaded,
+// after it, after the frames and after dispose(), each frame's kind and findCard answer (without the crop), and the
+// error a call after dispose() throws. TF.js runs on its CPU backend (pure JS).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,6 +33,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
 import { CardFinder, distinctCards, inside, letterbox, readCard, rectify } from '../src/findCard.js';
+import { LiveTracker } from '../src/liveTracker.js';
 import { combine, turnImages, turnPoint, unturnPoint } from '../src/rotations.js';
 import { fileHandler, readJSON, readPhoto } from './files.mjs';
 
@@ -39,6 +45,37 @@ function cardError(file) {
   } catch (error) {
     return error.message;
   }
+}
+
+/** The image kinds the memory run cycles through, each made from RGBA pixels: the tensors are the caller's. */
+const KINDS = {
+  pixels: (photo) => photo,
+  'int32 RGBA tensor': (photo) => tf.tensor3d(new Int32Array(photo.data), [photo.height, photo.width, 4], 'int32'),
+  'float32 RGB tensor': (photo) => tf.tidy(() => tf.tensor3d(new Float32Array(photo.data),
+    [photo.height, photo.width, 4]).slice([0, 0, 0], [-1, -1, 3])),
+};
+
+/** Runs the photo and live paths on many frames of several image kinds, then disposes, counting tensors. */
+async function runMemory({ model, photos: names, frames, options }, photos, card) {
+  const inputs = names.flatMap((name) => Object.entries(KINDS).map(([kind, make]) => ({ name, kind,
+    image: make(photos[name]) })));                                       // the caller's images, made once
+  const numTensors = { start: tf.memory().numTensors };
+  const finder = new CardFinder(tf, await tf.loadGraphModel(fileHandler(model)), card, options);
+  const tracker = new LiveTracker(finder);
+  numTensors.loaded = tf.memory().numTensors;
+  const answers = [];
+  for (let k = 0; k < frames; k += 1) {
+    const { name, kind, image } = inputs[k % inputs.length];
+    const { crop, milliseconds, ...found } = await finder.findCard(image);
+    const live = await tracker.processFrame(image, (1000 * k) / 30);
+    answers.push({ name, kind, ...found, cropSize: crop && [crop.width, crop.height], livePresence: live.presence });
+  }
+  numTensors.afterFrames = tf.memory().numTensors;
+  tracker.dispose();
+  numTensors.afterDispose = tf.memory().numTensors;
+  const afterDispose = await finder.findCard(photos[names[0]]).then(() => null, (error) => error.message);
+  inputs.forEach(({ kind, image }) => kind !== 'pixels' && tf.dispose(image));
+  return { numTensors, answers, afterDispose };
 }
 
 async function main([jobPath, outDir]) {
@@ -82,6 +119,7 @@ async function main([jobPath, outDir]) {
   result.check_cards = (job.check_cards ?? []).map(cardError);
   result.inside = (job.inside ?? []).map((task) => inside(task.point, task.quad));
   result.distinct = (job.distinct ?? []).map((task) => distinctCards(task.quads, task.scores));
+  if (job.memory) result.memory = await runMemory(job.memory, photos, card);
   fs.writeFileSync(path.join(outDir, 'result.json'), JSON.stringify(result));
 }
 

@@ -6,16 +6,27 @@
 // JOB.json: {"url": PAGE_URL, "chromium": PATH, "swiftshader": BOOL (lets WebGL run on the CPU),
 //            "webgl": BOOL (false makes every canvas refuse a WebGL context, as a browser without WebGL
 //                     does, so the page must fall back to WASM; default true),
-//            "photos": [FILE, ...], "repeat": N (each photo is analysed N times; default 1),
+//            "photos": [FILE, ...], "repeat": N (each photo is analysed N times; default 1), "input": SELECTOR (the
+//                      file input the photos go to; default "#photo"),
 //            "webcam": {"video": Y4M_FILE, "frames": N (live frames), "capture": BOOL (then press "Capture": the
 //                       photo path on the next frame)} (optional), "screenshot": PNG_PATH (optional),
 //            "saveDir": DIR (optional: press "Save the card" on each found card and "Save the cards" where the
-//                      photo has any, and keep the downloads there)}
+//                      photo has any, and keep the downloads there),
+//            "phone": BOOL (a 360 x 740 touch screen at 2x, as a phone; default a 1280 x 1000 desktop window),
+//            "kinds": IMAGE_FILE (optional: findCard and a new LiveTracker's first frame on the photo given as each
+//                     image kind, in the page; with "webcam", also the fake camera's video element),
+//            "offline": IMAGE_FILE (optional: once the service worker keeps the page, cut the network, reload, and
+//                       analyse the photo, through the "Take a photo" input)}
 // OUT.json: {"backend", "worker" (whether the live path ran in a Worker),
 //            "photos": {NAME: {status, last (the page's result), card (PNG data URL or null),
 //            cards: [PNG data URL of each card of the strip], milliseconds: [per run], saved: the downloaded file,
 //            savedCards: the files "Save the cards" downloaded}}, "webcam": {status, last (the live path's),
 //            milliseconds: [per live frame], first (the first live answer), capture: {status, last, card}},
+//            "layout": {innerWidth, scrollWidth (the page's, after the photos), controls: [{name, left, right,
+//                       height}] (CSS pixels), camera: the photo inputs' capture attributes},
+//            "kinds": {KIND: {corners, presence, found, crop: [w, h] or null, live: {raw, presence}}},
+//            "offline": {cached (cardPage.offline before the cut), networkCut (a fetch the cache cannot answer
+//                        failed), backend, error, photo: as "photos"' records},
 //            "console": [...]}
 
 import fs from 'node:fs';
@@ -78,8 +89,8 @@ async function runPhotos(page, job, out) {
     const record = { milliseconds: [] };
     for (let run = 0; run < (job.repeat ?? 1); run += 1) {
       const before = await page.evaluate(() => window.cardPage.frames);
-      await page.setInputFiles('#photo', []);
-      await page.setInputFiles('#photo', file);
+      await page.setInputFiles(job.input ?? '#photo', []);
+      await page.setInputFiles(job.input ?? '#photo', file);
       Object.assign(record, await waitForFrames(page, before + 1));
       record.milliseconds.push(record.last.milliseconds);
     }
@@ -115,13 +126,85 @@ async function runWebcam(page, job, out) {
   out.webcam = record;
 }
 
+/** Runs findCard and a fresh LiveTracker's first frame on one photo given as each image kind the module takes. */
+async function runKinds(page, job, out) {
+  const bytes = fs.readFileSync(job.kinds).toString('base64');
+  out.kinds = await page.evaluate(async ({ base64, video }) => {
+    const { finder } = window.cardPage;
+    const { LiveTracker } = await import(new URL('src/liveTracker.js', window.location.href).href);
+    const blob = new Blob([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))]);
+    const bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', colorSpaceConversion: 'none',
+      premultiplyAlpha: 'none' });
+    const { width, height } = bitmap;
+    const element = new Image();
+    element.src = URL.createObjectURL(blob);
+    await element.decode();
+    const canvas = Object.assign(document.createElement('canvas'), { width, height });
+    canvas.getContext('2d').drawImage(bitmap, 0, 0);
+    const offscreen = new OffscreenCanvas(width, height);
+    offscreen.getContext('2d').drawImage(bitmap, 0, 0);
+    const kinds = { ImageData: canvas.getContext('2d').getImageData(0, 0, width, height), HTMLImageElement: element,
+      HTMLCanvasElement: canvas, OffscreenCanvas: offscreen, ImageBitmap: bitmap,
+      Tensor3D: window.tf.browser.fromPixels(bitmap) };
+    if (video) {
+      const camera = Object.assign(document.createElement('video'), { muted: true, playsInline: true });
+      camera.srcObject = await navigator.mediaDevices.getUserMedia({ video: true });
+      await camera.play();
+      while (camera.readyState < 2) await new Promise((resolve) => { setTimeout(resolve, 20); });
+      kinds.HTMLVideoElement = camera;
+    }
+    const answers = {};
+    for (const [kind, image] of Object.entries(kinds)) {
+      const { corners, presence, found, crop } = await finder.findCard(image);
+      const live = await new LiveTracker(finder).processFrame(image);
+      answers[kind] = { corners, presence, found, crop: crop && [crop.width, crop.height],
+        live: { raw: live.raw, presence: live.presence } };
+    }
+    kinds.Tensor3D.dispose();
+    kinds.HTMLVideoElement?.srcObject.getTracks().forEach((track) => track.stop());
+    return answers;
+  }, { base64: bytes, video: Boolean(job.webcam) });
+}
+
+/** Once the service worker keeps the page, cuts the network, reloads, and analyses a photo. */
+async function runOffline(page, job, out) {
+  await page.waitForFunction(() => window.cardPage.offline !== null, null, { timeout: 120000, polling: 50 });
+  const record = { cached: await page.evaluate(() => window.cardPage.offline) };
+  out.offline = record;
+  if (record.cached !== 'ready') return;
+  await page.context().setOffline(true);
+  await page.reload();
+  await page.waitForFunction(() => window.cardPage && (window.cardPage.ready || window.cardPage.error), null,
+    { timeout: 120000 });
+  Object.assign(record, await page.evaluate(async () => ({ backend: window.cardPage.backend,
+    error: window.cardPage.error, networkCut: await fetch(`model/model.json?${Date.now()}`).then(() => false,
+      () => true) })));
+  if (!record.error) {
+    const photos = {};
+    await runPhotos(page, { photos: [job.offline], input: '#camera-photo' }, { photos });   // the camera's input
+    record.photo = Object.values(photos)[0];
+  }
+}
+
+/** The page's width against the screen's, where each control lies, and the photo inputs' capture attributes. */
+async function layout(page) {
+  return page.evaluate(() => ({ innerWidth: window.innerWidth, scrollWidth: document.documentElement.scrollWidth,
+    controls: [...document.querySelectorAll('#controls .button, #controls button')].map((control) => {
+      const { left, right, height } = control.getBoundingClientRect();
+      return { name: control.textContent.trim(), left, right, height };
+    }),
+    camera: [...document.querySelectorAll('input[type=file]')].map((input) => input.getAttribute('capture')) }));
+}
+
 async function main([jobPath, outPath]) {
   if (!jobPath || !outPath) throw new Error('usage: node web/node/page_check.mjs JOB.json OUT.json');
   const job = JSON.parse(fs.readFileSync(jobPath, 'utf8'));
   const browser = await chromium.launch({ executablePath: job.chromium, args: launchArgs(job) });
   const out = { photos: {}, console: [] };
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const screen = job.phone ? { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true,
+      hasTouch: true } : { viewport: { width: 1280, height: 1000 } };
+    const page = await browser.newPage(screen);
     page.on('console', (message) => out.console.push(`${message.type()}: ${message.text()}`));
     page.on('pageerror', (error) => out.console.push(`pageerror: ${error.message}`));
     if (job.webgl === false) await page.addInitScript(refuseWebGL);
@@ -132,8 +215,11 @@ async function main([jobPath, outPath]) {
       worker: window.cardPage.worker })));
     if (!out.error) {
       await runPhotos(page, job, out);
+      out.layout = await layout(page);
       if (job.webcam) await runWebcam(page, job, out);
+      if (job.kinds) await runKinds(page, job, out);
       if (job.screenshot) await page.screenshot({ path: job.screenshot, fullPage: true });
+      if (job.offline) await runOffline(page, job, out);
     }
   } finally {
     await browser.close();

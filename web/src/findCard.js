@@ -6,10 +6,11 @@
  *     import { CardFinder } from './src/findCard.js';
  *
  *     const finder = await CardFinder.load(tf, 'model/');     // model.json + model_card.json from export.py
- *     const { corners, presence, crop } = await finder.findCard(imageData);
+ *     const { corners, presence, crop } = await finder.findCard(image);   // an <img>, <video>, canvas, ImageBitmap,
+ *                                                                         // ImageData or tf.Tensor3D
  *     // corners: [[x, y] x 4] TL, TR, BR, BL in the photo's pixels; crop: the card upright, RGBA ImageData-like
  *     // of the card's inference.card_size (630 x 880), or null
- *     const cards = await finder.findCards(imageData);         // every card, nearest the centre first
+ *     const cards = await finder.findCards(image);             // every card, nearest the centre first
  *     // [{corners, score, orientationConfidence, firstPass, crop}, ...]
  *
  * Steps, each as the Python side does them: letterbox the photo into the
@@ -17,8 +18,8 @@
  * and let the answers vote (`rotations.js`), map the corners back to the
  * photo, predict again on a crop around the first quad and keep that only
  * where it agrees, then warp the card upright from the full-resolution photo
- * (`rectify.js`). The caller gives pixels as displayed: a browser has
- * already applied the photo's EXIF orientation when it decodes it for a canvas.
+ * (`rectify.js`). The image is read into RGBA pixels first (`pixels.js`); the caller gives it as displayed: a
+ * browser has already applied the photo's EXIF orientation when it decodes it for an <img> or a canvas.
  *
  * `findCards` finds every card, as `Predictor.predict_cards` does: the model's
  * card head proposes them on the whole photo (one view); each proposal is
@@ -34,11 +35,12 @@
  * constants and the model (`modelCard.js`); the module has no copy of its own.
  *
  * The module takes the TF.js namespace as an argument instead of importing it,
- * so a page, a bundler or Node can each hand over their own copy.
+ * so a page, a bundler or Node can each hand over their own copy. `dispose()` frees the model's weights.
  */
 
 import { letterbox } from './letterbox.js';
 import { readCard } from './modelCard.js';
+import { readPixels } from './pixels.js';
 import { rectify } from './rectify.js';
 import { combine, turnImages, unturnPoint } from './rotations.js';
 import { clipSquare, extent, squareAround } from './tracking.js';
@@ -51,19 +53,54 @@ export { rectify } from './rectify.js';
  * answers do not depend on it, so it is the JavaScript's own. */
 const CROPS_PER_RUN = 8;
 
+/**
+ * `CardFinder`'s options (README: "Options").
+ *
+ * @typedef {object} FinderOptions
+ * @property {boolean} [refine] second pass on a crop around the first answer (default true)
+ * @property {boolean} [rotate] the rotation ensemble over the card's `inference.turns`, four times the work (default
+ *   true)
+ * @property {number} [threshold] presence at or above which a card counts as found and is straightened (default: the
+ *   card's `inference.presence_threshold`, which also decides, whatever this option says, whether the second pass
+ *   runs)
+ * @property {number} [cardThreshold] for `findCards`, the card score at or above which the card head's answer is a
+ *   card (default: the card's `inference.card_threshold`)
+ * @property {number} [maxCards] for `findCards`, the most cards it lists, the first distinct ones in the model's
+ *   order (default: the card's `inference.max_cards`, all the model gives)
+ */
+
+/**
+ * The primary card of a photo (`findCard`).
+ *
+ * @typedef {object} FoundCard
+ * @property {number[][]} corners [4][2] TL, TR, BR, BL of the card as it reads upright, in the photo's pixels
+ * @property {number} presence the probability that the photo holds a whole card
+ * @property {boolean} found `presence >= threshold`
+ * @property {number[][]} firstPass [4][2] the corners before the second pass
+ * @property {(import('./pixels.js').Pixels|null)} crop the card warped upright to the card's
+ *   `inference.card_size`, RGBA (`data` a Uint8ClampedArray), or null when not found
+ * @property {number} milliseconds the time the whole call took
+ */
+
+/**
+ * One card of `findCards`.
+ *
+ * @typedef {object} ListedCard
+ * @property {number[][]} corners [4][2] TL, TR, BR, BL in the photo's pixels
+ * @property {number} score the probability that it is a whole card
+ * @property {number} orientationConfidence the probability of the face order read
+ * @property {number[][]} firstPass [4][2] the card head's corners, before refining
+ * @property {import('./pixels.js').Pixels} crop the card warped upright, RGBA
+ */
+
 /** Finds cards in photos with an exported corner model. */
 export class CardFinder {
   /**
-   * @param {object} tf the TF.js namespace
-   * @param {object} model a tf.GraphModel loaded from export.py's model.json
+   * @param {import('./pixels.js').TF} tf the TF.js namespace
+   * @param {import('@tensorflow/tfjs-converter').GraphModel} model a tf.GraphModel loaded from export.py's
+   *   model.json
    * @param {object} card the parsed model_card.json written beside it (`readCard` checks it)
-   * @param {{refine?: boolean, rotate?: boolean, threshold?: number, cardThreshold?: number, maxCards?: number}}
-   *   [options] second pass on a crop (default true); the rotation ensemble over the card's `inference.turns`, four
-   *   times the work (default true); presence at or above which a card counts as found and is straightened
-   *   (default: the card's `inference.presence_threshold`, which also decides, whatever this option says, whether
-   *   the second pass runs); for `findCards`, the card score at or above which the card head's answer is a card
-   *   (default: the card's `inference.card_threshold`) and the most cards it lists, the first distinct ones in the
-   *   model's order (default: the card's `inference.max_cards`, all the model gives)
+   * @param {FinderOptions} [options]
    * @throws {Error} the card is of another schema or misses a value (one line: re-export the model)
    */
   constructor(tf, model, card, { refine = true, rotate = true, threshold, cardThreshold, maxCards } = {}) {
@@ -83,6 +120,11 @@ export class CardFinder {
    * Loads `model_card.json` and `model.json` from a folder URL (what export.py wrote); the card is checked
    * before the weights are fetched.
    *
+   * @param {import('./pixels.js').TF} tf the TF.js namespace
+   * @param {string} folderUrl the folder export.py wrote, relative to the page or absolute (another origin must
+   *   allow it with CORS)
+   * @param {FinderOptions} [options]
+   * @returns {Promise<CardFinder>}
    * @throws {Error} an HTTP error or a card that is not JSON, of another schema or missing a value; one line
    *   naming the card's URL
    */
@@ -100,18 +142,20 @@ export class CardFinder {
   /**
    * Finds the card in one photo.
    *
-   * @param {{data: ArrayLike<number>, width: number, height: number}} image RGBA as displayed (ImageData)
-   * @returns {Promise<{corners: number[][], presence: number, found: boolean, firstPass: number[][],
-   *   crop: ({data: Uint8ClampedArray, width: number, height: number}|null), milliseconds: number}>}
-   *   corners TL, TR, BR, BL in photo pixels; crop is the card warped upright when found
+   * @param {import('./pixels.js').ImageInput} image the photo as displayed: an <img>, <video> (its frame now),
+   *   canvas, ImageBitmap, ImageData or `{data, width, height}` RGBA, or a tf.Tensor3D (the caller's to dispose)
+   * @returns {Promise<FoundCard>} corners TL, TR, BR, BL in photo pixels; crop is the card warped upright when
+   *   found
+   * @throws {Error} one line: not an image, or not one that can be read now (`pixels.js`); the finder is disposed
    */
   async findCard(image) {
     const start = performance.now();
-    const first = await this.predictRegion(image, [0, 0, image.width, image.height]);
+    const pixels = await readPixels(this.tf, image, 'findCard');
+    const first = await this.predictRegion(pixels, [0, 0, pixels.width, pixels.height]);
     const refined = this.refine && first.presence >= this.settings.presenceThreshold;
-    const [corners] = refined ? await this.refineQuads(image, [first.corners]) : [first.corners];
+    const [corners] = refined ? await this.refineQuads(pixels, [first.corners]) : [first.corners];
     const found = first.presence >= this.threshold;
-    const crop = found ? rectify(image, corners, this.settings.cardSize) : null;
+    const crop = found ? rectify(pixels, corners, this.settings.cardSize) : null;
     return { corners, presence: first.presence, found, firstPass: first.corners, crop,
       milliseconds: performance.now() - start };
   }
@@ -129,38 +173,37 @@ export class CardFinder {
    * from the photo's centre, and straightened. A model exported without a card head answers its primary card
    * (`findCard`) where found, with `orientationConfidence` 1, as Python does.
    *
-   * @param {{data: ArrayLike<number>, width: number, height: number}} image RGBA as displayed (ImageData)
-   * @returns {Promise<Array<{corners: number[][], score: number, orientationConfidence: number,
-   *   firstPass: number[][], crop: {data: Uint8ClampedArray, width: number, height: number}}>>} corners TL, TR,
-   *   BR, BL in photo pixels; score the probability that it is a whole card; orientationConfidence the probability
-   *   of the face order read; firstPass the card head's corners, before refining; crop the card warped upright
+   * @param {import('./pixels.js').ImageInput} image the photo as displayed, any kind `findCard` takes
+   * @returns {Promise<ListedCard[]>} nearest the photo's centre first
+   * @throws {Error} one line: not an image, or not one that can be read now (`pixels.js`); the finder is disposed
    */
   async findCards(image) {
-    if (this.settings.cardHead === null) return this.primaryCard(image);
-    const proposals = await this.proposeCards(image);
+    const pixels = await readPixels(this.tf, image, 'findCards');
+    if (this.settings.cardHead === null) return this.primaryCard(pixels);
+    const proposals = await this.proposeCards(pixels);
     const firstPass = proposals.map(({ corners }) => corners);
-    const corners = this.refine ? await this.refineQuads(image,
-      await this.refineQuads(image, firstPass, { sameCard: true })) : firstPass;
+    const corners = this.refine ? await this.refineQuads(pixels,
+      await this.refineQuads(pixels, firstPass, { sameCard: true })) : firstPass;
     const kept = distinctCards(corners, proposals.map(({ score }) => score)).slice(0, this.maxCards);
-    const middle = [image.width / 2, image.height / 2];
+    const middle = [pixels.width / 2, pixels.height / 2];
     const distance = corners.map((quad) => Math.hypot(...centre(quad).map((value, axis) => value - middle[axis])));
     const order = kept.sort((a, b) => distance[a] - distance[b]);                      // stable, as numpy's
     return order.map((c) => ({ corners: corners[c], score: proposals[c].score,
       orientationConfidence: proposals[c].orientationConfidence, firstPass: firstPass[c],
-      crop: rectify(image, corners[c], this.settings.cardSize) }));
+      crop: rectify(pixels, corners[c], this.settings.cardSize) }));
   }
 
   /**
    * The card head's answers on the whole photo that score at least the card threshold, in the model's order.
    *
+   * @param {import('./pixels.js').Pixels} image RGBA as displayed
    * @returns {Promise<Array<{corners: number[][], score: number, orientationConfidence: number}>>} corners in
    *   photo pixels
    */
   async proposeCards(image) {
     const { tf, size, settings } = this;
     const { input, frame } = letterbox(image, size, settings.fill);                     // [S * S * 3], RGB 0..255
-    const outputs = tf.tidy(() => this.model.execute(
-      { [this.model.inputs[0].name]: tf.tensor4d(input, [1, size, size, 3]) }, settings.cardHead.nodes));
+    const outputs = tf.tidy(() => this.execute(tf.tensor4d(input, [1, size, size, 3]), settings.cardHead.nodes));
     const [cards, scores, confidence] = await Promise.all(outputs.map((tensor) => tensor.data()));  // [K*4*2], [K], [K]
     tf.dispose(outputs);
     return [...scores.keys()].filter((k) => scores[k] >= this.cardThreshold).map((k) => ({
@@ -169,7 +212,12 @@ export class CardFinder {
       score: scores[k], orientationConfidence: confidence[k] }));
   }
 
-  /** `findCards` for a model without a card head: its primary card, where `findCard` finds one. */
+  /**
+   * `findCards` for a model without a card head: its primary card, where `findCard` finds one.
+   *
+   * @param {import('./pixels.js').Pixels} image RGBA as displayed
+   * @returns {Promise<ListedCard[]>}
+   */
   async primaryCard(image) {
     const { corners, presence, found, firstPass, crop } = await this.findCard(image);
     return found && this.maxCards >= 1 ? [{ corners, score: presence, orientationConfidence: 1, firstPass, crop }]
@@ -199,17 +247,21 @@ export class CardFinder {
   }
 
   /**
-   * Predicts one region [x0, y0, x1, y1] of the photo.
+   * Predicts one region of the photo: one pass, no second pass and no warp.
    *
+   * @param {import('./pixels.js').ImageInput} image the photo as displayed, any kind `findCard` takes
+   * @param {number[]} region [x0, y0, x1, y1] in the photo's pixels
    * @returns {Promise<{corners: number[][], presence: number}>} corners in photo pixels
    */
   async predictRegion(image, region) {
-    return (await this.predictRegions(image, [region]))[0];
+    return (await this.predictRegions(await readPixels(this.tf, image, 'predictRegion'), [region]))[0];
   }
 
   /**
    * Predicts regions [x0, y0, x1, y1] of the photo, CROPS_PER_RUN to a model call.
    *
+   * @param {import('./pixels.js').Pixels} image RGBA as displayed
+   * @param {number[][]} regions [R][4] [x0, y0, x1, y1] in the photo's pixels
    * @returns {Promise<Array<{corners: number[][], presence: number}>>} one per region, corners in photo pixels
    */
   async predictRegions(image, regions) {
@@ -254,7 +306,7 @@ export class CardFinder {
     const outputs = tf.tidy(() => {
       const unturned = makeInputs();                                                 // [N, S, S, 3]
       const views = tf.concat(turns.map((t) => turnImages(tf, unturned, t)), 0);     // [V * N, S, S, 3]
-      return this.model.execute({ [this.model.inputs[0].name]: views }, this.settings.outputNodes);
+      return this.execute(views, this.settings.outputNodes);
     });
     const [coords, presence] = await Promise.all(outputs.map((tensor) => tensor.data()));   // [V*N * 4 * 2], [V*N]
     tf.dispose(outputs);
@@ -267,6 +319,29 @@ export class CardFinder {
       return { corners: voted.corners.map((point) => frame.toPhoto(point)).map(([x, y]) => [x + x0, y + y0]),
         presence: voted.presence };
     });
+  }
+
+  /**
+   * Runs the model on a batch of inputs (inside tf.tidy) and returns the named outputs.
+   *
+   * @param {import('@tensorflow/tfjs-core').Tensor4D} inputs [B, S, S, 3] float32, RGB in 0..255
+   * @param {string[]} nodes the graph's node names of the outputs (the card's `outputs.*.node`)
+   * @returns {import('@tensorflow/tfjs-core').Tensor[]} one per node
+   * @throws {Error} the finder is disposed
+   */
+  execute(inputs, nodes) {
+    if (this.model === null) throw new Error('CardFinder: the finder is disposed (dispose() freed its model)');
+    return /** @type {import('@tensorflow/tfjs-core').Tensor[]} */ (
+      this.model.execute({ [this.model.inputs[0].name]: inputs }, nodes));
+  }
+
+  /**
+   * Frees the model's weights: `tf.memory().numTensors` goes back to where it was before the model was loaded (the
+   * finder holds no other tensor between calls). The finder cannot be used afterwards; calling it again is harmless.
+   */
+  dispose() {
+    this.model?.dispose();
+    this.model = null;
   }
 }
 

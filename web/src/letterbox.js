@@ -40,12 +40,22 @@ export class Frame {
     this.sy = this.innerH / height;
   }
 
-  /** [x, y] photo pixels -> [x, y] input pixels. */
+  /**
+   * [x, y] photo pixels -> [x, y] input pixels.
+   *
+   * @param {number[]} point [x, y] in photo pixels
+   * @returns {number[]} [x, y] in input pixels
+   */
   toInput([x, y]) {
     return [x * this.sx + this.ox, y * this.sy + this.oy];
   }
 
-  /** [x, y] input pixels -> [x, y] photo pixels; the inverse of `toInput`. */
+  /**
+   * [x, y] input pixels -> [x, y] photo pixels; the inverse of `toInput`.
+   *
+   * @param {number[]} point [x, y] in input pixels
+   * @returns {number[]} [x, y] in photo pixels
+   */
   toPhoto([x, y]) {
     return [(x - this.ox) / this.sx, (y - this.oy) / this.sy];
   }

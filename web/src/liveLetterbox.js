@@ -13,7 +13,7 @@
  * multiple of each factor (at most factor - 1 pixels): `liveLayout` returns the region actually used.
  *
  *     const layout = liveLayout([0, 0, 640, 480], 160);       // {region, frame, factors}
- *     const input = tf.tidy(() => letterboxOps(tf, pixelsTensor(tf, imageData), layout, settings.fill));
+ *     const input = tf.tidy(() => letterboxOps(tf, pixelsTensor(tf, video), layout, settings.fill));   // pixels.js
  *     // input: [1, 160, 160, 3] float32, RGB in 0..255
  */
 
@@ -42,19 +42,6 @@ export function liveLayout([x0, y0, x1, y1], size) {
   const left = x0 + Math.floor((asked.width - width) / 2);
   const top = y0 + Math.floor((asked.height - height) / 2);
   return { region: [left, top, left + width, top + height], frame: new Frame(width, height, size), factors };
-}
-
-/**
- * A frame's pixels as a tensor: `{data, width, height}` RGBA (ImageData) directly, anything else (a video
- * element, an ImageBitmap, a canvas) through `tf.browser.fromPixels` (which in TF.js 4.22 takes no VideoFrame).
- *
- * @param {object} tf the TF.js namespace
- * @param {object} frame the frame
- * @returns {object} [H, W, 3 or 4] tensor, RGB(A) in 0..255
- */
-export function pixelsTensor(tf, frame) {
-  if (frame.data) return tf.tensor3d(new Int32Array(frame.data), [frame.height, frame.width, 4], 'int32');
-  return tf.browser.fromPixels(frame);
 }
 
 /**

@@ -5,32 +5,27 @@
  *
  *     const tracker = await LiveTracker.load(tf, 'model/');               // or new LiveTracker(finder)
  *     const { corners, presence, found, milliseconds } = await tracker.processFrame(video);   // draw the outline
- *     const { crop } = await tracker.capture(imageData);                  // the photo path, the card straightened
+ *     const { crop } = await tracker.capture(video);                      // the photo path, the card straightened
  *     tracker.dispose();                                                  // frees the model
  *
  * Per frame: one view (the card's first turn, no rotation vote) and one pass, on the region the tracker chose
  * (`tracking.js`: the whole frame, or the last corners plus the card's crop margin, low-pass filtered), letterboxed
  * with TF.js ops on the backend (`liveLetterbox.js`); the corners are then smoothed across frames by One Euro
  * filters. Nothing is warped per frame: `capture` runs the photo path (both passes, the rotation vote, the warp
- * from the full-resolution frame) once. The frame can be anything `tf.browser.fromPixels` reads (a video element,
- * an ImageBitmap, a canvas) or `{data, width, height}` RGBA (ImageData); TF.js 4.22 reads no VideoFrame.
+ * from the full-resolution frame) once. A frame is any image `pixels.js` takes: a video, image or canvas element, an
+ * ImageBitmap, ImageData or `{data, width, height}` RGBA, or a `tf.Tensor3D` (TF.js 4.22 reads no VideoFrame).
  */
 
 import { CardFinder } from './findCard.js';
-import { letterboxOps, liveLayout, pixelsTensor } from './liveLetterbox.js';
+import { letterboxOps, liveLayout } from './liveLetterbox.js';
+import { imageSize, pixelsTensor } from './pixels.js';
 import { CropTracker, QuadSmoother } from './tracking.js';
-
-/** A frame's width and height as displayed. */
-function frameSize(frame) {
-  if (frame.videoWidth) return [frame.videoWidth, frame.videoHeight];                 // HTMLVideoElement
-  return [frame.width, frame.height];
-}
 
 /** Follows the card in a stream of frames with a `CardFinder`'s model. */
 export class LiveTracker {
   /**
    * @param {CardFinder} finder the photo path: its model, card settings and presence threshold serve both paths
-   * @param {object} [tuning] `LIVE_TUNING`'s fields to change (`tracking.js`)
+   * @param {Partial<import('./tracking.js').LiveTuning>} [tuning] `LIVE_TUNING`'s fields to change (`tracking.js`)
    */
   constructor(finder, tuning = {}) {
     this.finder = finder;
@@ -42,7 +37,15 @@ export class LiveTracker {
     this.lastFrame = null;
   }
 
-  /** Loads an export as `CardFinder.load` does (its options apply to `capture`) and tracks with it. */
+  /**
+   * Loads an export as `CardFinder.load` does (its options apply to `capture`) and tracks with it.
+   *
+   * @param {import('./pixels.js').TF} tf the TF.js namespace
+   * @param {string} folderUrl the folder export.py wrote (model.json, model_card.json, the weights)
+   * @param {import('./findCard.js').FinderOptions} [options] `CardFinder`'s options
+   * @param {Partial<import('./tracking.js').LiveTuning>} [tuning] `LIVE_TUNING`'s fields to change
+   * @returns {Promise<LiveTracker>}
+   */
   static async load(tf, folderUrl, options, tuning) {
     return new LiveTracker(await CardFinder.load(tf, folderUrl, options), tuning);
   }
@@ -50,7 +53,8 @@ export class LiveTracker {
   /**
    * Finds the card in the next frame of the stream.
    *
-   * @param {object} frame a video element, ImageBitmap, canvas or `{data, width, height}` RGBA
+   * @param {import('./pixels.js').ImageInput} frame a video element, ImageBitmap, canvas, ImageData or
+   *   `{data, width, height}` RGBA, or a tf.Tensor3D (the caller's to dispose)
    * @param {number} [milliseconds] the frame's time, for the smoothing; default `performance.now()`
    * @returns {Promise<{corners: number[][], raw: number[][], presence: number, found: boolean, region: number[],
    *   tracking: boolean, milliseconds: number}>} corners TL, TR, BR, BL in frame pixels, smoothed across frames
@@ -60,11 +64,11 @@ export class LiveTracker {
   async processFrame(frame, milliseconds = performance.now()) {
     const start = performance.now();
     const { tf, settings } = this.finder;
-    const [width, height] = frameSize(frame);
+    const [width, height] = imageSize(frame, 'processFrame');
     const layout = liveLayout(this.crops.region(width, height), this.finder.size);
     const { corners: raw, presence } = await this.finder.predictInput(
-      () => letterboxOps(tf, pixelsTensor(tf, frame), layout, settings.fill), layout.frame, layout.region,
-      this.turns);
+      () => letterboxOps(tf, pixelsTensor(tf, frame, 'processFrame'), layout, settings.fill), layout.frame,
+      layout.region, this.turns);
     const tracking = this.crops.update(raw, presence, width, height);
     const found = presence >= this.finder.threshold;
     if (!found) this.smoother.reset();
@@ -77,11 +81,12 @@ export class LiveTracker {
   /**
    * The photo path (`CardFinder.findCard`: both passes, the rotation vote, the warp) on a full-resolution frame.
    *
-   * @param {{data: ArrayLike<number>, width: number, height: number}} [image] RGBA pixels; default the last frame
-   *   given to `processFrame`, where that was pixels
+   * @param {import('./pixels.js').ImageInput} [image] any image `findCard` takes; default the last frame given to
+   *   `processFrame` (a video element: its frame now)
+   * @returns {ReturnType<CardFinder['findCard']>}
    */
   async capture(image = this.lastFrame) {
-    if (!image?.data) throw new Error('capture needs the frame as {data, width, height} RGBA pixels (ImageData)');
+    if (image === null) throw new Error('capture: no image given, and no frame was given to processFrame yet');
     return this.finder.findCard(image);
   }
 
@@ -91,9 +96,10 @@ export class LiveTracker {
     this.smoother.reset();
   }
 
-  /** Frees the model's weights; the tracker cannot be used afterwards. */
+  /** Frees the model's weights (`CardFinder.dispose`) and lets go of the last frame; the tracker cannot be used
+   * afterwards. */
   dispose() {
-    this.finder.model.dispose();
+    this.finder.dispose();
     this.lastFrame = null;
   }
 }

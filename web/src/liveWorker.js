@@ -17,11 +17,17 @@ import { LiveTracker } from './liveTracker.js';
 
 let tracker = null;
 
-/** Loads TF.js and the model; answers the backend that runs. */
+/**
+ * Loads TF.js and the model; answers the backend that runs.
+ *
+ * @param {{model: string, vendor: string, backend: string}} message absolute URLs of the export's folder and of
+ *   TF.js's vendor folder, and the backend to start
+ * @returns {Promise<{backend: string}>}
+ */
 async function start({ model, vendor, backend }) {
   await import(new URL('tf.min.js', vendor).href);
   await import(new URL('tf-backend-wasm.min.js', vendor).href);
-  const { tf } = globalThis;
+  const { tf } = /** @type {any} */ (globalThis);
   tf.wasm.setWasmPaths(vendor);
   if (!(await tf.setBackend(backend))) throw new Error(`TF.js backend ${backend} did not start in the worker`);
   await tf.ready();
@@ -29,8 +35,14 @@ async function start({ model, vendor, backend }) {
   return { backend: tf.getBackend() };
 }
 
+/**
+ * Answers one message (see above).
+ *
+ * @param {{type: string, [key: string]: any}} data the message
+ * @returns {Promise<object|undefined>} the reply's fields
+ */
 async function answer({ type, ...message }) {
-  if (type === 'start') return start(message);
+  if (type === 'start') return start(/** @type {any} */ (message));
   if (type === 'frame') {
     try {
       return { result: await tracker.processFrame(message.frame, message.milliseconds) };

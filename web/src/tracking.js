@@ -15,7 +15,17 @@
  * Pure JavaScript, no DOM and no TF.js.
  */
 
-/** The live path's own tuning: numbers Python does not share, so they are not in the model card. */
+/**
+ * The live path's tuning (`LIVE_TUNING`'s fields).
+ *
+ * @typedef {{boxSmoothing: number, minCutoff: number, beta: number, derivativeCutoff: number}} LiveTuning
+ */
+
+/**
+ * The live path's own tuning: numbers Python does not share, so they are not in the model card.
+ *
+ * @type {Readonly<LiveTuning>}
+ */
 export const LIVE_TUNING = Object.freeze({
   /** Weight of the newest crop box in the low-pass filtered one, per frame: 1 follows at once, 0 never moves. */
   boxSmoothing: 0.5,
@@ -139,7 +149,9 @@ export class OneEuroFilter {
    */
   constructor({ minCutoff = LIVE_TUNING.minCutoff, beta = LIVE_TUNING.beta,
     derivativeCutoff = LIVE_TUNING.derivativeCutoff } = {}) {
-    Object.assign(this, { minCutoff, beta, derivativeCutoff });
+    this.minCutoff = minCutoff;
+    this.beta = beta;
+    this.derivativeCutoff = derivativeCutoff;
     this.reset();
   }
 
@@ -150,7 +162,7 @@ export class OneEuroFilter {
    */
   filter(value, seconds) {
     if (this.last === null || !(seconds > this.time)) {
-      Object.assign(this, { last: value, speed: 0, time: seconds });
+      this.restart(value, seconds);
       return value;
     }
     const dt = seconds - this.time;
@@ -162,14 +174,28 @@ export class OneEuroFilter {
 
   /** Forgets the history: the next sample passes unchanged. */
   reset() {
-    Object.assign(this, { last: null, speed: 0, time: -Infinity });
+    this.restart(null, -Infinity);
+  }
+
+  /**
+   * Starts the history again from one sample.
+   *
+   * @param {(number|null)} value the last filtered value; null: none yet
+   * @param {number} seconds its time
+   */
+  restart(value, seconds) {
+    /** @type {(number|null)} */
+    this.last = value;
+    this.speed = 0;
+    this.time = seconds;
   }
 }
 
 /** One Euro filters for the 4 corners' x and y, in units of the frame's longer side (so the tuning is
  * resolution-free). */
 export class QuadSmoother {
-  /** @param {object} [tuning] `OneEuroFilter`'s; defaults: `LIVE_TUNING`'s */
+  /** @param {{minCutoff?: number, beta?: number, derivativeCutoff?: number}} [tuning] `OneEuroFilter`'s; defaults:
+   * `LIVE_TUNING`'s */
   constructor(tuning) {
     this.filters = Array.from({ length: 8 }, () => new OneEuroFilter(tuning));
   }

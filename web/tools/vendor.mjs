@@ -4,7 +4,8 @@
 //
 // The page must work with no network, so TF.js and the WASM backend's binaries are served from
 // the project, never from a CDN. The packages ship no LICENSE file; their package.json says
-// Apache-2.0, and web/licenses/Apache-2.0.txt is that licence's text.
+// Apache-2.0, and web/licenses/Apache-2.0.txt is that licence's text. `vendor/files.json` lists
+// the files copied, for the service worker (sw.js) to keep them for offline use.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,4 +31,6 @@ for (const [name, files] of Object.entries(FILES)) {
 lines.push('', 'Copyright Google LLC. Licensed under the Apache License, Version 2.0: see Apache-2.0.txt.', '');
 fs.copyFileSync(path.join(web, 'licenses', 'Apache-2.0.txt'), path.join(vendor, 'Apache-2.0.txt'));
 fs.writeFileSync(path.join(vendor, 'LICENSES.md'), lines.join('\n'));
+const copied = Object.values(FILES).flat().map((file) => path.basename(file));
+fs.writeFileSync(path.join(vendor, 'files.json'), `${JSON.stringify([...copied, 'LICENSES.md', 'Apache-2.0.txt'])}\n`);
 console.log(`vendored TF.js into ${path.relative(process.cwd(), vendor) || '.'}`);
