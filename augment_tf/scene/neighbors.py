@@ -254,7 +254,7 @@ def draw_neighbors(atlases: tf.Tensor, layout: texture.AtlasLayout, neighbors: N
         card = tf.where(covers, neighbors.card[slot][:, None], card)
         for name, (treatment, key) in per_slot.items():
             chosen[name] = tf.where(covers, treatment[key][slot][:, None], chosen[name])
-    on_slot = PlaneCoords(u, v, plane.texels_per_pixel, plane.in_front)                 # each pixel in its slot's texels
+    on_slot = PlaneCoords(u, v, plane.texels_per_pixel, plane.in_front)                 # in each slot's texels
     rgba = texture.sample_atlas(atlases, layout, card, u, v, plane.lod)                 # [B, P, 4]
     if neighbors.wear is not None:
         rgba = wear.apply_wear({**neighbors.wear, "strength": chosen["wear"]}, rgba, on_slot, layout.width,
