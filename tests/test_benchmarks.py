@@ -83,6 +83,21 @@ def test_realdev_counts_the_photos_each_method_reads_turned(tmp_path, capsys):
     assert "| read turned (within 3% free, not aware) | 1 of 3 | 0 of 3 |" in capsys.readouterr().out
 
 
+def test_realdev_scores_the_every_card_answer_nearest_the_centre_as_a_primary_card(tmp_path, capsys):
+    """Of the cards at or above the threshold, the one whose corners' mean lies nearest the photo's centre."""
+    realdev = benchmark_script("realdev")
+    card = np.array([[250, 200], [550, 200], [550, 600], [250, 600]], np.float32)    # centred in 800 x 800
+    (tmp_path / "annotations.json").write_text(json.dumps([{"filename": "a.jpg", "corners": card.tolist()}]))
+    far, near_but_weak = card + [300, 0], card + [40, 0]                       # 5% off: a miss if taken
+    results = {"model": {"corners": (card + 200)[None], "seconds": np.ones(1), "presence": np.ones(1),
+                         "cards": [np.stack([far, near_but_weak, card])], "card_scores": [np.float32([0.9, 0.2, 0.6])],
+                         "card_seconds": np.ones(1), "card_threshold": 0.5}}
+    table = realdev.report(tmp_path, ["a.jpg"], np.full([1, 2], 800, np.float32), results)["model"]
+    assert table["within3_aware"] == 0.0 and table["within3_nearest_aware"] == table["within3_nearest_free"] == 1.0
+    realdev.print_markdown(["a.jpg"], table={"model": table})
+    assert "| within 3%, the every-card answer nearest the centre | **100.0% / 100.0%** |" in capsys.readouterr().out
+
+
 def test_budget_run_prints_a_table_per_family_and_per_border_colour(capsys):
     row = {"count": 3.0, "worst_frac_median_free": 0.01, "within3_free": 1.0, "within3_aware": 2 / 3,
            "turned": 1 / 3}
