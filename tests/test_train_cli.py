@@ -32,7 +32,7 @@ def _train_command(data_dir, recipe, model_dir, *extra):
             "--model_dir", str(model_dir), "--input_size", str(TINY_MODEL.input_size), "--alpha", str(TINY_MODEL.alpha),
             "--decoder_channels", str(TINY_MODEL.decoder_channels), "--weights", "none", "--batch_size", "4",
             "--epochs", "2", "--steps_per_epoch", "5", "--warmup_steps", "2", "--val_samples", "8",
-            "--synthesis_config", str(recipe), "--xla", "none", *map(str, extra)]
+            "--curriculum_epochs", "2", "--synthesis_config", str(recipe), "--xla", "none", *map(str, extra)]
 
 
 def _environment(**extra):
@@ -91,6 +91,7 @@ def test_train_writes_its_run_folder_and_resumes_a_killed_run_exactly(tiny_datas
     assert "resuming" in resumed.stdout
     rows, expected = _history(killed), _history(whole)
     assert [row["step"] for row in rows] == [row["step"] for row in expected] == ["5", "10"]
+    assert [float(row["difficulty"]) for row in rows] == [0.0, 0.5]           # resumed mid-curriculum
     np.testing.assert_allclose(float(rows[1]["train_total"]), float(expected[1]["train_total"]), rtol=1e-4)
     for ours, theirs in zip(load_model(killed / "last.keras").get_weights(), load_model(whole / "last.keras").get_weights()):
         np.testing.assert_allclose(ours, theirs, atol=1e-5)
