@@ -98,6 +98,20 @@ def test_realdev_scores_the_every_card_answer_nearest_the_centre_as_a_primary_ca
     assert "| within 3%, the every-card answer nearest the centre | **100.0% / 100.0%** |" in capsys.readouterr().out
 
 
+def test_card_thresholds_keeps_the_answers_at_each_threshold(capsys):
+    """A right answer scored 0.35 and a false one scored 0.25: at 0.2 both count, at 0.3 only the right one,
+    at 0.4 neither."""
+    script = benchmark_script("card_thresholds")
+    card = np.array([[100, 100], [400, 100], [400, 520], [100, 520]], np.float32)
+    found = [(np.stack([card, card + 300]), np.float32([0.35, 0.25]))]
+    table = script.scores_by_threshold(found, [card[None]], [(800, 800)], [0.2, 0.3, 0.4])
+    assert (table[0.2]["recall_card5"], table[0.2]["precision_card5"]) == (1.0, 0.5)
+    assert (table[0.3]["recall_card5"], table[0.3]["precision_card5"]) == (1.0, 1.0)
+    assert table[0.4]["recall_card5"] == 0.0
+    script.print_markdown(table, table)
+    assert "| 0.3 | 1.00 / 1.00 / 1.000 | 1.00 / 1.00 / 1.000 | 1.00 |" in capsys.readouterr().out
+
+
 def test_budget_run_prints_a_table_per_family_and_per_border_colour(capsys):
     row = {"count": 3.0, "worst_frac_median_free": 0.01, "within3_free": 1.0, "within3_aware": 2 / 3,
            "turned": 1 / 3}
