@@ -36,6 +36,8 @@ from augment_tf.scene import binder, foil, sleeves, wear
 _DIRECTIONS = [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [1, -1], [-1, 1], [-1, -1]]
 WHOLE_MARGIN = 0.02   # a whole neighbour's centre is at least this frame side farther from the centre
 _POCKET_TURN = math.radians(0.5)   # a card in a binder pocket turns at most this much
+# The card treatments each slot draws, and the entry each slot keeps its own of (the rest is the image's design).
+_PER_SLOT = {"sleeve": "present", "wear": "strength", "foil": "strength"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -206,13 +208,11 @@ def _treatments(seed: tf.Tensor, slots: int, batch_size, width: int, config: Sce
     Returns:
       ({name: [K, B] per-slot presence or strength}, {name: (its key, the design's other entries [B, ...])}).
     """
-    draws = {"sleeve": (config.sleeve, sleeves.sample_sleeves, "present"),
-             "wear": (config.wear, wear.sample_wear, "strength"),
-             "foil": (config.foil, foil.sample_foil, "strength")}
+    samplers = {"sleeve": sleeves.sample_sleeves, "wear": wear.sample_wear, "foil": foil.sample_foil}
     per_slot, designs = {}, {}
-    for name, (effect, sample, key) in draws.items():
-        if effect.used:
-            drawn = sample(seeds.child(seed, name), slots * batch_size, width, config)
+    for name, key in _PER_SLOT.items():
+        if getattr(config, name).used:
+            drawn = samplers[name](seeds.child(seed, name), slots * batch_size, width, config)
             drawn = {entry: tf.reshape(value, [slots, -1] + value.shape[1:].as_list())
                      for entry, value in drawn.items()}                                   # [K, B, ...]
             per_slot[name] = drawn.pop(key)
@@ -241,8 +241,7 @@ def draw_neighbors(atlases: tf.Tensor, layout: texture.AtlasLayout, neighbors: N
     extent = neighbors.extent(layout.width, layout.height)   # [K, B, 4]
     u = tf.fill(tf.shape(plane.u), -1e4)                     # far outside any card: reads transparent
     v, card = u, tf.zeros(tf.shape(plane.u), tf.int32)
-    per_slot = {name: (getattr(neighbors, name), key) for name, key in
-                [("sleeve", "present"), ("wear", "strength"), ("foil", "strength")] if getattr(neighbors, name)}
+    per_slot = {name: (getattr(neighbors, name), key) for name, key in _PER_SLOT.items() if getattr(neighbors, name)}
     chosen = {name: tf.zeros_like(treatment[key][0][:, None]) for name, (treatment, key) in per_slot.items()}
     for slot in reversed(range(neighbors.present.shape[0])):
         m, box = neighbors.to_neighbor[slot], extent[slot][..., None]                   # [B, 3, 3], [B, 4, 1]

@@ -32,9 +32,7 @@ def at_difficulty(config: SynthesisConfig, difficulty) -> SynthesisConfig:
         that is 0 in `config` stays the number 0, so its layer stays out of the graph.
     """
     if isinstance(difficulty, (int, float)):
-        if not 0.0 <= difficulty <= 1.0:
-            raise ValueError(f"difficulty must be in 0..1. Received: {difficulty}")
-        if difficulty == 1.0:
+        if check_difficulty(difficulty) == 1.0:
             return config
     geometry = config.geometry
     low, high = geometry.scale
@@ -47,6 +45,17 @@ def at_difficulty(config: SynthesisConfig, difficulty) -> SynthesisConfig:
     return dataclasses.replace(config, geometry=geometry,
                                scene=_scaled_effects(config.scene, difficulty),
                                photometric=_scaled_effects(config.photometric, difficulty))
+
+
+def check_difficulty(difficulty: float) -> float:
+    """`difficulty` itself, a number in 0..1.
+
+    Raises:
+      ValueError: outside 0..1.
+    """
+    if not 0.0 <= difficulty <= 1.0:
+        raise ValueError(f"difficulty must be in 0..1. Received: {difficulty}")
+    return difficulty
 
 
 def difficulty_at(epoch: int, ramp_epochs: int, levels: int = 4) -> float:

@@ -77,7 +77,6 @@ class Trainer:
         optimizer.build(self.view.trainable_variables)
         if synthesis.size != self.size:
             raise ValueError(f"the synthesis makes {synthesis.size}-px images but the model takes {self.size} px")
-        self.synthesis = synthesis
         self.difficulty = tf.Variable(1.0, trainable=False, name="difficulty",
                                       aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
 
@@ -98,9 +97,7 @@ class Trainer:
         Raises:
           ValueError: out of 0..1, or below 1 for a trainer without `StepConfig.curriculum`.
         """
-        if not 0.0 <= difficulty <= 1.0:
-            raise ValueError(f"difficulty must be in 0..1. Received: {difficulty}")
-        if difficulty < 1.0 and not self.config.curriculum:
+        if curriculum.check_difficulty(difficulty) < 1.0 and not self.config.curriculum:
             raise ValueError("this trainer was built without StepConfig.curriculum: it trains on the full recipe")
         self.difficulty.assign(difficulty)
 
