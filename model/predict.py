@@ -6,11 +6,14 @@ Each photo is read as displayed (EXIF orientation applied), letterboxed into
 the model's input, predicted, and predicted again on a crop around the first
 quad (unless --no_refine). `preds.json` is a list in the seed project's schema
 ({"filename", "card_name", "corners"}) plus "presence" and "found"; corners are
-TL, TR, BR, BL of the card as it reads upright, in pixels of the displayed photo:
-these are the primary card, the whole card nearest the photo's centre. "cards"
-lists every card found (`Predictor.predict_cards`: the card head's proposals,
-each refined on its own crop), nearest the centre first, each as {"corners",
-"score", "orientation_confidence"}. With --rectify, each found card is warped
+TL, TR, BR, BL of the card as it reads upright, in pixels of the displayed photo.
+"cards" lists every card found (`Predictor.predict_photo`: the card head's
+proposals, each refined on its own crop), nearest the centre first, each as
+{"corners", "score", "orientation_confidence"}. "corners" is the primary card,
+the whole card nearest the photo's centre: the first of "cards", or where none
+is listed (or with --no_refine), the corner head's own answer; "presence" is
+the probability that the photo holds a whole card, and "found" says whether it
+reaches --threshold. With --rectify, each found card is warped
 upright to 630 x 880 from the full-resolution photo: the primary card as
 NAME.png, and every card of "cards" as NAME_k.png (k from 0, nearest first).
 An unreadable image gets one line naming it, and the others are still predicted.
@@ -87,9 +90,8 @@ def main(argv: list[str] | None = None) -> None:
             tqdm.tqdm.write(f"error: {error}", file=sys.stderr)
             failed += 1
             continue
-        found = predictor.predict_photo(photo)
-        is_card = found["presence"] >= args.threshold
-        cards = predictor.predict_cards(photo, args.max_cards, args.card_threshold)
+        found = predictor.predict_photo(photo, args.max_cards, args.card_threshold)
+        is_card, cards = found["presence"] >= args.threshold, found["cards"]
         records.append({"filename": str(path), "card_name": "", "corners": found["corners"].round(2).tolist(),
                         "presence": round(found["presence"], 4), "found": bool(is_card),
                         "cards": [{"corners": card["corners"].round(2).tolist(), "score": round(card["score"], 4),

@@ -66,11 +66,9 @@ class _FixedAnswers:
 
     def predict_photo(self, photo: np.ndarray) -> dict:
         corners, presence = self.answers[photo.shape[1]]
-        return {"corners": np.asarray(corners, np.float32), "presence": presence}
-
-    def predict_cards(self, photo: np.ndarray) -> list[dict]:
-        return [{"corners": np.asarray(corners, np.float32), "score": score}
-                for corners, score in self.cards[photo.shape[1]]]
+        return {"corners": np.asarray(corners, np.float32), "presence": presence,
+                "cards": [{"corners": np.asarray(corners, np.float32), "score": score}
+                          for corners, score in self.cards[photo.shape[1]]]}
 
 
 def test_evaluate_folder_scores_every_labelled_card_and_falls_back_to_corners(tmp_path):
@@ -235,3 +233,25 @@ def test_realdev_benchmark_scores_each_method_as_evaluate_does(saved_model, tiny
         assert got["worst_frac_aware"] == pytest.approx(row["worst_frac_aware"], abs=1e-4)
         assert f"| {row['filename']} |" in printed
     assert Image.open(sheet).size == (6 * 320, 320)                       # six 320-px tiles in a row
+
+
+@pytest.mark.slow
+def test_the_primary_card_is_the_listed_card_nearest_the_centre(cards_export):
+    """With a card head, `predict_photo`'s primary card is the first of its cards, the board nearest the photo's
+    centre (the second); without refinement, or with no card listed, it is the corner head's own answer, as
+    `predict_region` finds it on the whole photo, refined where refinement is on."""
+    net, photo = cards_export["model"], cards_export["photo"]
+    found = Predictor(net).predict_photo(photo)
+    assert len(found["cards"]) == len(cards_export["quads"])
+    np.testing.assert_array_equal(found["corners"], found["cards"][0]["corners"])
+    np.testing.assert_allclose(found["first_pass"], cards_export["quads"][1], atol=0.5)
+    unrefined = Predictor(net, refine=False)
+    corners, presence = unrefined.predict_region(photo, (0, 0, photo.shape[1], photo.shape[0]))
+    plain = unrefined.predict_photo(photo)
+    assert len(plain["cards"]) == len(cards_export["quads"]) and plain["presence"] == pytest.approx(presence)
+    np.testing.assert_allclose(plain["corners"], corners, atol=1e-4)
+    alone = Predictor(net).predict_photo(photo, max_cards=0)
+    assert alone["cards"] == [] and alone["presence"] == pytest.approx(found["presence"])
+    np.testing.assert_allclose(alone["first_pass"], corners, atol=1e-4)
+    refined = Predictor(net)._refine(photo, corners[None])[0] if presence >= PRESENCE_THRESHOLD else corners
+    np.testing.assert_allclose(alone["corners"], refined, atol=1e-4)

@@ -126,6 +126,7 @@ def assert_finds_as_the_predictor(found: dict, photos: dict, scratch: pathlib.Pa
         assert np.abs(np.array(got["firstPass"]) - expected["first_pass"]).max() < 1e-5 * side, name
         assert got["presence"] == pytest.approx(expected["presence"], abs=1e-5)
         assert got["found"] == (expected["presence"] >= predictor_module.PRESENCE_THRESHOLD)
+        assert len(got["cards"]) == len(expected["cards"]), name                 # every card, as findCards lists
         crop_path = scratch / f"find_{name}.bin"
         assert crop_path.exists() == got["found"]
         if got["found"]:
@@ -219,9 +220,11 @@ def test_module_refuses_a_card_without_the_inference_constants(tiny_export, tmp_
 
 
 def run_find_cards(card: pathlib.Path, web: pathlib.Path, photos: dict, scratch: pathlib.Path) -> dict:
-    """web/node/module_check.mjs's `findCards` on each photo with the export in `web` and `card`."""
+    """web/node/module_check.mjs's `findCard` ("find") and `findCards` ("cards") on each photo with the export in
+    `web` and `card`."""
     files = {name: write_rgba(photo, scratch / f"{name}.rgba") for name, photo in photos.items()}
-    job = {"card": str(card), "photos": files, "find": {"model": str(web), "photos": [], "cards": list(photos)}}
+    job = {"card": str(card), "photos": files, "find": {"model": str(web), "photos": list(photos),
+                                                        "cards": list(photos)}}
     (scratch / "job.json").write_text(json.dumps(job))
     run_node("module_check.mjs", scratch / "job.json", scratch)
     return json.loads((scratch / "result.json").read_text())
@@ -265,6 +268,11 @@ def test_find_cards_matches_the_predictor(cards_export, tmp_path, capsys):
     with capsys.disabled():
         print()
         assert assert_cards_as_the_predictor(result["cards"], photos, tmp_path, predictor) == len(quads)
+    # findCard's primary card is the first of its cards, as `predict_photo`'s is.
+    primary, side = result["find"]["boards"], float(np.ptp(quads[order[0]], axis=0).max())
+    assert primary["cards"] == result["cards"]["boards"] and primary["corners"] == primary["cards"][0]["corners"]
+    expected = predictor.predict_photo(photos["boards"])["corners"]
+    assert np.abs(np.array(primary["corners"]) - expected).max() < 0.01 * side
 
 
 def test_find_cards_keeps_the_same_card_past_the_shift(cards_export, monkeypatch, tmp_path):

@@ -32,7 +32,10 @@ pytestmark = pytest.mark.slow             # headless Chromium runs of the page o
 # JPEG decoded one level apart on 1% of its pixels would move the tiny model's corners by ~1e-4: if sideways.jpg
 # fails alone, compare Chromium's decoded pixels with Pillow's first.)
 CORNER_TOLERANCE = 1e-5
-WEBCAM_TOLERANCE = 0.02      # the fake webcam hands over the frame through 4:2:0 YUV, which blurs colours: 2.0e-3
+# The fake webcam hands over the frame through 4:2:0 YUV, which blurs colours. The corner head's answer moved 2.0e-3
+# of the side; the primary card, the card head's proposal refined twice, moves more on the tiny model: measured 2.2%
+# (6.5 px) in Chromium, and 2.3% in Python on the photo against a YUV 4:2:0 round trip of it (2026-12-06).
+WEBCAM_TOLERANCE = 0.03
 # The live path's raw corners on its first frame (one view of the whole frame, letterboxed with a box filter) against
 # Keras's one view of the same region (TF's triangle filter), through the fake webcam's YUV: measured 1.4% on the
 # tiny model. Later frames look at tracked crops, where the tiny model's answer swings with the filter (2.4% to 7.9%
@@ -214,8 +217,7 @@ def test_page_finds_every_card(cards_export, tmp_path_factory, capsys):
     record = run["photos"]["boards.png"]
     assert_cards_match_keras(record, photo, expected)
     with capsys.disabled():
-        print(f"\n[web page, wasm] {len(expected)} cards: the card {record['milliseconds'][0]:.0f} ms, every card "
-              f"{record['last']['cardsMilliseconds']:.0f} ms")
+        print(f"\n[web page, wasm] {len(expected)} cards: {record['milliseconds'][0]:.0f} ms, every card included")
 
 
 # The image kinds the module takes in a browser, made from card.png by the page's decoder, and the fake camera's video.

@@ -1,5 +1,5 @@
 // The page: a photo or the webcam in, the card's corners drawn and the card straightened out; on the photo path,
-// every card in the photo too (`findCards`): outlined and numbered on the photo, straightened in a strip.
+// every card in the photo too (`findCard`'s `cards`): outlined and numbered on the photo, straightened in a strip.
 //
 // URL parameters: ?model=FOLDER (default model/, where `python export.py --out web/model` writes),
 // ?backend=webgl|wasm|cpu (the first backend to try; the others follow as fallbacks) and ?worker=1 (the live path
@@ -29,7 +29,7 @@ const state = { ready: false, backend: null, frames: 0, last: null, error: null,
   webcamMilliseconds: [], firstLive: null, captureAsked: false, capture: null, worker: params.get('worker') === '1',
   finder: null, offline: null };
 const PATHS = {      // what the time per frame covers, by the path that answered
-  photo: 'photo path: letterbox, model on four turns of the photo, second pass on the card, straightening',
+  photo: 'photo path: letterbox, model on four turns of the photo, second pass on every card, straightening',
   live: 'live path: one view of the tracked crop, no straightening',
 };
 window.cardPage = state;
@@ -147,7 +147,6 @@ function report(result, record) {
   status.textContent = `${result.found ? 'Card found' : 'No card'} (${presence})${count}`;
   status.className = result.found ? 'found' : 'none';
   $('latency').textContent = result.milliseconds.toFixed(0);
-  if (record.cardsMilliseconds !== undefined) $('cards-latency').textContent = record.cardsMilliseconds.toFixed(0);
   $('path').textContent = PATHS[record.path];
   state.last = { backend: state.backend, ...record };
   state.frames += 1;
@@ -160,18 +159,11 @@ function withoutCrop({ crop, ...rest }) {
 }
 
 /** Finds the card and every card in one frame (a photo's ImageBitmap or the webcam's video) with the photo path and
- * shows everything; the frame is read into pixels once, for both; `milliseconds` is the card's time,
- * `cardsMilliseconds` every card's after it. */
+ * shows everything; `milliseconds` is the whole answer's time, every card's included. */
 async function analyse(finder, source, width, height, name) {
   let result;
-  let cards;
-  let cardsMilliseconds;
   try {
-    const pixels = await readPixels(tf, source, 'readPixels');
-    result = await finder.findCard(pixels);
-    const start = performance.now();
-    cards = await finder.findCards(pixels);
-    cardsMilliseconds = performance.now() - start;
+    result = await finder.findCard(await readPixels(tf, source, 'readPixels'));
   } catch (error) {
     $('status').textContent = `Cannot analyse ${name}: ${error.message}`;
     $('status').className = 'none';
@@ -179,11 +171,11 @@ async function analyse(finder, source, width, height, name) {
     state.frames += 1;
     return;
   }
-  drawView(source, width, height, result, cards);
+  drawView(source, width, height, result, result.cards);
   drawCard(result.crop);
-  drawStrip(cards);
-  report(result, { source: name, path: 'photo', width, height, ...withoutCrop(result), cards: cards.map(withoutCrop),
-    cardsMilliseconds });
+  drawStrip(result.cards);
+  report(result, { source: name, path: 'photo', width, height, ...withoutCrop(result),
+    cards: result.cards.map(withoutCrop) });
 }
 
 /** Follows the card in one webcam frame with the live path and draws its outline; the time is the page's, from
@@ -298,7 +290,6 @@ async function main() {
     $('card-size').textContent = finder.settings.cardSize.join(' x ');
     const blank = new ImageData(finder.size, finder.size);
     await finder.findCard(blank);                                     // warm-up: the first run compiles
-    await finder.findCards(blank);                                    // the card head's ops too
     const tracker = state.worker ? await WorkerTracker.start({ model: new URL(folder, window.location.href),
       vendor: new URL('vendor/', window.location.href), backend: state.backend }) : new LiveTracker(finder);
     await tracker.processFrame(state.worker ? await createImageBitmap(blank) : blank);   // the live path's ops too

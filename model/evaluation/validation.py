@@ -145,7 +145,7 @@ def evaluate_folder(predictor: Predictor, folder: pathlib.Path) -> tuple[dict[st
     Where a record lists several equally near cards (`cards`, `equally_near`),
     a prediction of any of them counts. Every labelled card is scored too
     (`metrics.score_cards`; `corners` alone where a record has no `cards`)
-    against the predictor's every card (`Predictor.predict_cards`; a model
+    against the predictor's every card (`Predictor.predict_photo`'s `cards`; a model
     without a card head answers its primary card alone).
 
     Returns:
@@ -162,10 +162,10 @@ def evaluate_folder(predictor: Predictor, folder: pathlib.Path) -> tuple[dict[st
         presence.append(found["presence"])
         targets.append(metrics.candidates(record))
         sizes.append([photo.shape[1], photo.shape[0]])
-        cards = predictor.predict_cards(photo)
+        cards = found["cards"]
         card_rows.append(metrics.score_cards(np.float32([card["corners"] for card in cards]).reshape([-1, 4, 2]),
                                              [card["score"] for card in cards], metrics.labelled_cards(record),
-                                             sizes[-1], threshold=0.0))      # predict_cards kept its own
+                                             sizes[-1], threshold=0.0))      # predict_photo kept its own
     predicted, sizes = np.stack(predictions), np.asarray(sizes, np.float32)
     presence = np.asarray(presence, np.float32)
     scores = metrics.summarize(predicted, targets, sizes, predictor.size, presence=presence,

@@ -10,14 +10,18 @@ Each pass looks at its input turned four ways and lets the answers vote
 (`model.inference.rotations`), so that one view's slip, a corner on a neighbouring card
 or the face read turned, is outvoted.
 
-Every card (`predict_cards`): the first pass's card head proposes up to K cards
-(`cards`, decoded in the graph by `CardPeaks`, one view); each proposal is then
-refined on its crop, all crops in one batch, each crop in every view of the
-vote. The corner model answers the card nearest a crop's centre, which is the
-proposal: propose, then refine. The head's corners are rough, so its crop's
-answer is kept where it is the same card (its centre inside the proposal), and
-refined once more on a crop around itself, as the primary card is. Two
+Every card (`predict_photo`'s `cards`): the first pass's card head proposes up
+to K cards (`cards`, decoded in the graph by `CardPeaks`, the unturned view);
+each proposal is then refined on its crop, all crops in one batch, each crop in
+every view of the vote. The corner model answers the card nearest a crop's
+centre, which is the proposal: propose, then refine. The head's corners are
+rough, so its crop's answer is kept where it is the same card (its centre
+inside the proposal), and refined once more on a crop around itself. Two
 proposals that refine onto one card count once (`distinct_cards`).
+
+The primary card is the listed card nearest the photo's centre, chosen by
+arithmetic; the corner head's own answer stands in where no card is listed or
+the cards are not refined.
 """
 
 import functools
@@ -90,11 +94,17 @@ class Predictor:
         Returns:
           (corners [N, 4, 2] TL, TR, BR, BL in input pixels, presence [N]).
         """
-        found = [self._predict_views(images[start:start + batch_size]) for start in range(0, len(images), batch_size)]
+        found = [self._predict_views(images[start:start + batch_size])[:2]
+                 for start in range(0, len(images), batch_size)]
         return np.concatenate([corners for corners, _ in found]), np.concatenate([presence for _, presence in found])
 
-    def _predict_views(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Predicts [B, S, S, 3] inputs in every turn of `self.turns` as one batch, and combines the views."""
+    def _predict_views(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
+        """Predicts [B, S, S, 3] inputs in every turn of `self.turns` as one batch, and combines the views.
+
+        Returns:
+          (corners [B, 4, 2] in input pixels, presence [B], the model's outputs for the [V * B] views, the
+          unturned ones first).
+        """
         views = len(self.turns)
         turned = np.concatenate([rotations.turn_images(images, turns) for turns in self.turns])  # [V*B, S, S, 3]
         out = self._infer(tf.constant(turned, tf.float32))
@@ -102,7 +112,7 @@ class Predictor:
         corners = np.stack([rotations.unturn_points(corners[view], turns, self.size)
                             for view, turns in enumerate(self.turns)], axis=1)                  # [B, V, 4, 2]
         presence = out["presence"].numpy().reshape(views, len(images)).T                        # [B, V]
-        return rotations.combine(corners, presence)
+        return (*rotations.combine(corners, presence), out)
 
     @functools.cached_property
     def card_threshold(self) -> float | None:
@@ -110,33 +120,63 @@ class Predictor:
         head = [layer for layer in self.model.layers if layer.name == "card_peaks"]
         return head[0].threshold if head else None
 
-    def predict_cards(self, photo: np.ndarray, max_cards: int = 64, threshold: float | None = None) -> list[dict]:
-        """Finds every card in one photo, nearest the centre first.
+    def predict_photo(self, photo: np.ndarray, max_cards: int = 64, threshold: float | None = None) -> dict:
+        """Finds every card in one photo, and the primary card: the whole card nearest its centre.
 
-        A model saved before the card head answers its primary card alone (where
-        its presence is at least PRESENCE_THRESHOLD).
+        One first pass sees the whole photo in every view: its corner head answers
+        the primary card and `presence`, and its card head (the unturned view)
+        proposes every card. The proposals are refined on their crops
+        (`_refine_proposals`), those on one card count once (`distinct_cards`),
+        and the first `max_cards` left are listed nearest the centre first.
+
+        The primary card is the first listed card, wherever the cards were
+        refined and one was found: chosen by arithmetic, it picks the right one
+        of nearly equidistant cards, which the corner head alone confuses. With
+        `refine` off, or where no card is listed, it is the corner head's
+        answer, refined on its crop where `presence` is at least
+        PRESENCE_THRESHOLD (a refined answer replaces the first only where it
+        also sees a card and moves no corner by more than MAX_REFINE_SHIFT of
+        the card's extent). A model saved before the card head lists its primary
+        card alone, where its presence is at least PRESENCE_THRESHOLD.
 
         Args:
-          photo: [H, W, 3] uint8 RGB as displayed.
-          max_cards: answer at most this many cards (the nearest the centre).
-          threshold: the card score at or above which an answer is a card;
-            None takes the model's own (`card_threshold`).
+          photo: [H, W, 3] uint8 RGB as displayed (`letterbox.load_photo`).
+          max_cards: list at most this many cards (the first distinct ones in the model's order).
+          threshold: the card score at or above which an answer is a card; None takes the model's own
+            (`card_threshold`).
 
         Returns:
-          A list of {"corners": [4, 2] TL, TR, BR, BL in photo pixels, "score": float,
-          "orientation_confidence": float, "first_pass": [4, 2] before refinement}.
+          {"corners": [4, 2] the primary card, TL, TR, BR, BL in photo pixels, "presence": float (the first
+           pass's, voted over the views), "first_pass": [4, 2] its corners before refinement, "cards": a list
+           of {"corners": [4, 2] in photo pixels, "score": float, "orientation_confidence": float,
+           "first_pass": [4, 2] the card head's corners}, nearest the centre first}.
         """
-        if self.card_threshold is None:
-            found = self.predict_photo(photo)
-            if found["presence"] < PRESENCE_THRESHOLD or max_cards < 1:
-                return []
-            return [{"corners": found["corners"], "score": found["presence"], "orientation_confidence": 1.0,
-                     "first_pass": found["first_pass"]}]
         image, frame = letterbox.letterbox(photo, self.size)
-        cards, scores, confidence = (value[0] for value in self._input_cards(image[None]))  # [K, 4, 2], [K], [K]
+        corners, presence, out = self._predict_views(image[None])
+        corners, presence = frame.to_photo(corners[0]), float(presence[0])
+        if self.card_threshold is not None:
+            cards = self._listed_cards(photo, frame, out, max_cards, threshold)
+            if cards and self.refine:
+                return {"corners": cards[0]["corners"], "presence": presence, "first_pass": cards[0]["first_pass"],
+                        "cards": cards}
+        refined = self._refine(photo, corners[None])[0] if self.refine and presence >= PRESENCE_THRESHOLD else corners
+        if self.card_threshold is None:
+            cards = [{"corners": refined, "score": presence, "orientation_confidence": 1.0, "first_pass": corners}
+                     ][:max_cards if presence >= PRESENCE_THRESHOLD else 0]
+        return {"corners": refined, "presence": presence, "first_pass": corners, "cards": cards}
+
+    def predict_cards(self, photo: np.ndarray, max_cards: int = 64, threshold: float | None = None) -> list[dict]:
+        """Every card in one photo, nearest the centre first: `predict_photo(...)["cards"]`."""
+        return self.predict_photo(photo, max_cards, threshold)["cards"]
+
+    def _listed_cards(self, photo: np.ndarray, frame: letterbox.Letterbox, out: dict, max_cards: int,
+                      threshold: float | None) -> list[dict]:
+        """The card head's answers of the unturned first view (`out`) at the threshold, refined where `refine` is
+        on, the distinct ones, the first `max_cards` of them, nearest the photo's centre first."""
+        cards = out["cards"].numpy()[0] * self.size                                             # [K, 4, 2]
+        scores, confidence = out["card_scores"].numpy()[0], out["card_orientation"].numpy()[0]  # [K], [K]
         keep = np.flatnonzero(scores >= (self.card_threshold if threshold is None else threshold))
-        first = np.stack([frame.to_photo(card) for card in cards[keep]]
-                         ) if len(keep) else np.zeros([0, 4, 2], np.float32)                    # [C, 4, 2]
+        first = frame.to_photo(cards[keep])                                                     # [C, 4, 2]
         corners, chosen = self._kept_cards([photo], [first], [scores[keep]])[0]
         chosen = chosen[:max_cards]
         first, corners, keep = first[chosen], corners[chosen], keep[chosen]
@@ -173,26 +213,6 @@ class Predictor:
         """(cards [B, K, 4, 2] in input pixels, scores [B, K], orientation confidence [B, K]) of square inputs."""
         out = self._infer(tf.constant(images, tf.float32))
         return out["cards"].numpy() * self.size, out["card_scores"].numpy(), out["card_orientation"].numpy()
-
-    def predict_photo(self, photo: np.ndarray) -> dict:
-        """Finds the card in one photo.
-
-        The second pass runs where the first sees a card (PRESENCE_THRESHOLD); its
-        corners replace the first's only where it also sees a card and moves no
-        corner by more than MAX_REFINE_SHIFT of the card's extent.
-
-        Args:
-          photo: [H, W, 3] uint8 RGB as displayed (`letterbox.load_photo`).
-
-        Returns:
-          {"corners": [4, 2] TL, TR, BR, BL in photo pixels, "presence": float,
-           "first_pass": [4, 2] the corners before refinement}.
-        """
-        corners, presence = self.predict_region(photo, (0, 0, photo.shape[1], photo.shape[0]))
-        result = {"corners": corners, "presence": presence, "first_pass": corners}
-        if self.refine and presence >= PRESENCE_THRESHOLD:
-            result["corners"] = self._refine(photo, corners[None])[0]
-        return result
 
     def predict_region(self, photo: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray, float]:
         """The card in the photo region box = (x0, y0, x1, y1): corners [4, 2] in photo pixels, presence."""

@@ -37,6 +37,11 @@ import { LiveTracker } from '../src/liveTracker.js';
 import { combine, turnImages, turnPoint, unturnPoint } from '../src/rotations.js';
 import { fileHandler, readJSON, readPhoto } from './files.mjs';
 
+/** A card of findCard or findCards without its straightened pixels (written to their own files). */
+function withoutCrop({ crop, ...card }) {
+  return card;
+}
+
 /** The CardFinder constructor's error message for a card file, or null where it accepts the card. */
 function cardError(file) {
   try {
@@ -66,9 +71,10 @@ async function runMemory({ model, photos: names, frames, options }, photos, card
   const answers = [];
   for (let k = 0; k < frames; k += 1) {
     const { name, kind, image } = inputs[k % inputs.length];
-    const { crop, milliseconds, ...found } = await finder.findCard(image);
+    const { crop, milliseconds, cards, ...found } = await finder.findCard(image);
     const live = await tracker.processFrame(image, (1000 * k) / 30);
-    answers.push({ name, kind, ...found, cropSize: crop && [crop.width, crop.height], livePresence: live.presence });
+    answers.push({ name, kind, ...found, cards: cards.map(withoutCrop), cropSize: crop && [crop.width, crop.height],
+      livePresence: live.presence });
   }
   numTensors.afterFrames = tf.memory().numTensors;
   tracker.dispose();
@@ -106,14 +112,14 @@ async function main([jobPath, outDir]) {
   if (job.find) {
     const finder = new CardFinder(tf, await tf.loadGraphModel(fileHandler(job.find.model)), card);
     for (const name of job.find.photos) {
-      const { crop, ...found } = await finder.findCard(photos[name]);
+      const { crop, cards, ...found } = await finder.findCard(photos[name]);
       if (crop) fs.writeFileSync(path.join(outDir, `find_${name}.bin`), crop.data);
-      result.find[name] = found;
+      result.find[name] = { ...found, cards: cards.map(withoutCrop) };
     }
     for (const name of job.find.cards ?? []) {
       const cards = await finder.findCards(photos[name]);
       cards.forEach(({ crop }, k) => fs.writeFileSync(path.join(outDir, `cards_${name}_${k}.bin`), crop.data));
-      result.cards[name] = cards.map(({ crop, ...card }) => card);
+      result.cards[name] = cards.map(withoutCrop);
     }
   }
   result.check_cards = (job.check_cards ?? []).map(cardError);

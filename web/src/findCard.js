@@ -6,12 +6,12 @@
  *     import { CardFinder } from './src/findCard.js';
  *
  *     const finder = await CardFinder.load(tf, 'model/');     // model.json + model_card.json from export.py
- *     const { corners, presence, crop } = await finder.findCard(image);   // an <img>, <video>, canvas, ImageBitmap,
- *                                                                         // ImageData or tf.Tensor3D
- *     // corners: [[x, y] x 4] TL, TR, BR, BL in the photo's pixels; crop: the card upright, RGBA ImageData-like
- *     // of the card's inference.card_size (630 x 880), or null
- *     const cards = await finder.findCards(image);             // every card, nearest the centre first
- *     // [{corners, score, orientationConfidence, firstPass, crop}, ...]
+ *     const { corners, presence, crop, cards } = await finder.findCard(image);   // an <img>, <video>, canvas,
+ *                                                                         // ImageBitmap, ImageData or tf.Tensor3D
+ *     // corners: [[x, y] x 4] TL, TR, BR, BL of the primary card (the whole card nearest the centre) in the
+ *     // photo's pixels; crop: the card upright, RGBA ImageData-like of the card's inference.card_size (630 x 880),
+ *     // or null; cards: every card, nearest the centre first, [{corners, score, orientationConfidence, firstPass,
+ *     // crop}, ...] (also `await finder.findCards(image)`)
  *
  * Steps, each as the Python side does them: letterbox the photo into the
  * model's square input (`letterbox.js`), run the model on it turned four ways
@@ -21,13 +21,15 @@
  * (`rectify.js`). The image is read into RGBA pixels first (`pixels.js`); the caller gives it as displayed: a
  * browser has already applied the photo's EXIF orientation when it decodes it for an <img> or a canvas.
  *
- * `findCards` finds every card, as `Predictor.predict_cards` does: the model's
- * card head proposes them on the whole photo (one view); each proposal is
- * refined twice by the second pass above (all crops batched), first kept where
- * its crop answers the same card (`inside`), then kept where it agrees as
- * `findCard`'s is; two answers on one card count once (`distinctCards`), and
- * they are listed nearest the photo's centre first. A model exported without a
- * card head answers its primary card alone.
+ * Every card comes from the same first pass, as `Predictor.predict_photo`'s
+ * `cards` do: the model's card head proposes them (the unturned view); each
+ * proposal is refined twice by the second pass above (all crops batched), first
+ * kept where its crop answers the same card (`inside`), then kept where it
+ * agrees as the primary card's is; two answers on one card count once
+ * (`distinctCards`), and they are listed nearest the photo's centre first. The
+ * primary card is the first of them where they were refined and one was found,
+ * else the corner head's answer. A model exported without a card head answers
+ * its primary card alone.
  *
  * Every number these steps share with Python (the presence threshold, the
  * crop's margin, the largest shift, the turns, the card's size, the letterbox's
@@ -76,9 +78,11 @@ const CROPS_PER_RUN = 8;
  * @property {number[][]} corners [4][2] TL, TR, BR, BL of the card as it reads upright, in the photo's pixels
  * @property {number} presence the probability that the photo holds a whole card
  * @property {boolean} found `presence >= threshold`
- * @property {number[][]} firstPass [4][2] the corners before the second pass
+ * @property {number[][]} firstPass [4][2] the corners before the second pass (the card head's, where the primary
+ *   card is the first of `cards`)
  * @property {(import('./pixels.js').Pixels|null)} crop the card warped upright to the card's
  *   `inference.card_size`, RGBA (`data` a Uint8ClampedArray), or null when not found
+ * @property {ListedCard[]} cards every card in the photo, nearest its centre first (`findCards`)
  * @property {number} milliseconds the time the whole call took
  */
 
@@ -140,88 +144,99 @@ export class CardFinder {
   }
 
   /**
-   * Finds the card in one photo.
+   * Finds the primary card and every card in one photo, as `Predictor.predict_photo` does.
+   *
+   * One first pass sees the whole photo in every turn: its corner head answers the primary card and `presence`,
+   * and its card head (the unturned view) proposes every card. Those scoring at least the card threshold are kept,
+   * all of them. With `refine`, each is refined twice by the second pass (its crop, the rotation vote with `rotate`;
+   * `refineQuads`): first its answer is kept where it sees a card whose corners' mean lies inside the proposal (the
+   * head's corners can be far off, so the shift rule would refuse them), then that is refined on its own crop and
+   * kept where it agrees by the shift rule. Two answers on one card count once (`distinctCards`: by descending
+   * score, an answer whose centre lies inside one kept before it is dropped); the first `maxCards` left, in the
+   * model's order, are listed by the distance of their corners' mean from the photo's centre, and straightened.
+   *
+   * The primary card is the first listed card wherever the cards were refined and one was found. With `refine`
+   * off, or where no card is listed, it is the corner head's answer, refined on its crop where `presence` reaches
+   * the card's `inference.presence_threshold` (and kept where it agrees by the shift rule). A model exported
+   * without a card head lists its primary card alone where its presence reaches that threshold, with
+   * `orientationConfidence` 1, as Python does.
    *
    * @param {import('./pixels.js').ImageInput} image the photo as displayed: an <img>, <video> (its frame now),
    *   canvas, ImageBitmap, ImageData or `{data, width, height}` RGBA, or a tf.Tensor3D (the caller's to dispose)
    * @returns {Promise<FoundCard>} corners TL, TR, BR, BL in photo pixels; crop is the card warped upright when
-   *   found
+   *   found; cards every card, nearest the photo's centre first
    * @throws {Error} one line: not an image, or not one that can be read now (`pixels.js`); the finder is disposed
    */
   async findCard(image) {
     const start = performance.now();
     const pixels = await readPixels(this.tf, image, 'findCard');
-    const first = await this.predictRegion(pixels, [0, 0, pixels.width, pixels.height]);
-    const refined = this.refine && first.presence >= this.settings.presenceThreshold;
-    const [corners] = refined ? await this.refineQuads(pixels, [first.corners]) : [first.corners];
-    const found = first.presence >= this.threshold;
-    const crop = found ? rectify(pixels, corners, this.settings.cardSize) : null;
-    return { corners, presence: first.presence, found, firstPass: first.corners, crop,
-      milliseconds: performance.now() - start };
+    const answer = await this.locate(pixels);
+    const found = answer.presence >= this.threshold;
+    const crop = found ? rectify(pixels, answer.corners, this.settings.cardSize) : null;
+    return { ...answer, found, crop, milliseconds: performance.now() - start };
   }
 
   /**
-   * Finds every card in one photo, nearest the photo's centre first, as `Predictor.predict_cards` does.
-   *
-   * The card head's answers on the whole photo (one view, no turns) that score at least the card threshold are
-   * kept, all of them. With `refine`, each is refined twice by the second pass of `findCard` (its crop, the
-   * rotation vote with `rotate`; `refineQuads`): first its answer is kept where it sees a card whose corners' mean
-   * lies inside the proposal (the head's corners can be far off, so the shift rule would refuse them), then that
-   * is refined on its own crop and kept where it agrees as `findCard`'s second pass is. Two answers on one card
-   * count once (`distinctCards`: by descending score, an answer whose centre lies inside one kept before it is
-   * dropped); the first `maxCards` left, in the model's order, are sorted by the distance of their corners' mean
-   * from the photo's centre, and straightened. A model exported without a card head answers its primary card
-   * (`findCard`) where found, with `orientationConfidence` 1, as Python does.
+   * Every card in one photo, nearest the photo's centre first: `findCard`'s `cards`.
    *
    * @param {import('./pixels.js').ImageInput} image the photo as displayed, any kind `findCard` takes
    * @returns {Promise<ListedCard[]>} nearest the photo's centre first
    * @throws {Error} one line: not an image, or not one that can be read now (`pixels.js`); the finder is disposed
    */
   async findCards(image) {
-    const pixels = await readPixels(this.tf, image, 'findCards');
-    if (this.settings.cardHead === null) return this.primaryCard(pixels);
-    const proposals = await this.proposeCards(pixels);
+    return (await this.locate(await readPixels(this.tf, image, 'findCards'))).cards;
+  }
+
+  /**
+   * `findCard`'s work on pixels: the first pass, every card, and the primary card.
+   *
+   * @param {import('./pixels.js').Pixels} image RGBA as displayed
+   * @returns {Promise<{corners: number[][], presence: number, firstPass: number[][], cards: ListedCard[]}>}
+   */
+  async locate(image) {
+    const { tf, size, settings } = this;
+    const { input, frame } = letterbox(image, size, settings.fill);                     // [S * S * 3], RGB 0..255
+    const [first] = await this.predictInputs(() => tf.tensor4d(input, [1, size, size, 3]), [frame],
+      [[0, 0, image.width, image.height]], this.turns, settings.cardHead?.nodes ?? []);
+    const presence = first.presence;
+    const cards = settings.cardHead ? await this.listCards(image, frame, first.head) : [];
+    if (cards.length > 0 && this.refine) {
+      return { corners: cards[0].corners, presence, firstPass: cards[0].firstPass, cards };
+    }
+    const refined = this.refine && presence >= settings.presenceThreshold;
+    const [corners] = refined ? await this.refineQuads(image, [first.corners]) : [first.corners];
+    const alone = settings.cardHead === null && presence >= settings.presenceThreshold && this.maxCards >= 1;
+    return { corners, presence, firstPass: first.corners, cards: alone ? [{ corners, score: presence,
+      orientationConfidence: 1, firstPass: first.corners, crop: rectify(image, corners, settings.cardSize) }]
+      : cards };
+  }
+
+  /**
+   * Every card of the card head's answers on the whole photo (`findCard`): those scoring at least the card
+   * threshold, refined, the distinct ones, the first `maxCards`, nearest the photo's centre first, straightened.
+   *
+   * @param {import('./pixels.js').Pixels} image RGBA as displayed
+   * @param {import('./letterbox.js').Frame} frame the map between the photo's pixels and the model's input
+   * @param {import('@tensorflow/tfjs-core').TypedArray[]} head the unturned view's `cards` [K * 4 * 2] (0..1 of the
+   *   input), `card_scores` [K] and `card_orientation` [K]
+   * @returns {Promise<ListedCard[]>}
+   */
+  async listCards(image, frame, [cards, scores, confidence]) {
+    const { size } = this;
+    const proposals = [...scores.keys()].filter((k) => scores[k] >= this.cardThreshold).map((k) => ({
+      corners: [0, 1, 2, 3].map((i) => frame.toPhoto(
+        [Math.fround(cards[8 * k + 2 * i] * size), Math.fround(cards[8 * k + 2 * i + 1] * size)])),
+      score: scores[k], orientationConfidence: confidence[k] }));
     const firstPass = proposals.map(({ corners }) => corners);
-    const corners = this.refine ? await this.refineQuads(pixels,
-      await this.refineQuads(pixels, firstPass, { sameCard: true })) : firstPass;
+    const corners = this.refine ? await this.refineQuads(image,
+      await this.refineQuads(image, firstPass, { sameCard: true })) : firstPass;
     const kept = distinctCards(corners, proposals.map(({ score }) => score)).slice(0, this.maxCards);
-    const middle = [pixels.width / 2, pixels.height / 2];
+    const middle = [image.width / 2, image.height / 2];
     const distance = corners.map((quad) => Math.hypot(...centre(quad).map((value, axis) => value - middle[axis])));
     const order = kept.sort((a, b) => distance[a] - distance[b]);                      // stable, as numpy's
     return order.map((c) => ({ corners: corners[c], score: proposals[c].score,
       orientationConfidence: proposals[c].orientationConfidence, firstPass: firstPass[c],
-      crop: rectify(pixels, corners[c], this.settings.cardSize) }));
-  }
-
-  /**
-   * The card head's answers on the whole photo that score at least the card threshold, in the model's order.
-   *
-   * @param {import('./pixels.js').Pixels} image RGBA as displayed
-   * @returns {Promise<Array<{corners: number[][], score: number, orientationConfidence: number}>>} corners in
-   *   photo pixels
-   */
-  async proposeCards(image) {
-    const { tf, size, settings } = this;
-    const { input, frame } = letterbox(image, size, settings.fill);                     // [S * S * 3], RGB 0..255
-    const outputs = tf.tidy(() => this.execute(tf.tensor4d(input, [1, size, size, 3]), settings.cardHead.nodes));
-    const [cards, scores, confidence] = await Promise.all(outputs.map((tensor) => tensor.data()));  // [K*4*2], [K], [K]
-    tf.dispose(outputs);
-    return [...scores.keys()].filter((k) => scores[k] >= this.cardThreshold).map((k) => ({
-      corners: [0, 1, 2, 3].map((i) => frame.toPhoto(
-        [Math.fround(cards[8 * k + 2 * i] * size), Math.fround(cards[8 * k + 2 * i + 1] * size)])),
-      score: scores[k], orientationConfidence: confidence[k] }));
-  }
-
-  /**
-   * `findCards` for a model without a card head: its primary card, where `findCard` finds one.
-   *
-   * @param {import('./pixels.js').Pixels} image RGBA as displayed
-   * @returns {Promise<ListedCard[]>}
-   */
-  async primaryCard(image) {
-    const { corners, presence, found, firstPass, crop } = await this.findCard(image);
-    return found && this.maxCards >= 1 ? [{ corners, score: presence, orientationConfidence: 1, firstPass, crop }]
-      : [];
+      crop: rectify(image, corners[c], this.settings.cardSize) }));
   }
 
   /**
@@ -297,18 +312,23 @@ export class CardFinder {
    * @param {function(): object} makeInputs returns the [N, S, S, 3] float32 inputs, RGB in 0..255 (inside tf.tidy)
    * @param {import('./letterbox.js').Frame[]} frames [N] each input's map to its region's pixels
    * @param {number[][]} regions [N] [x0, y0, x1, y1] the regions of the photo the inputs show
-   * @param {number[]} [turns] quarter turns to run and vote over; default the finder's
-   * @returns {Promise<Array<{corners: number[][], presence: number}>>} [N] corners in photo pixels
+   * @param {number[]} [turns] quarter turns to run and vote over (the first the unturned view); default the
+   *   finder's
+   * @param {string[]} [headNodes] more outputs to read, of the unturned views alone (the card head's nodes)
+   * @returns {Promise<Array<{corners: number[][], presence: number,
+   *   head: import('@tensorflow/tfjs-core').TypedArray[]}>>} [N] corners in
+   *   photo pixels; head, each of `headNodes`' values for the input
    */
-  async predictInputs(makeInputs, frames, regions, turns = this.turns) {
+  async predictInputs(makeInputs, frames, regions, turns = this.turns, headNodes = []) {
     const { tf, size } = this;
     const count = frames.length;
     const outputs = tf.tidy(() => {
       const unturned = makeInputs();                                                 // [N, S, S, 3]
       const views = tf.concat(turns.map((t) => turnImages(tf, unturned, t)), 0);     // [V * N, S, S, 3]
-      return this.execute(views, this.settings.outputNodes);
+      const [coords, presence, ...head] = this.execute(views, [...this.settings.outputNodes, ...headNodes]);
+      return [coords, presence, ...head.map((tensor) => tf.slice(tensor, 0, count))];   // the first view's [N, ...]
     });
-    const [coords, presence] = await Promise.all(outputs.map((tensor) => tensor.data()));   // [V*N * 4 * 2], [V*N]
+    const [coords, presence, ...head] = await Promise.all(outputs.map((tensor) => tensor.data()));  // [V*N*4*2], [V*N]
     tf.dispose(outputs);
     return frames.map((frame, n) => {
       const rows = turns.map((_, v) => v * count + n);                               // input n's views
@@ -317,7 +337,8 @@ export class CardFinder {
       const voted = combine(quads, rows.map((row) => presence[row]));
       const [x0, y0] = regions[n];
       return { corners: voted.corners.map((point) => frame.toPhoto(point)).map(([x, y]) => [x + x0, y + y0]),
-        presence: voted.presence };
+        presence: voted.presence,
+        head: head.map((values) => values.subarray(n * values.length / count, (n + 1) * values.length / count)) };
     });
   }
 

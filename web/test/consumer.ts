@@ -19,5 +19,7 @@ export async function use(image: ImageInput, video: HTMLVideoElement, tensor: tf
   await CardFinder.load(tf, 'model/', { rotations: false });
   // @ts-expect-error the corners are numbers
   const label: string = found.corners[0][0];
-  return found.corners[0][0] + cards.length + live.presence + pixels.width + (found.crop?.width ?? 0) + label.length;
+  const every: ListedCard[] = found.cards;
+  return found.corners[0][0] + cards.length + every.length + live.presence + pixels.width + (found.crop?.width ?? 0)
+    + label.length;
 }
