@@ -37,7 +37,7 @@ def test_entry_points_are_files_the_package_ships(manifest):
     assert manifest["types"] == root["types"] == "./types/index.d.ts"
     assert (WEB / root["default"]).is_file() and (WEB / manifest["exports"]["./liveWorker.js"]).is_file()
     assert manifest["files"] == ["src/", "types/", "README.md"]
-    assert manifest["scripts"]["prepack"] == "npm run types"
+    assert manifest["scripts"]["prepack"].startswith("npm run types && ")
     assert "--outDir types" in manifest["scripts"]["types"]
 
 
@@ -96,3 +96,18 @@ def test_npm_test_passes():
     result = subprocess.run([npm, "test", "--prefix", str(WEB)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     assert re.search(r"^# fail 0$", result.stdout, re.M) and re.search(r"^# pass [1-9]", result.stdout, re.M)
+
+
+@pytest.mark.slow                     # runs tsc: a few seconds
+def test_the_tarball_carries_the_licence_and_the_api():
+    """`npm pack` (here --dry-run, which runs prepack too) ships the project's LICENSE, copied in by prepack, beside
+    the modules and their types."""
+    npm = shutil.which("npm")
+    if npm is None or not (WEB / "node_modules" / "typescript").is_dir():
+        pytest.fail("needs npm and web/node_modules with typescript (make install runs `npm ci --prefix web`)")
+    (WEB / "LICENSE").unlink(missing_ok=True)
+    result = subprocess.run([npm, "pack", "--dry-run", "--json"], cwd=WEB, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    shipped = {entry["path"] for entry in json.loads(result.stdout)[0]["files"]}
+    assert {"LICENSE", "README.md", "package.json", "src/index.js", "types/index.d.ts"} <= shipped, shipped
+    assert (WEB / "LICENSE").read_bytes() == (ROOT / "LICENSE").read_bytes()
