@@ -95,6 +95,18 @@ class SceneConfig:
         between pockets as a fraction of the card's width. Neighbours, which
         also take every card treatment below (wear, foil, a sleeve), are what
         make a page: a recipe without them draws no page.
+      fan: share of samples whose neighbours are a fan (`scene.piles`), a hand
+        of 2-6 cards under the labelled card, each turned a further step about
+        a pivot near the labelled card's bottom edge, so each shows a strip of
+        the next; and the step between cards in degrees (one per image, either
+        way). Only the labelled card, on top, can be whole.
+      stack: share of samples whose neighbours are a stack, a pile of 2-5
+        cards under the labelled card, each turned up to 4 degrees and shifted
+        in any direction by this range of the card's width, so mostly covered.
+        A fan and a stack are drawn exclusively (`fan.p + stack.p` at most 1),
+        only under a drawn labelled card, and a binder page wins over both:
+        the share of fans is `fan.p` of the images without a page. Like pages,
+        they need neighbour slots (`neighbor_slots`), not `neighbor.p`.
       occluder: presence probability, and size as a fraction of the card's shorter side.
       sleeve: presence probability, and the margin around the card in mm. The
         labelled card and each neighbour draw their own presence; neighbours
@@ -126,6 +138,8 @@ class SceneConfig:
     neighbor: Effect = Effect(0.45, -0.04, 0.25)
     loose_neighbor_p: float = 0.3
     binder: Effect = Effect(0.15, 0.06, 0.15)
+    fan: Effect = Effect(0.05, 6.0, 15.0)
+    stack: Effect = Effect(0.03, 0.01, 0.05)
     occluder: Effect = Effect(0.35, 0.12, 0.35)
     sleeve: Effect = Effect(0.35, 0.6, 2.0)
     contact_shadow: Effect = Effect(0.6, 0.15, 0.5)
@@ -140,6 +154,10 @@ class SceneConfig:
         if not 0.0 <= self.empty_p <= 1.0 or self.neighbor_slots < 0:
             raise ValueError("SceneConfig needs empty_p in 0..1 and neighbor_slots >= 0. "
                              f"Received: empty_p={self.empty_p}, neighbor_slots={self.neighbor_slots}")
+        shares = (self.fan.p, self.stack.p)
+        if all(isinstance(p, (int, float)) for p in shares) and sum(shares) > 1.0:
+            raise ValueError(f"SceneConfig draws fans and stacks exclusively, so fan.p + stack.p must be at most 1. "
+                             f"Received: fan.p={self.fan.p}, stack.p={self.stack.p}")
 
 
 @dataclasses.dataclass(frozen=True)

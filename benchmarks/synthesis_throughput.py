@@ -37,7 +37,8 @@ _BATCH = {256: 32, 512: 16, 1024: 4}
 _CPU_MODEL_BATCH = 8           # the CPU train step the synthesis is compared with (XLA off: faster on CPU)
 _CPU_MODEL_MAX_SIZE = 512      # no CPU model row beyond this: ResNet-50 at 1024 is minutes per step there
 # What `--costs` switches off, one at a time: scene layers, then the photometric stages.
-_SCENE_PARTS = ("neighbor", "binder", "contact_shadow", "sleeve", "wear", "foil", "occluder", "dark_pairing")
+_SCENE_PARTS = ("neighbor", "binder", "piles", "contact_shadow", "sleeve", "wear", "foil", "occluder", "dark_pairing")
+_SCENE_EFFECTS = {"piles": ("fan", "stack")}     # a layer drawn by several `SceneConfig` effects: all go off
 _PHOTOMETRIC_PARTS = ("shadow", "glare", "blur", "vignette", "colour", "noise", "jpeg")
 
 
@@ -89,7 +90,8 @@ def config_without(size: int, parts: list[str]):
     from augment_tf.photometric import STAGE_EFFECTS
     config = SynthesisConfig.for_size(size)
     off = lambda effect: dataclasses.replace(effect, p=0.0)  # noqa: E731
-    scene = {part: off(getattr(config.scene, part)) for part in parts if part in _SCENE_PARTS}
+    scene = {effect: off(getattr(config.scene, effect))
+             for part in parts if part in _SCENE_PARTS for effect in _SCENE_EFFECTS.get(part, (part,))}
     photometric = {effect: off(getattr(config.photometric, effect))
                    for part in parts if part in STAGE_EFFECTS for effect in STAGE_EFFECTS[part]}
     return dataclasses.replace(config, scene=dataclasses.replace(config.scene, **scene),

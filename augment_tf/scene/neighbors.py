@@ -7,10 +7,11 @@ the answer to "the whole card nearest the frame's centre", so a neighbour may
 be whole (all 4 corners in the content box, as drawn) only where its centre is
 farther from the frame's centre than the labelled card's by `WHOLE_MARGIN` of
 the side, and only in frames where the labelled card is drawn and whole
-(`presence`); otherwise it is partly hidden (out of frame, behind the camera, or
-under the drawn labelled card) and no larger than the labelled card. In a grid,
-slot k lies in direction k mod 8, so a binder page fills up around the card.
-All slots are drawn in one texture pass: each pixel reads the first slot that
+(`presence`); otherwise it is partly hidden (out of frame, behind the camera,
+under the drawn labelled card, or under the card above it in a fan or stack)
+and no larger than the labelled card (but where a binder page, fan or stack
+places it). In a grid, slot k lies in direction k mod 8, so a binder page fills
+up around the card. All slots are drawn in one texture pass: each pixel reads the first slot that
 covers it, so a slot costs per-pixel coordinate math, not a texture read.
 
 Every neighbour takes the card treatments the labelled card takes (`wear`,
@@ -18,7 +19,8 @@ Every neighbour takes the card treatments the labelled card takes (`wear`,
 all slots of an image sharing one design (one player's cards). A sleeved
 neighbour is drawn as one piece with its sleeve: within the sleeve's bounds it
 hides the slots below it. On a binder page (`binder`) the slots fill the
-page's pockets instead.
+page's pockets instead; in a fan or a stack (`piles`) they lie under the
+labelled card, each under the one before, every one partly hidden.
 """
 
 import dataclasses
@@ -30,7 +32,7 @@ from augment_tf import composite, fusion, homography, lens, seeds, texture
 from augment_tf.composite import PlaneCoords
 from augment_tf.config import SceneConfig
 from augment_tf.geometry import inside_box, quad_area, texture_corners
-from augment_tf.scene import binder, foil, sleeves, wear
+from augment_tf.scene import binder, foil, piles, sleeves, wear
 
 # Binder/table grid directions: right, left, below, above, then the diagonals.
 _DIRECTIONS = [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [1, -1], [-1, 1], [-1, -1]]
@@ -53,6 +55,7 @@ class Neighbors:
         in a recipe without sleeves.
       wear: `wear.sample_wear`'s dict, `strength` [K, B] per slot (0: mint) and the rest [B]; None without wear.
       foil: `foil.sample_foil`'s dict, `strength` [K, B] per slot (0: plain) and the rest [B]; None without foil.
+      piled: [B] bool, the slots are a fan or stack (`piles`), each lying on the next; None without piles.
     """
     to_neighbor: tf.Tensor
     present: tf.Tensor
@@ -60,6 +63,7 @@ class Neighbors:
     sleeve: dict[str, tf.Tensor] | None = None
     wear: dict[str, tf.Tensor] | None = None
     foil: dict[str, tf.Tensor] | None = None
+    piled: tf.Tensor | None = None
 
     def extent(self, width: int, height: int) -> tf.Tensor:
         """[K, B, 4] each slot's bounds in its own texels (u0, v0, u1, v1): the card's, or its sleeve's."""
@@ -72,11 +76,12 @@ class Neighbors:
 
 
 def _placement(seed: tf.Tensor, slot: int, batch_size, width: int, height: int, config: SceneConfig,
-               page: dict[str, tf.Tensor] | None) -> tf.Tensor:
+               page: dict[str, tf.Tensor] | None, pile: dict[str, tf.Tensor] | None) -> tf.Tensor:
     """Returns [B, 3, 3] maps from slot `slot`'s neighbour texels to the labelled card's texels.
 
     In a grid (and always in a binder page's pocket) the slot lies in its
-    direction; a loose neighbour lies at any bearing and angle.
+    direction; a loose neighbour lies at any bearing and angle; in a fan or
+    stack, where the pile puts it (`piles.placement`).
     """
     b = [batch_size]
     direction = tf.constant(_DIRECTIONS[slot % len(_DIRECTIONS)], tf.float32)     # [2]: each slot its own spot
@@ -97,21 +102,27 @@ def _placement(seed: tf.Tensor, slot: int, batch_size, width: int, height: int, 
     offset = tf.where(loose[:, None], loose_offset, grid)
     angle = tf.where(loose, seeds.uniform(seed, "loose_angle", b, -math.pi, math.pi), grid_angle)
     centre = tf.tile(tf.constant([[width / 2, height / 2]], tf.float32), [batch_size, 1])
-    return homography.compose(homography.translation(centre + offset), homography.rotation(angle),
-                              homography.translation(-centre))
+    placed = homography.compose(homography.translation(centre + offset), homography.rotation(angle),
+                                homography.translation(-centre))                  # [B, 3, 3]
+    if pile is None:
+        return placed
+    return tf.where(pile["present"][:, None, None], piles.placement(pile, slot), placed)
 
 
 def _wanted(seed: tf.Tensor, slot: int, batch_size, config: SceneConfig,
-            page: dict[str, tf.Tensor] | None) -> tf.Tensor:
+            page: dict[str, tf.Tensor] | None, pile: dict[str, tf.Tensor] | None) -> tf.Tensor:
     """[B] bool: the recipe puts a card in slot `slot`: by `neighbor.p`, or on a binder page in its pocket
-    (when the page has one in the slot's direction, and it is not left empty)."""
+    (when the page has one in the slot's direction, and it is not left empty), or in a fan or stack up to its
+    count."""
     wanted = seeds.bernoulli(seed, "present", [batch_size], config.neighbor.p)
-    if page is None:
-        return wanted
-    pocket = (binder.in_page(page, _DIRECTIONS[slot]) if slot < len(_DIRECTIONS)
-              else tf.zeros_like(wanted))                   # a page has at most 8 pockets around the card's
-    filled = pocket & ~seeds.bernoulli(seed, "empty", [batch_size], binder.EMPTY_POCKET_P)
-    return tf.where(page["present"], filled, wanted)
+    if page is not None:
+        pocket = (binder.in_page(page, _DIRECTIONS[slot]) if slot < len(_DIRECTIONS)
+                  else tf.zeros_like(wanted))               # a page has at most 8 pockets around the card's
+        filled = pocket & ~seeds.bernoulli(seed, "empty", [batch_size], binder.EMPTY_POCKET_P)
+        wanted = tf.where(page["present"], filled, wanted)
+    if pile is not None:
+        wanted = tf.where(pile["present"], piles.holds(pile, slot), wanted)
+    return wanted
 
 
 def _as_drawn(card_to_image: tf.Tensor, geo: dict[str, tf.Tensor], width: int, height: int,
@@ -138,13 +149,14 @@ def _distance_from_centre(point: tf.Tensor, size: int) -> tf.Tensor:
 
 
 def _allowed(geo: dict[str, tf.Tensor], to_target: tf.Tensor, width: int, height: int, size: int,
-             in_pocket: tf.Tensor) -> tf.Tensor:
+             arranged: tf.Tensor, piled: tf.Tensor) -> tf.Tensor:
     """[B] bool: the neighbour may be drawn.
 
     Either it is partly hidden (out of the content box or behind the camera as
-    drawn, or under the drawn labelled card) and not larger than the labelled
-    card, unless it is `in_pocket` [B] of a binder page (a page keeps its
-    pockets filled); or it is whole, the labelled card is drawn and whole, and
+    drawn, under the drawn labelled card, or `piled` [B]: under the card above
+    it in a fan or stack) and not larger than the labelled card, unless it is
+    `arranged` [B] (a binder page's pocket, a fan or a stack places it, and
+    keeps it filled); or it is whole, the labelled card is drawn and whole, and
     the neighbour's centre is farther from the frame's centre by `WHOLE_MARGIN`.
     """
     card_to_image, box, drawn = geo["homography"], geo["content_box"], geo["drawn"]
@@ -157,11 +169,13 @@ def _allowed(geo: dict[str, tf.Tensor], to_target: tf.Tensor, width: int, height
     target_whole = drawn & tf.reduce_all(inside_box(target[:, :4], box), axis=-1)
     farther = (_distance_from_centre(points[:, 4], size)
                >= _distance_from_centre(target[:, 4], size) + WHOLE_MARGIN * size)
-    return ((~whole | under_target) & (~larger | in_pocket)) | (whole & ~under_target & target_whole & farther)
+    hidden = ~whole | under_target | piled
+    return (hidden & (~larger | arranged)) | (~hidden & target_whole & farther)
 
 
 def sample_neighbors(seed: tf.Tensor, geo: dict[str, tf.Tensor], texture_size: tuple[int, int], size: int,
-                     config: SceneConfig, page: dict[str, tf.Tensor] | None = None) -> Neighbors:
+                     config: SceneConfig, page: dict[str, tf.Tensor] | None = None,
+                     pile: dict[str, tf.Tensor] | None = None) -> Neighbors:
     """Samples `config.neighbor_slots` neighbour slots per image, with their treatments.
 
     Args:
@@ -173,6 +187,7 @@ def sample_neighbors(seed: tf.Tensor, geo: dict[str, tf.Tensor], texture_size: t
       size: output side in pixels.
       config: scene settings.
       page: the binder page (`binder.sample_binder`), or None in a recipe without pages.
+      pile: the fan or stack (`piles.sample_piles`), or None in a recipe without them.
 
     Returns:
       `Neighbors`; slot k of image b shows card (b + k + 1) mod B.
@@ -180,13 +195,14 @@ def sample_neighbors(seed: tf.Tensor, geo: dict[str, tf.Tensor], texture_size: t
     width, height = texture_size
     batch_size = tf.shape(geo["homography"])[0]
     maps, present, cards = [], [], []
-    in_pocket = tf.zeros([batch_size], tf.bool) if page is None else page["present"]
+    piled = tf.zeros([batch_size], tf.bool) if pile is None else pile["present"]
+    arranged = piled if page is None else page["present"] | piled       # [B]: a page, fan or stack places the slots
     for slot in range(config.neighbor_slots):
         slot_seed = seeds.child(seed, f"slot{slot}")
-        to_target = _placement(slot_seed, slot, batch_size, width, height, config, page)
+        to_target = _placement(slot_seed, slot, batch_size, width, height, config, page, pile)
         maps.append(homography.invert(to_target))
-        present.append(_wanted(slot_seed, slot, batch_size, config, page)
-                       & _allowed(geo, to_target, width, height, size, in_pocket))
+        present.append(_wanted(slot_seed, slot, batch_size, config, page, pile)
+                       & _allowed(geo, to_target, width, height, size, arranged, piled))
         cards.append((tf.range(batch_size) + slot + 1) % batch_size)
     if not maps:
         return Neighbors(tf.zeros([0, batch_size, 3, 3]), tf.zeros([0, batch_size], tf.bool),
@@ -196,7 +212,7 @@ def sample_neighbors(seed: tf.Tensor, geo: dict[str, tf.Tensor], texture_size: t
                                      **per_slot})                                          # [K, B, ...] each
     designs = {name: {**fusion.materialize_all(design), key: stored[name]} for name, (key, design) in designs.items()}
     return Neighbors(stored["maps"], stored["present"], stored["cards"], designs.get("sleeve"), designs.get("wear"),
-                     designs.get("foil"))
+                     designs.get("foil"), None if pile is None else piled)
 
 
 def _treatments(seed: tf.Tensor, slots: int, batch_size, width: int, config: SceneConfig) -> tuple[dict, dict]:
@@ -226,6 +242,11 @@ def draw_neighbors(atlases: tf.Tensor, layout: texture.AtlasLayout, neighbors: N
 
     Each pixel shows the first slot whose bounds (`Neighbors.extent`) cover
     it: its card, worn and foiled as that slot is, between its sleeve's back and front film.
+    A slot's bounds reach a pixel past its edge, the ring where its texture
+    fades out (anti-aliasing over what lies below). In a fan or stack, whose
+    every edge crosses the card below, a lower slot's face wins over that ring,
+    or each edge would show a line of the table. Elsewhere slots seldom overlap
+    one another, and a recipe without piles draws its slots as before them.
 
     Args:
       atlases: [B, N] int32 card pyramids.
@@ -243,12 +264,21 @@ def draw_neighbors(atlases: tf.Tensor, layout: texture.AtlasLayout, neighbors: N
     v, card = u, tf.zeros(tf.shape(plane.u), tf.int32)
     per_slot = {name: (getattr(neighbors, name), key) for name, key in _PER_SLOT.items() if getattr(neighbors, name)}
     chosen = {name: tf.zeros_like(treatment[key][0][:, None]) for name, (treatment, key) in per_slot.items()}
+    face_below = tf.zeros(tf.shape(plane.u), tf.bool)       # [B, P]: inside a lower slot's bounds, in a pile
+    piled = None if neighbors.piled is None else neighbors.piled[:, None]                # [B, 1]
     for slot in reversed(range(neighbors.present.shape[0])):
         m, box = neighbors.to_neighbor[slot], extent[slot][..., None]                   # [B, 3, 3], [B, 4, 1]
         us = m[:, 0, 0:1] * plane.u + m[:, 0, 1:2] * plane.v + m[:, 0, 2:3]
         vs = m[:, 1, 0:1] * plane.u + m[:, 1, 1:2] * plane.v + m[:, 1, 2:3]
-        covers = (neighbors.present[slot][:, None] & plane.in_front & (us > box[:, 0] - margin)
-                  & (us < box[:, 2] + margin) & (vs > box[:, 1] - margin) & (vs < box[:, 3] + margin))   # [B, P]
+        drawn = neighbors.present[slot][:, None] & plane.in_front
+        if piled is None:
+            covers = (drawn & (us > box[:, 0] - margin) & (us < box[:, 2] + margin) & (vs > box[:, 1] - margin)
+                      & (vs < box[:, 3] + margin))                                      # [B, P]
+        else:
+            outside = tf.maximum(tf.maximum(box[:, 0] - us, us - box[:, 2]),
+                                 tf.maximum(box[:, 1] - vs, vs - box[:, 3]))            # [B, P] texels, < 0 inside
+            covers = drawn & (outside < tf.where(face_below, 0.0, margin))                # no ring over a face
+            face_below |= drawn & piled & (outside < 0.0)
         u, v = tf.where(covers, us, u), tf.where(covers, vs, v)
         card = tf.where(covers, neighbors.card[slot][:, None], card)
         for name, (treatment, key) in per_slot.items():
