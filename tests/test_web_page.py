@@ -245,8 +245,9 @@ def test_module_takes_every_browser_image_kind(wasm_run, photos):
 def test_page_fits_a_phone_offers_its_camera_and_works_offline(site, photos, tmp_path):
     """On a 360 px touch screen: nothing is wider than the screen, every button is a thumb's size (44 CSS px, as the
     narrow screen's CSS makes them), "Take a photo" asks for the back camera, and once
-    the service worker keeps the page, src/, vendor/ and the model, a reload with the network cut still starts
-    (WASM, its binary from the cache) and finds the card of a photo taken through that input as Keras does."""
+    the service worker keeps the page, src/, vendor/ and the model (dropping an older export's weights from the
+    model's folder), a reload with the network cut still starts (WASM, its binary from the cache) and finds the card
+    of a photo taken through that input as Keras does."""
     card = photos["folder"] / "card.png"
     with serve(site) as url:
         run = run_page({"url": url + "index.html", "webgl": False, "phone": True, "photos": [str(card)],
@@ -259,6 +260,8 @@ def test_page_fits_a_phone_offers_its_camera_and_works_offline(site, photos, tmp
     assert "environment" in layout["camera"]
     offline = run["offline"]
     assert offline["cached"] == "ready", (offline, run["console"])
+    # Keeping the model again drops what an earlier export left in its folder, and keeps the model.
+    assert offline["recache"] == {"answer": {"ok": True}, "staleDropped": True, "modelKept": True}, offline
     assert offline["networkCut"], "a fetch the cache does not hold got through: the network was not cut"
     assert offline["error"] is None and offline["backend"] == "wasm", (offline, run["console"])
     photo = letterbox.load_photo(card)

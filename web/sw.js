@@ -5,8 +5,8 @@
  * - install: caches the page and src/ (`PAGE`), and vendor/ as `vendor/files.json` lists it (written by
  *   tools/vendor.mjs with the files it copies);
  * - a message `{type: 'cache', model: FOLDER_URL}` from the page (page.js, once its model is loaded) caches that
- *   export: model.json, model_card.json and the weight shards model.json names; it answers `{ok}` or
- *   `{ok: false, message}` on the message's port;
+ *   export: model.json, model_card.json and the weight shards model.json names, and drops the folder's other
+ *   entries (an older export's shards); it answers `{ok}` or `{ok: false, message}` on the message's port;
  * - fetch: network first, so a new export or page shows at once when online; each good answer refreshes the cache,
  *   and the cache answers when the network does not (a page URL whatever its ?parameters).
  *
@@ -37,7 +37,9 @@ async function cachePage() {
 }
 
 /**
- * Caches one export: model.json, model_card.json and the weight shards model.json lists.
+ * Caches one export: model.json, model_card.json and the weight shards model.json lists; then drops what the cache
+ * held of that folder besides them (the shards of an export it replaced), so a re-exported model does not leave its
+ * old weights behind.
  *
  * @param {string} folder the export's folder, an absolute URL
  */
@@ -45,8 +47,11 @@ async function cacheModel(folder) {
   const base = folder.endsWith('/') ? folder : `${folder}/`;
   const { weightsManifest } = await fetchJSON(new URL('model.json', base));
   const files = ['model.json', 'model_card.json', ...weightsManifest.flatMap((group) => group.paths)];
+  const kept = new Set(files.map((file) => new URL(file, base).href));
   const cache = await caches.open(CACHE);
-  await cache.addAll(files.map((file) => new URL(file, base).href));
+  await cache.addAll([...kept]);
+  const stale = (await cache.keys()).filter(({ url }) => url.startsWith(base) && !kept.has(url));
+  await Promise.all(stale.map((request) => cache.delete(request)));
 }
 
 /**

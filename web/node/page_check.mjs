@@ -15,8 +15,9 @@
 //            "phone": BOOL (a 360 x 740 touch screen at 2x, as a phone; default a 1280 x 1000 desktop window),
 //            "kinds": IMAGE_FILE (optional: findCard and a new LiveTracker's first frame on the photo given as each
 //                     image kind, in the page; with "webcam", also the fake camera's video element),
-//            "offline": IMAGE_FILE (optional: once the service worker keeps the page, cut the network, reload, and
-//                       analyse the photo, through the "Take a photo" input)}
+//            "offline": IMAGE_FILE (optional: once the service worker keeps the page, put a stale file into the
+//                       model's folder in its cache and have it keep the model again; then cut the network, reload,
+//                       and analyse the photo, through the "Take a photo" input)}
 // OUT.json: {"backend", "worker" (whether the live path ran in a Worker),
 //            "photos": {NAME: {status, last (the page's result), card (PNG data URL or null),
 //            cards: [PNG data URL of each card of the strip], milliseconds: [per run], saved: the downloaded file,
@@ -25,8 +26,9 @@
 //            "layout": {innerWidth, scrollWidth (the page's, after the photos), controls: [{name, left, right,
 //                       height}] (CSS pixels), camera: the photo inputs' capture attributes},
 //            "kinds": {KIND: {corners, presence, found, crop: [w, h] or null, live: {raw, presence}}},
-//            "offline": {cached (cardPage.offline before the cut), networkCut (a fetch the cache cannot answer
-//                        failed), backend, error, photo: as "photos"' records},
+//            "offline": {cached (cardPage.offline before the cut), recache: {answer (the service worker's to the
+//                        second 'cache' message), staleDropped, modelKept (model.json still cached)}, networkCut (a
+//                        fetch the cache cannot answer failed), backend, error, photo: as "photos"' records},
 //            "console": [...]}
 
 import fs from 'node:fs';
@@ -166,12 +168,29 @@ async function runKinds(page, job, out) {
   }, { base64: bytes, video: Boolean(job.webcam) });
 }
 
+/** In the page: puts a stale weight file into the model's folder in the service worker's cache, as an earlier export
+ * would have left it, asks the worker to keep the model again (as page.js does), and says what the cache holds. */
+async function recache() {
+  const cache = await caches.open((await caches.keys())[0]);
+  const stale = new URL('model/group1-shard9of9.bin', window.location.href).href;
+  await cache.put(stale, new Response('weights of an earlier export'));
+  const worker = (await navigator.serviceWorker.ready).active;
+  const answer = await new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = ({ data }) => resolve(data);
+    worker.postMessage({ type: 'cache', model: new URL('model/', window.location.href).href }, [channel.port2]);
+  });
+  return { answer, staleDropped: !(await cache.match(stale)),
+    modelKept: Boolean(await cache.match(new URL('model/model.json', window.location.href).href)) };
+}
+
 /** Once the service worker keeps the page, cuts the network, reloads, and analyses a photo. */
 async function runOffline(page, job, out) {
   await page.waitForFunction(() => window.cardPage.offline !== null, null, { timeout: 120000, polling: 50 });
   const record = { cached: await page.evaluate(() => window.cardPage.offline) };
   out.offline = record;
   if (record.cached !== 'ready') return;
+  record.recache = await page.evaluate(recache);
   await page.context().setOffline(true);
   await page.reload();
   await page.waitForFunction(() => window.cardPage && (window.cardPage.ready || window.cardPage.error), null,
