@@ -82,7 +82,7 @@ class SceneConfig:
         lies in direction k mod 8 (right, left, below, above, diagonals), so 8
         can fill a binder page around the card. All slots share one texture
         pass, so a slot costs only per-pixel coordinate math: 8 slots cost 4%
-        more than 2 (256 px, one CPU core, XLA). Its old name, `neighbors`, still
+        more than 2 (256 px, one CPU core, XLA), but 15 cost 29% more than 8. Its old name, `neighbors`, still
         loads (`OLD_NAMES`).
       neighbor: per slot: presence probability and the gap to the labelled card
         as a fraction of its width (negative overlaps).
@@ -107,6 +107,17 @@ class SceneConfig:
         only under a drawn labelled card, and a binder page wins over both:
         the share of fans is `fan.p` of the images without a page. Like pages,
         they need neighbour slots (`neighbor_slots`), not `neighbor.p`.
+      spread: share of samples (of those without a page, fan or stack, under a
+        drawn labelled card) whose neighbours are a spread (`scene.spreads`):
+        cards laid out on the table in a grid of 1-5 rows by 2-6 columns with
+        the labelled card, one card a cell, each shifted and turned a little on
+        its own (up to 3 degrees, as the gap allows) but touching none; and the
+        gap between cards as a fraction of the card's width (cards nearer than
+        4.5% neither shift nor turn, and under 3% they are not whole: a whole
+        card's corners lie clear of the next card). The grid extends
+        away from the frame's centre, so the labelled card stays the whole card
+        nearest it; the slots (`neighbor_slots`) fill the cells nearest the
+        labelled card, so a grid larger than them is laid out in part.
       occluder: presence probability, and size as a fraction of the card's shorter side.
       sleeve: presence probability, and the margin around the card in mm. The
         labelled card and each neighbour draw their own presence; neighbours
@@ -140,6 +151,7 @@ class SceneConfig:
     binder: Effect = Effect(0.15, 0.06, 0.15)
     fan: Effect = Effect(0.05, 6.0, 15.0)
     stack: Effect = Effect(0.03, 0.01, 0.05)
+    spread: Effect = Effect(0.1, 0.05, 0.15)
     occluder: Effect = Effect(0.35, 0.12, 0.35)
     sleeve: Effect = Effect(0.35, 0.6, 2.0)
     contact_shadow: Effect = Effect(0.6, 0.15, 0.5)

@@ -6,10 +6,11 @@ eagerly for a static dump, and the same seed always gives the same batch.
 
 Layers, bottom to top: background (maybe darkened under a dark-rimmed card),
 maybe a binder page's backing, neighbouring cards (maybe a fan or stack under
-the labelled card; each maybe worn, foil and sleeved), the labelled card's
-shadow on the table, the sleeve's back, the labelled card (its rim maybe worn
-white, its face maybe foil), the sleeve's front film, the binder pockets' film,
-an occluder with its shadow, all seen through the lens (`lens`);
+the labelled card, or a spread of cards laid out with it; each maybe worn, foil
+and sleeved), the labelled card's shadow on the table, the sleeve's back, the
+labelled card (its rim maybe worn white, its face maybe foil), the sleeve's
+front film, the binder pockets' film, an occluder with its shadow, all seen
+through the lens (`lens`);
 then the camera (`photometric`), and last the black bars of a letterboxed
 frame. Some frames hold no card to find (`presence`): the labelled card is
 left out or cut by the frame's edge.
@@ -23,7 +24,7 @@ import tensorflow as tf
 from augment_tf import composite, fusion, geometry, lens, photometric, presence, seeds, texture
 from augment_tf.config import SceneConfig, SynthesisConfig
 from augment_tf.scene import (background, binder, contact_shadow, foil, neighbors, occluders, piles, sleeves,
-                              wear, whole_cards)
+                              spreads, wear, whole_cards)
 
 
 def synthesize(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor,
@@ -116,10 +117,15 @@ def _scene(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor, geo: dict[
     if scene.neighbor_slots and (scene.fan.used or scene.stack.used):
         with tf.name_scope("piles"):
             pile = piles.sample_piles(seeds.child(seed, "piles"), geo["drawn"], width, height, scene, page)
-    if scene.neighbor_slots and (scene.neighbor.used or page is not None or pile is not None):
+    spread = None
+    if scene.neighbor_slots and scene.spread.used:
+        with tf.name_scope("spreads"):
+            spread = spreads.sample_spreads(seeds.child(seed, "spreads"), geo, width, height, size, scene, page, pile)
+    if scene.neighbor_slots and (scene.neighbor.used or page is not None or pile is not None or spread is not None):
         with tf.name_scope("neighbors"):
             slots = layers["neighbors"] = neighbors.sample_neighbors(seeds.child(seed, "neighbors"), geo,
-                                                                     (width, height), size, scene, page, pile)
+                                                                     (width, height), size, scene, page, pile,
+                                                                     spread)
             image = neighbors.draw_neighbors(cards, layout, slots, plane, image)
     if scene.contact_shadow.used:
         with tf.name_scope("contact_shadow"):

@@ -165,8 +165,8 @@ def test_a_layer_or_effect_nobody_gets_is_left_out_of_the_graph():
         return {op.name.split("/")[0] for op in graph.get_operations()} | {
             "/".join(op.name.split("/")[:2]) for op in graph.get_operations()}
 
-    layers = {"neighbors", "binder", "piles", "contact_shadow", "sleeves", "wear", "foil", "occluders", "dark_pairing",
-              "photometric/jpeg", "photometric/blur", "letterbox"}
+    layers = {"neighbors", "binder", "piles", "spreads", "contact_shadow", "sleeves", "wear", "foil", "occluders",
+              "dark_pairing", "photometric/jpeg", "photometric/blur", "letterbox"}
     full = scopes(small_config())
     assert layers <= full
     bare = scopes(small_config(scene=SCENE_OFF, photometric=PHOTOMETRIC_OFF, geometry=GEOMETRY_OFF))

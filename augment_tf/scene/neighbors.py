@@ -9,10 +9,12 @@ farther from the frame's centre than the labelled card's by `WHOLE_MARGIN` of
 the side, and only in frames where the labelled card is drawn and whole
 (`presence`); otherwise it is partly hidden (out of frame, behind the camera,
 under the drawn labelled card, or under the card above it in a fan or stack)
-and no larger than the labelled card (but where a binder page, fan or stack
-places it). In a grid, slot k lies in direction k mod 8, so a binder page fills
-up around the card. All slots are drawn in one texture pass: each pixel reads the first slot that
-covers it, so a slot costs per-pixel coordinate math, not a texture read.
+and no larger than the labelled card (but where a binder page, fan, stack or
+spread places it). In a grid, slot k lies in direction k mod 8, so a binder page fills
+up around the card; in a spread (`spreads`) the slots take the cells of a
+larger grid laid out with the labelled card. All slots are drawn in one texture
+pass: each pixel reads the first slot that covers it, so a slot costs per-pixel
+coordinate math, not a texture read.
 
 Every neighbour takes the card treatments the labelled card takes (`wear`,
 `foil`, a `sleeves` sleeve), each slot with its own presence and strength and
@@ -20,7 +22,8 @@ all slots of an image sharing one design (one player's cards). A sleeved
 neighbour is drawn as one piece with its sleeve: within the sleeve's bounds it
 hides the slots below it. On a binder page (`binder`) the slots fill the
 page's pockets instead; in a fan or a stack (`piles`) they lie under the
-labelled card, each under the one before, every one partly hidden.
+labelled card, each under the one before, every one partly hidden; in a spread
+they lie in its cells, a gap apart.
 """
 
 import dataclasses
@@ -32,7 +35,7 @@ from augment_tf import composite, fusion, homography, lens, seeds, texture
 from augment_tf.composite import PlaneCoords
 from augment_tf.config import SceneConfig
 from augment_tf.geometry import inside_box, quad_area, texture_corners
-from augment_tf.scene import binder, foil, piles, sleeves, wear
+from augment_tf.scene import binder, foil, piles, sleeves, spreads, wear
 
 # Binder/table grid directions: right, left, below, above, then the diagonals.
 _DIRECTIONS = [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [1, -1], [-1, 1], [-1, -1]]
@@ -76,12 +79,14 @@ class Neighbors:
 
 
 def _placement(seed: tf.Tensor, slot: int, batch_size, width: int, height: int, config: SceneConfig,
-               page: dict[str, tf.Tensor] | None, pile: dict[str, tf.Tensor] | None) -> tf.Tensor:
+               page: dict[str, tf.Tensor] | None, pile: dict[str, tf.Tensor] | None,
+               spread: dict[str, tf.Tensor] | None = None, sleeve: dict[str, tf.Tensor] | None = None) -> tf.Tensor:
     """Returns [B, 3, 3] maps from slot `slot`'s neighbour texels to the labelled card's texels.
 
     In a grid (and always in a binder page's pocket) the slot lies in its
     direction; a loose neighbour lies at any bearing and angle; in a fan or
-    stack, where the pile puts it (`piles.placement`).
+    stack, where the pile puts it (`piles.placement`); in a spread, in its cell
+    (`spreads.placement`, spaced for the slots' `sleeve` design, None without sleeves).
     """
     b = [batch_size]
     direction = tf.constant(_DIRECTIONS[slot % len(_DIRECTIONS)], tf.float32)     # [2]: each slot its own spot
@@ -104,16 +109,20 @@ def _placement(seed: tf.Tensor, slot: int, batch_size, width: int, height: int, 
     centre = tf.tile(tf.constant([[width / 2, height / 2]], tf.float32), [batch_size, 1])
     placed = homography.compose(homography.translation(centre + offset), homography.rotation(angle),
                                 homography.translation(-centre))                  # [B, 3, 3]
-    if pile is None:
-        return placed
-    return tf.where(pile["present"][:, None, None], piles.placement(pile, slot), placed)
+    if pile is not None:
+        placed = tf.where(pile["present"][:, None, None], piles.placement(pile, slot), placed)
+    if spread is not None:
+        placed = tf.where(spread["present"][:, None, None], spreads.placement(spread, slot, width, height, sleeve),
+                          placed)
+    return placed
 
 
 def _wanted(seed: tf.Tensor, slot: int, batch_size, config: SceneConfig,
-            page: dict[str, tf.Tensor] | None, pile: dict[str, tf.Tensor] | None) -> tf.Tensor:
+            page: dict[str, tf.Tensor] | None, pile: dict[str, tf.Tensor] | None,
+            spread: dict[str, tf.Tensor] | None = None) -> tf.Tensor:
     """[B] bool: the recipe puts a card in slot `slot`: by `neighbor.p`, or on a binder page in its pocket
     (when the page has one in the slot's direction, and it is not left empty), or in a fan or stack up to its
-    count."""
+    count, or in a spread where the grid has a cell for it."""
     wanted = seeds.bernoulli(seed, "present", [batch_size], config.neighbor.p)
     if page is not None:
         pocket = (binder.in_page(page, _DIRECTIONS[slot]) if slot < len(_DIRECTIONS)
@@ -122,6 +131,8 @@ def _wanted(seed: tf.Tensor, slot: int, batch_size, config: SceneConfig,
         wanted = tf.where(page["present"], filled, wanted)
     if pile is not None:
         wanted = tf.where(pile["present"], piles.holds(pile, slot), wanted)
+    if spread is not None:
+        wanted = tf.where(spread["present"], spreads.holds(spread, slot), wanted)
     return wanted
 
 
@@ -155,9 +166,10 @@ def _allowed(geo: dict[str, tf.Tensor], to_target: tf.Tensor, width: int, height
     Either it is partly hidden (out of the content box or behind the camera as
     drawn, under the drawn labelled card, or `piled` [B]: under the card above
     it in a fan or stack) and not larger than the labelled card, unless it is
-    `arranged` [B] (a binder page's pocket, a fan or a stack places it, and
-    keeps it filled); or it is whole, the labelled card is drawn and whole, and
-    the neighbour's centre is farther from the frame's centre by `WHOLE_MARGIN`.
+    `arranged` [B] (a binder page's pocket, a fan, a stack or a spread places
+    it, and keeps it filled); or it is whole, the labelled card is drawn and
+    whole, and the neighbour's centre is farther from the frame's centre by
+    `WHOLE_MARGIN`.
     """
     card_to_image, box, drawn = geo["homography"], geo["content_box"], geo["drawn"]
     points, in_front, scene = _as_drawn(homography.compose(card_to_image, to_target), geo, width, height, size)
@@ -175,7 +187,8 @@ def _allowed(geo: dict[str, tf.Tensor], to_target: tf.Tensor, width: int, height
 
 def sample_neighbors(seed: tf.Tensor, geo: dict[str, tf.Tensor], texture_size: tuple[int, int], size: int,
                      config: SceneConfig, page: dict[str, tf.Tensor] | None = None,
-                     pile: dict[str, tf.Tensor] | None = None) -> Neighbors:
+                     pile: dict[str, tf.Tensor] | None = None,
+                     spread: dict[str, tf.Tensor] | None = None) -> Neighbors:
     """Samples `config.neighbor_slots` neighbour slots per image, with their treatments.
 
     Args:
@@ -188,26 +201,31 @@ def sample_neighbors(seed: tf.Tensor, geo: dict[str, tf.Tensor], texture_size: t
       config: scene settings.
       page: the binder page (`binder.sample_binder`), or None in a recipe without pages.
       pile: the fan or stack (`piles.sample_piles`), or None in a recipe without them.
+      spread: the spread (`spreads.sample_spreads`), or None in a recipe without spreads.
 
     Returns:
       `Neighbors`; slot k of image b shows card (b + k + 1) mod B.
     """
     width, height = texture_size
     batch_size = tf.shape(geo["homography"])[0]
-    maps, present, cards = [], [], []
-    piled = tf.zeros([batch_size], tf.bool) if pile is None else pile["present"]
-    arranged = piled if page is None else page["present"] | piled       # [B]: a page, fan or stack places the slots
-    for slot in range(config.neighbor_slots):
-        slot_seed = seeds.child(seed, f"slot{slot}")
-        to_target = _placement(slot_seed, slot, batch_size, width, height, config, page, pile)
-        maps.append(homography.invert(to_target))
-        present.append(_wanted(slot_seed, slot, batch_size, config, page, pile)
-                       & _allowed(geo, to_target, width, height, size, arranged, piled))
-        cards.append((tf.range(batch_size) + slot + 1) % batch_size)
-    if not maps:
+    if not config.neighbor_slots:
         return Neighbors(tf.zeros([0, batch_size, 3, 3]), tf.zeros([0, batch_size], tf.bool),
                          tf.zeros([0, batch_size], tf.int32))
     per_slot, designs = _treatments(seed, config.neighbor_slots, batch_size, width, config)
+    sleeve = designs["sleeve"][1] if "sleeve" in designs else None    # a spread spaces its cells for this design
+    maps, present, cards = [], [], []
+    piled = tf.zeros([batch_size], tf.bool) if pile is None else pile["present"]
+    arranged = piled                                                   # [B]: a page, fan, stack or spread places them
+    for layout in (page, spread):
+        if layout is not None:
+            arranged = arranged | layout["present"]
+    for slot in range(config.neighbor_slots):
+        slot_seed = seeds.child(seed, f"slot{slot}")
+        to_target = _placement(slot_seed, slot, batch_size, width, height, config, page, pile, spread, sleeve)
+        maps.append(homography.invert(to_target))
+        present.append(_wanted(slot_seed, slot, batch_size, config, page, pile, spread)
+                       & _allowed(geo, to_target, width, height, size, arranged, piled))
+        cards.append((tf.range(batch_size) + slot + 1) % batch_size)
     stored = fusion.materialize_all({"maps": tf.stack(maps), "present": tf.stack(present), "cards": tf.stack(cards),
                                      **per_slot})                                          # [K, B, ...] each
     designs = {name: {**fusion.materialize_all(design), key: stored[name]} for name, (key, design) in designs.items()}
