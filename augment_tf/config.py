@@ -123,7 +123,8 @@ class SceneConfig:
         labelled card and each neighbour draw their own presence; neighbours
         share one sleeve design per image (one player's deck).
       contact_shadow: presence probability (for cards lying on a table), and
-        how much the soft shadow along the card's edges darkens the table.
+        how much the soft shadow along the card's edges darkens the table;
+        the neighbours cast the same shadow along theirs.
       wear: presence probability of a played card's whitened edges and corners,
         and how far they whiten (1 shows the bare card stock); per card, the
         labelled one and each neighbour.

@@ -7,7 +7,7 @@ eagerly for a static dump, and the same seed always gives the same batch.
 Layers, bottom to top: background (maybe darkened under a dark-rimmed card),
 maybe a binder page's backing, neighbouring cards (maybe a fan or stack under
 the labelled card, or a spread of cards laid out with it; each maybe worn, foil
-and sleeved), the labelled card's shadow on the table, the sleeve's back, the
+and sleeved, with its shadow on a table), the labelled card's shadow on the table, the sleeve's back, the
 labelled card (its rim maybe worn white, its face maybe foil), the sleeve's
 front film, the binder pockets' film, an occluder with its shadow, all seen
 through the lens (`lens`);
@@ -121,17 +121,21 @@ def _scene(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor, geo: dict[
     if scene.neighbor_slots and scene.spread.used:
         with tf.name_scope("spreads"):
             spread = spreads.sample_spreads(seeds.child(seed, "spreads"), geo, width, height, size, scene, page, pile)
+    shadow = None
+    if scene.contact_shadow.used:             # one light for every card on the table: the neighbours cast it too
+        with tf.name_scope("contact_shadow"):
+            shadow = fusion.materialize_all(contact_shadow.sample_contact_shadows(
+                seeds.child(seed, "contact_shadow"), on_table, width, scene))
     if scene.neighbor_slots and (scene.neighbor.used or page is not None or pile is not None or spread is not None):
         with tf.name_scope("neighbors"):
             slots = layers["neighbors"] = neighbors.sample_neighbors(seeds.child(seed, "neighbors"), geo,
                                                                      (width, height), size, scene, page, pile,
                                                                      spread)
-            image = neighbors.draw_neighbors(cards, layout, slots, plane, image)
-    if scene.contact_shadow.used:
+            image = neighbors.draw_neighbors(cards, layout, slots, plane, image, shadow)
+    if shadow is not None:
         with tf.name_scope("contact_shadow"):
-            shadow = fusion.materialize_all(contact_shadow.sample_contact_shadows(
-                seeds.child(seed, "contact_shadow"), on_table & geo["drawn"], width, scene))
-            image = image * (1.0 - contact_shadow.render_contact_shadows(shadow, plane, width, height)[..., None])
+            cast = contact_shadow.render_contact_shadows(shadow, plane, width, height)            # [B, P]
+            image = image * (1.0 - tf.where(geo["drawn"][:, None], cast, 0.0)[..., None])
     image, cover, layers["sleeve"] = _card_in_sleeve(cards, layout, seed, plane, geo["drawn"], image, scene)
     if page is not None:
         with tf.name_scope("binder_film"):

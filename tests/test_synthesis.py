@@ -201,6 +201,32 @@ def test_a_card_on_a_table_casts_a_soft_shadow_along_its_edges_only():
         assert max(distance) < 1.5                 # and hidden under the card itself
 
 
+def test_neighbours_on_a_table_cast_the_same_shadow():
+    """Every card on the table casts the contact shadow, the neighbours too: darkened pixels hug some card's edges,
+    and some lie far from the labelled card, along a neighbour's."""
+    import cv2
+    geometry = dataclasses.replace(GEOMETRY_OFF, scale=(0.3, 0.35), max_tilt_deg=10.0, barrel=fixed_barrel(0.0))
+    scene = dataclasses.replace(SCENE_OFF, table_p=1.0, neighbor_slots=4, neighbor=Effect(1.0, 0.1, 0.2),
+                                loose_neighbor_p=0.0)
+    config = small_config(size=128, scene=scene, photometric=PHOTOMETRIC_OFF, geometry=geometry)
+    shadowed = dataclasses.replace(config, scene=dataclasses.replace(scene, contact_shadow=Effect(1.0, 0.6, 0.6)))
+    cards, backgrounds = textures(config, [marked_card()] * 6, background_rgb=(200, 200, 200))
+    plain = synthesize.synthesize(cards, backgrounds, tf.constant([4, 5]), config)
+    out = synthesize.synthesize(cards, backgrounds, tf.constant([4, 5]), shadowed)
+    darkening = (plain["image"].numpy() - out["image"].numpy()).mean(-1)        # [B, H, W]
+    assert darkening.min() > -1e-5
+    far_from_labelled = 0
+    for dark, quads in zip(darkening, out["cards"].numpy()):                    # [K, 4, 2]: slot 0 the labelled
+        quads = [quad.astype(np.float32) for quad in quads if np.abs(quad).sum() > 0]
+        ys, xs = np.nonzero(dark > 0.05)
+        for x, y in zip(xs, ys):
+            point = (float(x) + 0.5, float(y) + 0.5)
+            distance = [cv2.pointPolygonTest(quad, point, True) for quad in quads]
+            assert max(distance) > -8.0, point                                   # hugging some card
+            far_from_labelled += distance[0] < -12.0
+    assert far_from_labelled > 20                                                # along the neighbours' edges
+
+
 def _black_card_with(seed: list[int], **layer) -> tuple[np.ndarray, np.ndarray]:
     """Synthesises near-black cards, plain and with one scene layer switched on.
 

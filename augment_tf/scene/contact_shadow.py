@@ -52,7 +52,17 @@ def render_contact_shadows(shadow: dict[str, tf.Tensor], plane: PlaneCoords, wid
       width: card texture width in texels.
       height: card texture height in texels.
     """
-    outside = rounded_box_distance(plane.u - shadow["offset"][:, 0:1] - width / 2,
-                                   plane.v - shadow["offset"][:, 1:2] - height / 2, width / 2, height / 2, 0.0)
-    cover = tf.clip_by_value(0.5 - outside / shadow["softness"][:, None], 0.0, 1.0)
+    cover = shadow_cover(shadow, plane.u, plane.v, width, height)
     return shadow["darkness"][:, None] * cover * tf.cast(plane.in_front, tf.float32)
+
+
+def shadow_cover(shadow: dict[str, tf.Tensor], u: tf.Tensor, v: tf.Tensor, width: int, height: int) -> tf.Tensor:
+    """[B, P] how much of a card's shadow (0..1, before its darkness) falls on each pixel, from the pixel's [B, P]
+    coordinates (u, v) in that card's texels: its rectangle moved by the offset and blurred by the softness.
+
+    The image's one light gives every card on its table the same offset and softness, so the neighbours
+    (`neighbors.draw_neighbors`) cast theirs with the labelled card's numbers, each in its own texels.
+    """
+    outside = rounded_box_distance(u - shadow["offset"][:, 0:1] - width / 2,
+                                   v - shadow["offset"][:, 1:2] - height / 2, width / 2, height / 2, 0.0)
+    return tf.clip_by_value(0.5 - outside / shadow["softness"][:, None], 0.0, 1.0)

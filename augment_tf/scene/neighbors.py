@@ -35,7 +35,7 @@ from augment_tf import composite, fusion, homography, lens, seeds, texture
 from augment_tf.composite import PlaneCoords
 from augment_tf.config import SceneConfig
 from augment_tf.geometry import inside_box, quad_area, texture_corners
-from augment_tf.scene import binder, foil, piles, sleeves, spreads, wear
+from augment_tf.scene import binder, contact_shadow, foil, piles, sleeves, spreads, wear
 
 # Binder/table grid directions: right, left, below, above, then the diagonals.
 _DIRECTIONS = [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [1, -1], [-1, 1], [-1, -1]]
@@ -255,8 +255,8 @@ def _treatments(seed: tf.Tensor, slots: int, batch_size, width: int, config: Sce
 
 
 def draw_neighbors(atlases: tf.Tensor, layout: texture.AtlasLayout, neighbors: Neighbors, plane: PlaneCoords,
-                   image: tf.Tensor) -> tf.Tensor:
-    """Draws all neighbour slots over `image`, in one texture pass, each with its treatments.
+                   image: tf.Tensor, shadow: dict[str, tf.Tensor] | None = None) -> tf.Tensor:
+    """Draws all neighbour slots over `image`, in one texture pass, each with its treatments and its shadow.
 
     Each pixel shows the first slot whose bounds (`Neighbors.extent`) cover
     it: its card, worn and foiled as that slot is, between its sleeve's back and front film.
@@ -265,6 +265,8 @@ def draw_neighbors(atlases: tf.Tensor, layout: texture.AtlasLayout, neighbors: N
     every edge crosses the card below, a lower slot's face wins over that ring,
     or each edge would show a line of the table. Elsewhere slots seldom overlap
     one another, and a recipe without piles draws its slots as before them.
+    On a table, each card casts the labelled card's contact shadow (one light:
+    its darkness, offset and softness) on what lies under the neighbours.
 
     Args:
       atlases: [B, N] int32 card pyramids.
@@ -272,6 +274,8 @@ def draw_neighbors(atlases: tf.Tensor, layout: texture.AtlasLayout, neighbors: N
       neighbors: from `sample_neighbors`.
       plane: the labelled card's plane coordinates of every output pixel.
       image: [B, P, 3] RGB under the neighbours.
+      shadow: the image's contact shadow (`contact_shadow.sample_contact_shadows`, darkness 0 off the table), or
+        None in a recipe without them.
 
     Returns:
       [B, P, 3] RGB.
@@ -284,6 +288,7 @@ def draw_neighbors(atlases: tf.Tensor, layout: texture.AtlasLayout, neighbors: N
     chosen = {name: tf.zeros_like(treatment[key][0][:, None]) for name, (treatment, key) in per_slot.items()}
     face_below = tf.zeros(tf.shape(plane.u), tf.bool)       # [B, P]: inside a lower slot's bounds, in a pile
     piled = None if neighbors.piled is None else neighbors.piled[:, None]                # [B, 1]
+    shade = tf.zeros(tf.shape(plane.u))                      # [B, P]: the most of any slot's shadow on a pixel
     for slot in reversed(range(neighbors.present.shape[0])):
         m, box = neighbors.to_neighbor[slot], extent[slot][..., None]                   # [B, 3, 3], [B, 4, 1]
         us = m[:, 0, 0:1] * plane.u + m[:, 0, 1:2] * plane.v + m[:, 0, 2:3]
@@ -297,10 +302,15 @@ def draw_neighbors(atlases: tf.Tensor, layout: texture.AtlasLayout, neighbors: N
                                  tf.maximum(box[:, 1] - vs, vs - box[:, 3]))            # [B, P] texels, < 0 inside
             covers = drawn & (outside < tf.where(face_below, 0.0, margin))                # no ring over a face
             face_below |= drawn & piled & (outside < 0.0)
+        if shadow is not None:
+            cast = contact_shadow.shadow_cover(shadow, us, vs, layout.width, layout.height)   # [B, P]
+            shade = tf.maximum(shade, tf.where(drawn, cast, 0.0))
         u, v = tf.where(covers, us, u), tf.where(covers, vs, v)
         card = tf.where(covers, neighbors.card[slot][:, None], card)
         for name, (treatment, key) in per_slot.items():
             chosen[name] = tf.where(covers, treatment[key][slot][:, None], chosen[name])
+    if shadow is not None:
+        image = image * (1.0 - shadow["darkness"][:, None] * shade)[..., None]
     on_slot = PlaneCoords(u, v, plane.texels_per_pixel, plane.in_front)                 # in each slot's texels
     rgba = texture.sample_atlas(atlases, layout, card, u, v, plane.lod)                 # [B, P, 4]
     if neighbors.wear is not None:
