@@ -38,6 +38,7 @@ from augment_tf import letterbox  # noqa: E402
 from model.inference import predictor, rectify, rotations  # noqa: E402
 from model.inference.loading import ModelFileError, load_model  # noqa: E402
 from model.layers.card_peaks import CardPeaks  # noqa: E402
+from model.training.run_files import strict_json  # noqa: E402
 from mtg_tfds import atomic_files  # noqa: E402
 
 QUANTIZE = ("none", "float16", "uint8")
@@ -343,7 +344,7 @@ def run_record(model_path: pathlib.Path) -> dict:
         if "backbone" in record["model"]:
             entries["backbone"] = record["model"]["backbone"]
     if isinstance(record.get("metrics"), dict):
-        entries["metrics"] = record["metrics"]
+        entries["metrics"] = strict_json(record["metrics"])        # runs before 2026-12-06 wrote NaN
         entries["metrics_source"] = sidecar.name
     return entries
 
@@ -393,7 +394,7 @@ def write_export(model_path: pathlib.Path, folder: pathlib.Path, quantize: str) 
     signature = json.loads((folder / "model.json").read_text())["signature"]
     for name, output in card["outputs"].items():
         output["node"] = signature["outputs"][name]["name"]
-    (folder / "model_card.json").write_text(json.dumps(card, indent=1) + "\n")
+    (folder / "model_card.json").write_text(json.dumps(card, indent=1, allow_nan=False) + "\n")
 
 
 def main(argv: list[str] | None = None) -> None:

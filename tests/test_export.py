@@ -13,6 +13,7 @@ import export
 from augment_tf import letterbox
 from model.inference import predictor, rectify, rotations
 from model.inference.loading import ModelFileError
+from model.training.run_files import write_json
 from web.harness import tfjs_outputs
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -273,6 +274,20 @@ def test_a_model_without_the_card_head_exports_its_primary_card(primary_export):
     assert sorted(signature) == sorted(card["outputs"]) == sorted(export.PRIMARY_OUTPUTS)
     assert card["schema"] == export.CARD_SCHEMA
     assert not {"card_threshold", "max_cards"} & set(card["inference"])
+
+
+@pytest.mark.slow
+def test_the_card_is_strict_json_where_best_json_holds_nan(tiny_model, tmp_path):
+    """A run's NaN (a metric of a scene kind its set lacks) reaches the card as null, which `JSON.parse` reads; runs
+    write their JSON that way from now on."""
+    (tmp_path / "best.json").write_text('{"metrics": {"exact_overlapping": NaN, "within3_aware": 0.5}}')
+    card = export.model_card(tiny_model, tmp_path / "best.keras", "none", 0)
+    assert card["metrics"] == {"exact_overlapping": None, "within3_aware": 0.5}
+    json.dumps(card, allow_nan=False)                                            # raises on a NaN left anywhere
+    write_json(tmp_path / "run.json", {"recall": float("nan"), "sizes": [1.5, float("-inf")]})
+    refuse = lambda constant: pytest.fail(f"{constant} in strict JSON")          # noqa: E731
+    assert json.loads((tmp_path / "run.json").read_text(), parse_constant=refuse) == {"recall": None,
+                                                                                   "sizes": [1.5, None]}
 
 
 @pytest.mark.slow

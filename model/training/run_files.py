@@ -7,6 +7,7 @@ never leaves half a model or half a JSON file behind.
 import csv
 import io
 import json
+import math
 import pathlib
 
 import keras
@@ -20,8 +21,26 @@ _TRUTH, _PREDICTION = (40, 220, 40), (240, 40, 40)
 
 
 def write_json(path: pathlib.Path, value) -> None:
-    """Writes `value` as indented JSON, atomically."""
-    atomic_files.write_bytes(path, (json.dumps(value, indent=1) + "\n").encode())
+    """Writes `value` as indented JSON, atomically, every non-finite number as null (`strict_json`)."""
+    atomic_files.write_bytes(path, (json.dumps(strict_json(value), indent=1, allow_nan=False) + "\n").encode())
+
+
+def strict_json(value):
+    """`value` with every NaN or infinity (a metric with nothing to count, such as a scene kind the set lacks) as
+    None: JSON proper. Python's `json` writes NaN, which `JSON.parse` refuses, so a model card carrying it would
+    not load in a browser or Node.
+
+    Example:
+    >>> strict_json({"recall": float("nan"), "sizes": [1.5, float("inf")]})
+    {'recall': None, 'sizes': [1.5, None]}
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: strict_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(item) for item in value]
+    return value
 
 
 def save_model(model: keras.Model, path: pathlib.Path) -> None:
