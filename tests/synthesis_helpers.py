@@ -99,6 +99,23 @@ def textures(config: SynthesisConfig, cards: list[np.ndarray], background_rgb=(2
     return atlases, backgrounds
 
 
+def assert_a_new_layer_off_changes_nothing(base: SynthesisConfig, off: SynthesisConfig, zero: SynthesisConfig,
+                                           every: SynthesisConfig) -> tuple[dict, dict]:
+    """Synthesises four flat cards under each recipe (one seed): the new layer at p = 0 as a tensor (`zero`, as a
+    curriculum draws it) gives `off`'s batch, bit for bit. Returns (`off`'s batch, `every`'s: the layer in every
+    image), for the caller to check that the layer drew something."""
+    from augment_tf import synthesize
+
+    cards = [flat_card((40 + 50 * i, 200 - 40 * i, 80), height=base.card_height, width=base.card_width)
+             for i in range(4)]
+    inputs = textures(base, cards, background_rgb=(120, 120, 120))
+    without, with_zero, drawn = (synthesize.synthesize(*inputs, tf.constant([8, 1]), config)
+                                 for config in (off, zero, every))
+    for key, value in without.items():
+        np.testing.assert_array_equal(with_zero[key], value, err_msg=key)
+    return without, drawn
+
+
 def pixel_centres(size: int) -> np.ndarray:
     """[size * size, 2] float64 (x, y) of the pixel centres, row-major: pixel (row i, column j) covers
     [j, j+1) x [i, i+1) (`mtg_tfds.card_shape`), so its centre is (j + 0.5, i + 0.5)."""

@@ -11,7 +11,8 @@ from augment_tf import geometry, synthesize
 from augment_tf.config import Effect, SceneConfig, SynthesisConfig
 from augment_tf.scene import binder, neighbors, piles, whole_cards
 
-from synthesis_helpers import GEOMETRY_OFF, PHOTOMETRIC_OFF, SCENE_OFF, fixed_barrel, flat_card, small_config, textures
+from synthesis_helpers import (GEOMETRY_OFF, PHOTOMETRIC_OFF, SCENE_OFF, assert_a_new_layer_off_changes_nothing,
+                               fixed_barrel, flat_card, small_config, textures)
 
 SIZE = 128
 BATCH = 64
@@ -104,13 +105,7 @@ def test_a_pile_at_p_zero_draws_the_recipe_without_it():
                                                                stack=Effect(tf.constant(0.0), 0.01, 0.05)))
     every = dataclasses.replace(base, scene=dataclasses.replace(off.scene, fan=Effect(1.0, 6.0, 15.0), empty_p=0.0,
                                                                 binder=Effect(0.0, 0.06, 0.15)))
-    cards = [flat_card((40 + 50 * i, 200 - 40 * i, 80), height=base.card_height, width=base.card_width)
-             for i in range(4)]
-    inputs = textures(base, cards, background_rgb=(120, 120, 120))
-    without, with_zero, fanned = (synthesize.synthesize(*inputs, tf.constant([8, 1]), config)
-                                  for config in (off, zero, every))
-    for key, value in without.items():
-        np.testing.assert_array_equal(with_zero[key], value, err_msg=key)
+    without, fanned = assert_a_new_layer_off_changes_nothing(base, off, zero, every)
     assert not np.array_equal(fanned["card_hidden"], without["card_hidden"])
 
 

@@ -7,11 +7,12 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
-from augment_tf import geometry, homography, lens, presence, seeds, synthesize
+from augment_tf import geometry, homography, lens, presence, seeds
 from augment_tf.config import Effect, GeometryConfig, SceneConfig, SynthesisConfig
 from augment_tf.scene import binder, neighbors, piles, spreads, whole_cards
 
-from synthesis_helpers import GEOMETRY_OFF, PHOTOMETRIC_OFF, SCENE_OFF, fixed_barrel, flat_card, small_config, textures
+from synthesis_helpers import (GEOMETRY_OFF, PHOTOMETRIC_OFF, SCENE_OFF, assert_a_new_layer_off_changes_nothing,
+                               fixed_barrel, small_config)
 
 SIZE = 256
 BATCH = 64
@@ -143,13 +144,7 @@ def test_a_spread_at_p_zero_draws_the_recipe_without_it():
                                                                 empty_p=0.0, binder=Effect(0.0, 0.06, 0.15),
                                                                 fan=Effect(0.0, 6.0, 15.0),
                                                                 stack=Effect(0.0, 0.01, 0.05)))
-    cards = [flat_card((40 + 50 * i, 200 - 40 * i, 80), height=base.card_height, width=base.card_width)
-             for i in range(4)]
-    inputs = textures(base, cards, background_rgb=(120, 120, 120))
-    without, with_zero, spread = (synthesize.synthesize(*inputs, tf.constant([8, 1]), config)
-                                  for config in (off, zero, every))
-    for key, value in without.items():
-        np.testing.assert_array_equal(with_zero[key], value, err_msg=key)
+    without, spread = assert_a_new_layer_off_changes_nothing(base, off, zero, every)
     assert not np.array_equal(spread["cards"], without["cards"])
 
 

@@ -181,17 +181,24 @@ def test_scene_off_knows_every_scene_field():
     assert other - {"empty_p"} == SCENE_SETTINGS
 
 
-def test_a_card_on_a_table_casts_a_soft_shadow_along_its_edges_only():
-    import cv2
-    geometry = dataclasses.replace(GEOMETRY_OFF, scale=(0.5, 0.6), max_tilt_deg=20.0, barrel=fixed_barrel(0.0))
-    scene = dataclasses.replace(SCENE_OFF, table_p=1.0)
+def shadow_darkening(scene: SceneConfig, scale: tuple[float, float], tilt: float, seed: list[int]):
+    """How much the contact shadow darkens six grey-table frames of `scene` (cards on the table, flat geometry):
+    ([B, H, W] darkening, the shadowed batch)."""
+    geometry = dataclasses.replace(GEOMETRY_OFF, scale=scale, max_tilt_deg=tilt, barrel=fixed_barrel(0.0))
+    scene = dataclasses.replace(scene, table_p=1.0)
     config = small_config(size=128, scene=scene, photometric=PHOTOMETRIC_OFF, geometry=geometry)
     shadowed = dataclasses.replace(config, scene=dataclasses.replace(scene, contact_shadow=Effect(1.0, 0.6, 0.6)))
     cards, backgrounds = textures(config, [marked_card()] * 6, background_rgb=(200, 200, 200))
-    plain = synthesize.synthesize(cards, backgrounds, tf.constant([2, 3]), config)
-    out = synthesize.synthesize(cards, backgrounds, tf.constant([2, 3]), shadowed)
+    plain = synthesize.synthesize(cards, backgrounds, tf.constant(seed), config)
+    out = synthesize.synthesize(cards, backgrounds, tf.constant(seed), shadowed)
     darkening = (plain["image"].numpy() - out["image"].numpy()).mean(-1)        # [B, H, W]
     assert darkening.min() > -1e-5                                               # a shadow only darkens
+    return darkening, out
+
+
+def test_a_card_on_a_table_casts_a_soft_shadow_along_its_edges_only():
+    import cv2
+    darkening, out = shadow_darkening(SCENE_OFF, (0.5, 0.6), 20.0, [2, 3])
     for dark, quad in zip(darkening, out["corners"].numpy()):
         assert dark.max() > 0.2
         ys, xs = np.nonzero(dark > 0.05)
@@ -205,16 +212,8 @@ def test_neighbours_on_a_table_cast_the_same_shadow():
     """Every card on the table casts the contact shadow, the neighbours too: darkened pixels hug some card's edges,
     and some lie far from the labelled card, along a neighbour's."""
     import cv2
-    geometry = dataclasses.replace(GEOMETRY_OFF, scale=(0.3, 0.35), max_tilt_deg=10.0, barrel=fixed_barrel(0.0))
-    scene = dataclasses.replace(SCENE_OFF, table_p=1.0, neighbor_slots=4, neighbor=Effect(1.0, 0.1, 0.2),
-                                loose_neighbor_p=0.0)
-    config = small_config(size=128, scene=scene, photometric=PHOTOMETRIC_OFF, geometry=geometry)
-    shadowed = dataclasses.replace(config, scene=dataclasses.replace(scene, contact_shadow=Effect(1.0, 0.6, 0.6)))
-    cards, backgrounds = textures(config, [marked_card()] * 6, background_rgb=(200, 200, 200))
-    plain = synthesize.synthesize(cards, backgrounds, tf.constant([4, 5]), config)
-    out = synthesize.synthesize(cards, backgrounds, tf.constant([4, 5]), shadowed)
-    darkening = (plain["image"].numpy() - out["image"].numpy()).mean(-1)        # [B, H, W]
-    assert darkening.min() > -1e-5
+    scene = dataclasses.replace(SCENE_OFF, neighbor_slots=4, neighbor=Effect(1.0, 0.1, 0.2), loose_neighbor_p=0.0)
+    darkening, out = shadow_darkening(scene, (0.3, 0.35), 10.0, [4, 5])
     far_from_labelled = 0
     for dark, quads in zip(darkening, out["cards"].numpy()):                    # [K, 4, 2]: slot 0 the labelled
         quads = [quad.astype(np.float32) for quad in quads if np.abs(quad).sum() > 0]
