@@ -116,6 +116,15 @@ def assert_a_new_layer_off_changes_nothing(base: SynthesisConfig, off: Synthesis
     return without, drawn
 
 
+def grown_mask(mask: np.ndarray, pixels: int) -> np.ndarray:
+    """`mask` [..., H, W] grown by `pixels` in each direction (rolled: it wraps at the frame's edge)."""
+    grown = mask.copy()
+    for dy in range(-pixels, pixels + 1):
+        for dx in range(-pixels, pixels + 1):
+            grown |= np.roll(mask, (dy, dx), axis=(-2, -1))
+    return grown
+
+
 def pixel_centres(size: int) -> np.ndarray:
     """[size * size, 2] float64 (x, y) of the pixel centres, row-major: pixel (row i, column j) covers
     [j, j+1) x [i, i+1) (`mtg_tfds.card_shape`), so its centre is (j + 0.5, i + 0.5)."""

@@ -11,7 +11,7 @@ from augment_tf import composite, geometry, homography, synthesize
 from augment_tf.config import Effect, SynthesisConfig
 from augment_tf.scene import binder, neighbors, whole_cards
 
-from synthesis_helpers import GEOMETRY_OFF, PHOTOMETRIC_OFF, SCENE_OFF, flat_card, textures
+from synthesis_helpers import GEOMETRY_OFF, PHOTOMETRIC_OFF, SCENE_OFF, flat_card, grown_mask, textures
 
 SIZE = 256
 BATCH = 64
@@ -95,7 +95,7 @@ def test_neighbours_take_each_card_treatment(treatment):
     changed = np.abs(treated["image"].numpy() - plain["image"].numpy()).max(-1) > 0.02      # [B, H, W]
     cards, whole = plain["cards"].numpy(), plain["card_whole"].numpy()
     neighbour_faces = np.any([_face_mask(cards[:, k]) & whole[:, k, None, None] for k in range(1, 9)], axis=0)
-    neighbour_faces &= ~_grown(_face_mask(cards[:, 0]), 6)              # away from the labelled card and its sleeve
+    neighbour_faces &= ~grown_mask(_face_mask(cards[:, 0]), 6)              # away from the labelled card and its sleeve
     assert neighbour_faces.sum() > 5000
     assert changed[neighbour_faces].mean() > (0.01 if treatment == "wear" else 0.3)
 
@@ -110,11 +110,3 @@ def _face_mask(corners: np.ndarray) -> np.ndarray:
         inside.append((np.abs(np.sum(signs, axis=0)) == 4) & quad.any())
     return np.array(inside)
 
-
-def _grown(mask: np.ndarray, pixels: int = 3) -> np.ndarray:
-    """`mask` [B, H, W] grown by `pixels` in each direction."""
-    grown = mask.copy()
-    for dy in range(-pixels, pixels + 1):
-        for dx in range(-pixels, pixels + 1):
-            grown |= np.roll(mask, (dy, dx), axis=(1, 2))
-    return grown

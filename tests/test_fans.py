@@ -12,7 +12,7 @@ from augment_tf.config import Effect, SceneConfig, SynthesisConfig
 from augment_tf.scene import binder, neighbors, piles, whole_cards
 
 from synthesis_helpers import (GEOMETRY_OFF, PHOTOMETRIC_OFF, SCENE_OFF, assert_a_new_layer_off_changes_nothing,
-                               fixed_barrel, flat_card, small_config, textures)
+                               fixed_barrel, grown_mask, flat_card, small_config, textures)
 
 SIZE = 128
 BATCH = 64
@@ -137,7 +137,7 @@ def test_a_covered_cards_strip_shows_its_own_face():
         for k in range(1, len(faces)):
             if not quads[b, k].any():
                 continue                                                     # an empty slot
-            strip = _shrunk(faces[k]) & ~_grown(np.any(faces[:k], axis=0))          # 1 px clear of any edge
+            strip = _shrunk(faces[k]) & ~grown_mask(np.any(faces[:k], axis=0), 1)   # 1 px clear of any edge
             colour = colours[(b + k) % len(cards)]                           # slot k - 1 shows card b + k
             np.testing.assert_allclose(image[b][strip], np.broadcast_to(colour, image[b][strip].shape), atol=3)
             shown += strip.sum()
@@ -152,16 +152,8 @@ def _face_mask(quad: np.ndarray) -> np.ndarray:
     return np.abs(np.sum(signs, axis=0)) == 4
 
 
-def _grown(mask: np.ndarray, pixels: int = 1) -> np.ndarray:
-    """`mask` [H, W] grown by `pixels` in each direction."""
-    grown = mask.copy()
-    for dy in range(-pixels, pixels + 1):
-        for dx in range(-pixels, pixels + 1):
-            grown |= np.roll(mask, (dy, dx), axis=(0, 1))
-    return grown
-
 
 def _shrunk(mask: np.ndarray, pixels: int = 1) -> np.ndarray:
     """`mask` [H, W] shrunk by `pixels` in each direction (the frame's edge counts as outside)."""
     padded = np.pad(mask, pixels)
-    return ~_grown(~padded, pixels)[pixels:-pixels, pixels:-pixels]
+    return ~grown_mask(~padded, pixels)[pixels:-pixels, pixels:-pixels]
