@@ -20,7 +20,7 @@ export { LiveTracker } from './liveTracker.js';
 export { CARD_SCHEMA, readCard } from './modelCard.js';
 export { imageSize, readPixels } from './pixels.js';
 export { rectify } from './rectify.js';
-export { CropTracker, LIVE_TUNING, OneEuroFilter } from './tracking.js';
+export { CropTracker, FaceVote, LIVE_TUNING, OneEuroFilter } from './tracking.js';
 export { WorkerTracker } from './workerTracker.js';
 
 /** @typedef {import('./pixels.js').ImageInput} ImageInput any image the finders take */

@@ -11,7 +11,7 @@
  * Per frame: one view (the card's first turn, no rotation vote) and one pass, on the region the tracker chose
  * (`tracking.js`: the whole frame, or the last corners plus the card's crop margin, low-pass filtered), letterboxed
  * with TF.js ops on the backend (`liveLetterbox.js`); the corners are then smoothed across frames by One Euro
- * filters. Nothing is warped per frame: `capture` runs the photo path (both passes, the rotation vote, the warp
+ * filters, and their face order is voted across frames (`FaceVote`). Nothing is warped per frame: `capture` runs the photo path (both passes, the rotation vote, the warp
  * from the full-resolution frame) once. A frame is any image `pixels.js` takes: a video, image or canvas element, an
  * ImageBitmap, ImageData or `{data, width, height}` RGBA, or a `tf.Tensor3D` (TF.js 4.22 reads no VideoFrame).
  */
@@ -19,7 +19,7 @@
 import { CardFinder } from './findCard.js';
 import { letterboxOps, liveLayout } from './liveLetterbox.js';
 import { imageSize, pixelsTensor } from './pixels.js';
-import { CropTracker, QuadSmoother } from './tracking.js';
+import { CropTracker, FaceVote, QuadSmoother } from './tracking.js';
 
 /** Follows the card in a stream of frames with a `CardFinder`'s model. */
 export class LiveTracker {
@@ -32,6 +32,7 @@ export class LiveTracker {
     this.crops = new CropTracker({ margin: finder.settings.cropMargin, threshold: finder.settings.presenceThreshold,
       smoothing: tuning.boxSmoothing });
     this.smoother = new QuadSmoother(tuning);
+    this.faces = new FaceVote(tuning);
     this.turns = finder.settings.turns.slice(0, 1);             // one view while tracking
     /** The last frame given to `processFrame`, for `capture`. */
     this.lastFrame = null;
@@ -58,7 +59,7 @@ export class LiveTracker {
    * @param {number} [milliseconds] the frame's time, for the smoothing; default `performance.now()`
    * @returns {Promise<{corners: number[][], raw: number[][], presence: number, found: boolean, region: number[],
    *   tracking: boolean, milliseconds: number}>} corners TL, TR, BR, BL in frame pixels, smoothed across frames
-   *   while found (`raw`: this frame's own); `region` where the model looked; `tracking` whether the next frame's
+   *   while found, in the face order recent frames read (`raw`: this frame's own); `region` where the model looked; `tracking` whether the next frame's
    *   region follows the card
    */
   async processFrame(frame, milliseconds = performance.now()) {
@@ -71,8 +72,12 @@ export class LiveTracker {
       layout.region, this.turns);
     const tracking = this.crops.update(raw, presence, width, height);
     const found = presence >= this.finder.threshold;
-    if (!found) this.smoother.reset();
-    const corners = found ? this.smoother.smooth(raw, milliseconds / 1000, Math.max(width, height)) : raw;
+    if (!found) {
+      this.smoother.reset();
+      this.faces.reset();
+    }
+    const corners = found ? this.faces.show(this.smoother.smooth(this.faces.align(raw), milliseconds / 1000,
+      Math.max(width, height))) : raw;
     this.lastFrame = frame;
     return { corners, raw, presence, found, region: layout.region, tracking,
       milliseconds: performance.now() - start };

@@ -2,7 +2,9 @@
  * Following a card from frame to frame, for the live path (`liveTracker.js`), as the tfjs-models detectors do:
  * the next frame's crop comes from the last corners plus a margin, the crop box is low-pass filtered, and the
  * crop falls back to the whole frame when the presence drops under the threshold or the card leaves; the corners
- * shown are smoothed with a One Euro filter (Casiez, Roussel and Vogel, CHI 2012) so the outline does not jitter.
+ * shown are smoothed with a One Euro filter (Casiez, Roussel and Vogel, CHI 2012) so the outline does not jitter,
+ * and their face order is voted across frames (`FaceVote`), so that one frame read turned neither turns the card
+ * nor sweeps the smoothed corners across it.
  *
  * The margin and the threshold are the model card's (`inference.crop_margin`, `inference.presence_threshold`),
  * so the tracked crop is the photo path's second-pass crop of the last frame. The tuning below is the
@@ -18,7 +20,8 @@
 /**
  * The live path's tuning (`LIVE_TUNING`'s fields).
  *
- * @typedef {{boxSmoothing: number, minCutoff: number, beta: number, derivativeCutoff: number}} LiveTuning
+ * @typedef {{boxSmoothing: number, minCutoff: number, beta: number, derivativeCutoff: number,
+ *   faceMemory: number}} LiveTuning
  */
 
 /**
@@ -35,6 +38,9 @@ export const LIVE_TUNING = Object.freeze({
   beta: 5.0,
   /** One Euro filter's cutoff for the speed estimate, Hz. */
   derivativeCutoff: 1.0,
+  /** The weight each frame's face-order vote keeps per frame (`FaceVote`): 0.8 lets a turn read on every frame
+   * take over on the 4th, and outvotes a turn read on one frame in three. */
+  faceMemory: 0.8,
 });
 
 /**
@@ -214,4 +220,77 @@ export class QuadSmoother {
   reset() {
     this.filters.forEach((filter) => filter.reset());
   }
+}
+
+/**
+ * [4][2] the corners turned by `shift` places: corner i of the answer is corner (i + shift) % 4 of the input.
+ *
+ * @param {number[][]} corners [4][2]
+ * @param {number} shift 0..3
+ * @returns {number[][]}
+ */
+export function turnCorners(corners, shift) {
+  return corners.map((_, i) => corners[(i + shift) % 4]);
+}
+
+/**
+ * The face order of a tracked card, voted across frames.
+ *
+ * One view reads a card's face turned now and then. Smoothing corner i of each frame
+ * into corner i of the track would then sweep the outline across the card. So each
+ * frame's corners are first put in the track's own order (the first frame's), by
+ * the turn that moves them least from the last frame's (`align`): the smoothing
+ * only ever sees the card's corners as they move. That turn is the face order the
+ * frame read, against the track's; each frame votes for it with a weight that
+ * decays by `faceMemory` a frame, and the corners are shown in the order with the
+ * most votes (`show`); a tie keeps the order shown.
+ *
+ *     const faces = new FaceVote();
+ *     const shown = faces.show(smoother.smooth(faces.align(raw), seconds, side));
+ */
+export class FaceVote {
+  /** @param {{faceMemory?: number}} [tuning] default `LIVE_TUNING.faceMemory` */
+  constructor({ faceMemory = LIVE_TUNING.faceMemory } = {}) {
+    this.memory = faceMemory;
+    this.reset();
+  }
+
+  /**
+   * This frame's corners in the track's order, and its vote.
+   *
+   * @param {number[][]} corners [4][2] TL, TR, BR, BL as this frame reads the face
+   * @returns {number[][]} [4][2] the same corners, in the track's order
+   */
+  align(corners) {
+    const shift = this.previous === null ? 0 : [0, 1, 2, 3].reduce((best, s) => (
+      moved(turnCorners(corners, s), this.previous) < moved(turnCorners(corners, best), this.previous) ? s : best));
+    const aligned = turnCorners(corners, shift);
+    this.previous = aligned;
+    this.votes = this.votes.map((vote, s) => this.memory * vote + (s === shift ? 1 : 0));
+    if (this.votes[shift] > this.votes[this.shown]) this.shown = shift;
+    return aligned;
+  }
+
+  /**
+   * Corners in the track's order, in the face order the votes read.
+   *
+   * @param {number[][]} corners [4][2] in the track's order (`align`'s, smoothed)
+   * @returns {number[][]} [4][2] TL, TR, BR, BL
+   */
+  show(corners) {
+    return turnCorners(corners, (4 - this.shown) % 4);
+  }
+
+  /** Forgets the card: the next frame starts a new track in the order it reads. */
+  reset() {
+    /** @type {(number[][]|null)} the last frame's corners in the track's order */
+    this.previous = null;
+    this.votes = [0, 0, 0, 0];
+    this.shown = 0;
+  }
+}
+
+/** The largest distance between corresponding corners of two [4][2] quads. */
+function moved(a, b) {
+  return Math.max(...a.map(([x, y], i) => Math.hypot(x - b[i][0], y - b[i][1])));
 }
