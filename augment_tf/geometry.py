@@ -42,7 +42,7 @@ def quad_area(quad: tf.Tensor) -> tf.Tensor:
     return 0.5 * tf.abs(tf.reduce_sum(x * tf.roll(y, -1, 1) - tf.roll(x, -1, 1) * y, axis=-1))
 
 
-def _tilt_matrix(axis_angle: tf.Tensor, tilt: tf.Tensor) -> tf.Tensor:
+def tilt_matrix(axis_angle: tf.Tensor, tilt: tf.Tensor) -> tf.Tensor:
     """Rodrigues rotation [B, 3, 3] by `tilt` about the in-plane axis at `axis_angle`."""
     kx, ky = tf.cos(axis_angle), tf.sin(axis_angle)
     cos, sin = tf.cos(tilt), tf.sin(tilt)
@@ -71,7 +71,7 @@ def _projected_quad(seed: tf.Tensor, scale: tf.Tensor, config: GeometryConfig) -
     tilt = seeds.uniform(seed, "tilt", b, 0.0, _radians(config.max_tilt_deg))
     axis = seeds.uniform(seed, "tilt_axis", b, 0.0, 2 * math.pi)
     points = tf.concat([flat, tf.zeros_like(flat[..., :1])], -1)                  # [B, 4, 3]
-    points = tf.linalg.matmul(points, _tilt_matrix(axis, tilt), transpose_b=True)
+    points = tf.linalg.matmul(points, tilt_matrix(axis, tilt), transpose_b=True)
     focal = seeds.uniform(seed, "focal", b, *config.focal)
     distance = focal / scale
     depth = distance[:, None] + points[..., 2]                 # > 0: the card is in front of the camera

@@ -26,12 +26,18 @@ def test_docstring_examples_run():
     assert doctest.testmod(whole_cards).failed == 0
 
 
-@pytest.mark.parametrize("barrel", [0.0, 0.05], ids=["pinhole", "lens"])
-def test_each_dot_of_every_whole_card_is_drawn_where_its_labels_put_it(barrel):
-    """Grid neighbours with a gap never overlap, so every whole card shows all its dots. The dots are
-    magnified (0.5 texels a pixel), as in `test_dot_warp`'s magnified cases."""
+_TILTED = Effect(1.0, 10.0, 40.0)       # every loose or grid neighbour in a plane of its own (`scene.planes`)
+
+
+@pytest.mark.parametrize("barrel, tilt, gap", [(0.0, None, (0.06, 0.15)), (0.05, None, (0.06, 0.15)),
+                                               (0.05, _TILTED, (0.4, 0.6))], ids=["pinhole", "lens", "tilted"])
+def test_each_dot_of_every_whole_card_is_drawn_where_its_labels_put_it(barrel, tilt, gap):
+    """Grid neighbours with a gap never overlap, so every whole card shows all its dots (a tilted card, lifted
+    and magnified, needs a wider gap). The dots are magnified (0.5 texels a pixel), as in `test_dot_warp`'s
+    magnified cases."""
     geometry = dataclasses.replace(GEOMETRY_OFF, scale=(0.24, 0.28), max_tilt_deg=25.0, barrel=fixed_barrel(barrel))
-    scene = dataclasses.replace(SCENE_OFF, neighbor_slots=8, neighbor=Effect(1.0, 0.06, 0.15), loose_neighbor_p=0.0)
+    scene = dataclasses.replace(SCENE_OFF, neighbor_slots=8, neighbor=Effect(1.0, *gap), loose_neighbor_p=0.0,
+                                tilt=tilt or SCENE_OFF.tilt)
     size = 2 * SIZE
     config = SynthesisConfig(size=size, card_height=64, geometry=geometry, scene=scene, photometric=PHOTOMETRIC_OFF)
     width, height = config.card_width, config.card_height
@@ -54,15 +60,16 @@ def test_each_dot_of_every_whole_card_is_drawn_where_its_labels_put_it(barrel):
     assert checked >= 12 and (out["card_whole"].numpy()[:, 1:].sum() >= 6)   # neighbours are checked, not just one
 
 
-def _flat_scene(seed, occluder_p: float) -> tuple[SynthesisConfig, dict, np.ndarray]:
-    """Cards of distinct flat colours, overlapping loose and grid neighbours, maybe an occluder.
+def _flat_scene(seed, occluder_p: float, tilt: Effect | None = None) -> tuple[SynthesisConfig, dict, np.ndarray]:
+    """Cards of distinct flat colours, overlapping loose and grid neighbours (tilted ones with `tilt`), maybe an
+    occluder.
 
     Returns:
       (config, the synthesis's output, colours [B, 3] in 0..1 of the B textures).
     """
     geometry = dataclasses.replace(GEOMETRY_OFF, scale=(0.3, 0.45), max_tilt_deg=30.0)
     scene = dataclasses.replace(SCENE_OFF, neighbor_slots=8, neighbor=Effect(1.0, -0.2, 0.1), loose_neighbor_p=0.5,
-                                occluder=Effect(occluder_p, 0.2, 0.35))
+                                occluder=Effect(occluder_p, 0.2, 0.35), tilt=tilt or SCENE_OFF.tilt)
     config = SynthesisConfig(size=SIZE, card_height=128, geometry=geometry, scene=scene, photometric=PHOTOMETRIC_OFF)
     colours = np.random.default_rng(seed).integers(40, 255, (24, 3)).astype(np.uint8)
     cards = [flat_card(colour, height=config.card_height, width=config.card_width) for colour in colours]
@@ -99,9 +106,10 @@ def _face_shown(image: np.ndarray, corners: np.ndarray, colour: np.ndarray, pale
     return int(((spans >= 0) & (spans <= [width, height])).all(-1).sum()), own.sum() / max(own.sum() + other.sum(), 1)
 
 
-@pytest.mark.parametrize("occluder_p", [0.0, 0.6], ids=["cards", "cards and occluders"])
-def test_whole_flags_agree_with_the_pixels_each_card_shows(occluder_p):
-    config, out, colours = _flat_scene(3, occluder_p)
+@pytest.mark.parametrize("occluder_p, tilt", [(0.0, None), (0.6, None), (0.0, Effect(0.5, 10.0, 40.0))],
+                         ids=["cards", "cards and occluders", "tilted cards"])
+def test_whole_flags_agree_with_the_pixels_each_card_shows(occluder_p, tilt):
+    config, out, colours = _flat_scene(3, occluder_p, tilt)
     batch = len(colours)
     judged = 0
     for b in range(batch):

@@ -1,7 +1,9 @@
 """Other cards in the frame: binder and table neighbours of the labelled card.
 
 Neighbours lie in the labelled card's plane, so they share its perspective: each
-is an in-plane move (rotation + translation, in texels) of the labelled card.
+is an in-plane move (rotation + translation, in texels) of the labelled card;
+a tilted one (`planes`) lies in a plane of its own, and its move is then a
+homography of the labelled card's plane.
 They lie under it and may touch or overlap it slightly. The labelled card is
 the answer to "the whole card nearest the frame's centre", so a neighbour may
 be whole (all 4 corners in the content box, as drawn) only where its centre is
@@ -35,7 +37,7 @@ from augment_tf import composite, fusion, homography, lens, seeds, texture
 from augment_tf.composite import PlaneCoords
 from augment_tf.config import SceneConfig
 from augment_tf.geometry import inside_box, quad_area, texture_corners
-from augment_tf.scene import binder, contact_shadow, foil, piles, sleeves, spreads, wear
+from augment_tf.scene import binder, contact_shadow, foil, piles, planes, sleeves, spreads, wear
 
 # Binder/table grid directions: right, left, below, above, then the diagonals.
 _DIRECTIONS = [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [1, -1], [-1, 1], [-1, -1]]
@@ -50,7 +52,8 @@ class Neighbors:
     """K neighbour slots of a batch.
 
     Attributes:
-      to_neighbor: [K, B, 3, 3] affine maps from labelled-card texels to each neighbour's texels.
+      to_neighbor: [K, B, 3, 3] maps from labelled-card texels to each neighbour's texels: affine, or
+        projective where `projective`.
       present: [K, B] bool.
       card: [K, B] int32 index of the card texture each neighbour shows.
       sleeve: the slots' sleeves, `sleeves.sample_sleeves`'s dict with
@@ -59,6 +62,7 @@ class Neighbors:
       wear: `wear.sample_wear`'s dict, `strength` [K, B] per slot (0: mint) and the rest [B]; None without wear.
       foil: `foil.sample_foil`'s dict, `strength` [K, B] per slot (0: plain) and the rest [B]; None without foil.
       piled: [B] bool, the slots are a fan or stack (`piles`), each lying on the next; None without piles.
+      projective: a slot may be tilted (`planes`): its texels are then its map's perspective division.
     """
     to_neighbor: tf.Tensor
     present: tf.Tensor
@@ -67,6 +71,7 @@ class Neighbors:
     wear: dict[str, tf.Tensor] | None = None
     foil: dict[str, tf.Tensor] | None = None
     piled: tf.Tensor | None = None
+    projective: bool = False
 
     def extent(self, width: int, height: int) -> tf.Tensor:
         """[K, B, 4] each slot's bounds in its own texels (u0, v0, u1, v1): the card's, or its sleeve's."""
@@ -87,6 +92,7 @@ def _placement(seed: tf.Tensor, slot: int, batch_size, width: int, height: int, 
     direction; a loose neighbour lies at any bearing and angle; in a fan or
     stack, where the pile puts it (`piles.placement`); in a spread, in its cell
     (`spreads.placement`, spaced for the slots' `sleeve` design, None without sleeves).
+    A loose or grid neighbour may tilt out of the plane (`planes.tilt_map`).
     """
     b = [batch_size]
     direction = tf.constant(_DIRECTIONS[slot % len(_DIRECTIONS)], tf.float32)     # [2]: each slot its own spot
@@ -111,6 +117,12 @@ def _placement(seed: tf.Tensor, slot: int, batch_size, width: int, height: int, 
                                 homography.translation(-centre))                  # [B, 3, 3]
     if pile is not None:
         placed = tf.where(pile["present"][:, None, None], piles.placement(pile, slot), placed)
+    if config.tilt.used:
+        free = tf.ones(b, tf.bool)
+        for layout in (page, pile, spread):
+            if layout is not None:
+                free &= ~layout["present"]
+        placed = homography.compose(placed, planes.tilt_map(seed, batch_size, width, height, config.tilt, free))
     if spread is not None:
         placed = tf.where(spread["present"][:, None, None], spreads.placement(spread, slot, width, height, sleeve),
                           placed)
@@ -230,7 +242,7 @@ def sample_neighbors(seed: tf.Tensor, geo: dict[str, tf.Tensor], texture_size: t
                                      **per_slot})                                          # [K, B, ...] each
     designs = {name: {**fusion.materialize_all(design), key: stored[name]} for name, (key, design) in designs.items()}
     return Neighbors(stored["maps"], stored["present"], stored["cards"], designs.get("sleeve"), designs.get("wear"),
-                     designs.get("foil"), None if pile is None else piled)
+                     designs.get("foil"), None if pile is None else piled, config.tilt.used)
 
 
 def _treatments(seed: tf.Tensor, slots: int, batch_size, width: int, config: SceneConfig) -> tuple[dict, dict]:
@@ -294,6 +306,10 @@ def draw_neighbors(atlases: tf.Tensor, layout: texture.AtlasLayout, neighbors: N
         us = m[:, 0, 0:1] * plane.u + m[:, 0, 1:2] * plane.v + m[:, 0, 2:3]
         vs = m[:, 1, 0:1] * plane.u + m[:, 1, 1:2] * plane.v + m[:, 1, 2:3]
         drawn = neighbors.present[slot][:, None] & plane.in_front
+        if neighbors.projective:                                                          # a slot may be tilted
+            w = m[:, 2, 0:1] * plane.u + m[:, 2, 1:2] * plane.v + m[:, 2, 2:3]            # [B, P]
+            drawn &= w > 0.0                                                              # short of its horizon
+            us, vs = us / tf.where(drawn, w, 1.0), vs / tf.where(drawn, w, 1.0)
         if piled is None:
             covers = (drawn & (us > box[:, 0] - margin) & (us < box[:, 2] + margin) & (vs > box[:, 1] - margin)
                       & (vs < box[:, 3] + margin))                                      # [B, P]

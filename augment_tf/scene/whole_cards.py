@@ -15,9 +15,10 @@ question does not arise here.
 Drawing order, bottom to top (`synthesize`): the neighbour slots, the last one
 lowest (each pixel shows the first slot that covers it), then the labelled card
 in its sleeve, then the occluder. Hiding is tested on sample points of each
-card's face (a grid) and corner discs, mapped through the cards' shared plane:
+card's face (a grid) and corner discs, mapped through the labelled card's plane:
 neighbours are in-plane moves of the labelled card, so a point moves from one
-card's texels to another's by an affine map.
+card's texels to another's by an affine map, or by a homography where a
+neighbour is tilted out of the plane (`planes`).
 
 The labelled card's `present` (the single-card contract) asks less: its corners
 in the frame. `card_whole[:, 0]` also asks that no occluder hides a corner disc.
@@ -59,9 +60,16 @@ def face_points(width: int, height: int) -> tf.Tensor:
     return tf.concat([grid, discs], 0)
 
 
-def _affine(maps: tf.Tensor, points: tf.Tensor) -> tf.Tensor:
-    """[..., N, 2] points through [..., 3, 3] affine maps (in-plane moves: no perspective division)."""
-    return tf.linalg.matmul(points, maps[..., :2, :2], transpose_b=True) + maps[..., None, :2, 2]
+def _project(maps: tf.Tensor, points: tf.Tensor) -> tf.Tensor:
+    """[..., N, 2] points through [..., 3, 3] maps between card planes.
+
+    The perspective division is exact for an affine map (its w is 1), so in-plane
+    moves come out as they go in; a point beyond a tilted card's horizon (w <= 0) is
+    sent far off every card.
+    """
+    moved = tf.linalg.matmul(points, maps[..., :2, :2], transpose_b=True) + maps[..., None, :2, 2]
+    w = tf.linalg.matmul(points, maps[..., 2:, :2], transpose_b=True) + maps[..., None, 2:, 2]   # [..., N, 1]
+    return tf.where(w > 0.0, moved / tf.where(w > 0.0, w, 1.0), -1e4)
 
 
 def _inside_card(points: tf.Tensor, width: int, height: int) -> tf.Tensor:
@@ -114,7 +122,7 @@ def card_labels(geo: dict[str, tf.Tensor], corners: tf.Tensor, slots: Neighbors 
                                         [batch_size, count - 1, 3, 3])], 1)               # [B, C, 3, 3]
     present = tf.concat([geo["drawn"][:, None], slot_present], 1)                        # [B, C]
     points = face_points(width, height)
-    on_labelled = _affine(to_labelled, tf.tile(points[None, None], [batch_size, count, 1, 1]))  # [B, C, N, 2]
+    on_labelled = _project(to_labelled, tf.tile(points[None, None], [batch_size, count, 1, 1]))  # [B, C, N, 2]
     extent = (tf.zeros([batch_size, 0, 4]) if slots is None
               else tf.transpose(slots.extent(width, height), [1, 0, 2]))                 # [B, S, 4]
     hidden = (_under_cards(geo["drawn"], to_slot, slot_present, extent, on_labelled, width, height)
@@ -147,7 +155,7 @@ def _under_cards(drawn: tf.Tensor, to_slot: tf.Tensor, slot_present: tf.Tensor, 
     under_labelled = under_labelled & (tf.range(count) > 0)[None, :, None]
     if not slot_count:
         return under_labelled
-    on_slots = _affine(to_slot[:, None], on_labelled[:, :, None])                       # [B, C, S, N, 2]
+    on_slots = _project(to_slot[:, None], on_labelled[:, :, None])                       # [B, C, S, N, 2]
     above = tf.range(slot_count)[None, :] < tf.range(count)[:, None] - 1                # [C, S]: slot j over card c
     box = extent[:, None, :, None]                                                       # [B, 1, S, 1, 4]
     inside = tf.reduce_all((on_slots >= box[..., :2]) & (on_slots <= box[..., 2:]), axis=-1)   # [B, C, S, N]
@@ -179,7 +187,7 @@ def _drawn_corners(geo: dict[str, tf.Tensor], to_labelled: tf.Tensor, corners: t
                    height: int, size: int) -> tuple[tf.Tensor, tf.Tensor]:
     """Each card's corners as drawn through the lens, [B, C, 4, 2], and whether all 4 are in front [B, C]."""
     batch_size, count = tf.shape(to_labelled)[0], to_labelled.shape[1]
-    texels = _affine(to_labelled, geometry.texture_corners(width, height, 1)[None])       # [B, C, 4, 2]
+    texels = _project(to_labelled, geometry.texture_corners(width, height, 1)[None])       # [B, C, 4, 2]
     scene, in_front = _to_scene(geo["homography"], tf.reshape(texels, [batch_size, -1, 2]))   # [B, C * 4, ...]
     drawn = tf.reshape(lens.image_points(geo["barrel"], scene, size), [batch_size, count, 4, 2])
     drawn = tf.concat([corners[:, None], drawn[:, 1:]], 1)             # the labelled card's own, exactly
