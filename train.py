@@ -56,6 +56,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--context", choices=CONTEXTS, help="what the decoder adds at stride 16 to pick the card nearest the "
                                             "centre: none, coords (the cells' positions), attention (positions "
                                             "and one global self-attention layer) (preset)")
+    add("--orientation_grid", type=int, default=ModelConfig.orientation_grid,
+        help="the orientation head also reads the decoder's features at G x G points over the card; 0 leaves "
+             "them out")
     add("--weights", default="auto", help="backbone weights: auto, none, imagenet, or a Keras weights file")
     add("--batch_size", type=int, help="samples per replica per step; the global batch is this x replicas (preset)")
     add("--epochs", type=int, help="epochs to train (preset)")

@@ -89,6 +89,25 @@ def test_quad_peaks_stays_finite_on_wild_logits():
     assert np.isfinite(coords).all() and (coords >= 0).all() and (coords <= 1).all()
 
 
+def test_card_grid_pooling_reads_the_card_in_its_channels_frame():
+    """Each grid point reads the features of its own patch of the card, wherever the card lies, and the grid
+    turns with the channels: rolling the channel order by one turns the grid by a quarter."""
+    size, grid = 32, 4
+    quad = np.float32([[0.30, 0.20], [0.70, 0.25], [0.72, 0.80], [0.28, 0.78]])        # channel order, [4, 2]
+    ys, xs = (np.mgrid[0:size, 0:size] + 0.5) / size
+    blend = corner_pooling._blend(grid)                                                 # [G * G, 4]
+    points = blend @ quad                                                               # [G * G, 2]
+    # Each cell's feature is one-hot: the index of the grid point nearest it (on the card), a constant off it.
+    nearest = np.argmin(np.hypot(xs[..., None] - points[:, 0], ys[..., None] - points[:, 1]), axis=-1)
+    features = np.eye(grid * grid, dtype=np.float32)[nearest][None]                    # [1, 32, 32, 16]
+    pooled = corner_pooling.CardGridPooling(grid)(quad[None], features).numpy()[0]      # [16, 16]
+    assert (pooled.argmax(axis=-1) == np.arange(grid * grid)).all()
+    assert np.diag(pooled).min() > 0.6
+    turned = corner_pooling.CardGridPooling(grid)(np.roll(quad, -1, axis=0)[None], features).numpy()[0]
+    rows = np.arange(grid * grid).reshape(grid, grid)                                  # point (row v, column u)
+    np.testing.assert_allclose(turned, pooled[np.rot90(rows, k=1).reshape(-1)], atol=1e-5)
+
+
 def test_face_order_undoes_the_turn_the_loss_matches():
     rng = np.random.default_rng(1)
     face = rng.uniform(10, 54, (6, 4, 2)).astype(np.float32)                 # TL, TR, BR, BL in pixels
@@ -153,6 +172,8 @@ def _layer_cases() -> dict:
         "corner_pooling": (corner_pooling.CornerPooling, {},
                            (probs, rng.normal(0, 1, (2, 16, 16, 6)).astype(np.float32)), (2, 4, 6), "float32", 0),
         "centred_corners": (corner_pooling.CentredCorners, {}, quads, (2, 8), "float32", 0),
+        "card_grid_pooling": (corner_pooling.CardGridPooling, {"grid": 3},
+                              (quads, rng.normal(0, 1, (2, 16, 16, 6)).astype(np.float32)), (2, 9, 6), "float32", 0),
         "coordinate_channels": (frame_context.CoordinateChannels, {}, features, (2, 5, 4, 18), "float16", 0),
         "global_attention": (frame_context.GlobalAttention, {"key_channels": 8}, features, (2, 5, 4, 16), "float16",
                              6),                                           # norm gamma and beta, 4 projections
@@ -173,6 +194,8 @@ def test_layers_reject_bad_arguments():
         quad_peaks.QuadPeaks(candidates=0)
     with pytest.raises(ValueError, match="mode"):
         normalize.Normalize("torch")
+    with pytest.raises(ValueError, match="grid"):
+        corner_pooling.CardGridPooling(grid=0)
 
 
 def test_model_outputs_and_training_view_share_weights():

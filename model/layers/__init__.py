@@ -6,7 +6,7 @@ loads after a plain `import model` (which imports this package).
 
 from model.layers.card_peaks import CardPeaks  # noqa: F401
 from model.layers.convex_order import ConvexOrder  # noqa: F401
-from model.layers.corner_pooling import CentredCorners, CornerPooling  # noqa: F401
+from model.layers.corner_pooling import CardGridPooling, CentredCorners, CornerPooling  # noqa: F401
 from model.layers.face_order import FaceOrder  # noqa: F401
 from model.layers.frame_context import CoordinateChannels, GlobalAttention  # noqa: F401
 from model.layers.normalize import Normalize  # noqa: F401

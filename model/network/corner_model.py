@@ -5,8 +5,9 @@
       -> FPN decoder (its stride-16 top given the frame's coordinates: `frame_context`)
          -> P2 [B, S/4, S/4, D]
       -> heatmap logits [B, S/4, S/4, 4] -> SoftArgmax -> corners in channel order
-      -> orientation logits [B, 4] (features pooled under each heatmap, and the corners'
-         layout: which channels span the long edges) -> FaceOrder -> ConvexOrder
+      -> orientation logits [B, 4] (features pooled under each heatmap, at a grid of points over
+         the card in the channels' frame, and the corners' layout: which channels span the long
+         edges) -> FaceOrder -> ConvexOrder
       -> presence logit [B] (global pool of the stride-16 features)
       -> its own top-down path to stride 4 (no frame context), then the card head
          (every whole card, CenterNet-style): centre logits [B, S/4, S/4, 1], each cell's
@@ -29,7 +30,7 @@ import keras
 
 from model.layers.card_peaks import CardPeaks
 from model.layers.convex_order import ConvexOrder
-from model.layers.corner_pooling import CentredCorners, CornerPooling
+from model.layers.corner_pooling import CardGridPooling, CentredCorners, CornerPooling
 from model.layers.face_order import FaceOrder
 from model.layers.frame_context import CoordinateChannels, GlobalAttention
 from model.layers.normalize import Normalize
@@ -58,6 +59,8 @@ class ModelConfig:
       context: what the decoder adds at stride 16 to pick the card nearest the centre
         (`model.layers.frame_context`): "none"; "coords", the cells' positions; "attention",
         the positions and one global self-attention layer.
+      orientation_grid: G, the orientation head also reads the decoder's features at G x G points
+        over the card (`CardGridPooling`); 0 leaves them out (models before 2026-12-07).
       max_cards: K, how many cards the `cards` output holds (`CardPeaks`).
       card_threshold: the card score at or above which an answer is a card.
     """
@@ -68,6 +71,7 @@ class ModelConfig:
     bn_momentum: float = 0.9
     window: float = 4.0
     context: str = "coords"
+    orientation_grid: int = 4
     max_cards: int = 64
     card_threshold: float = 0.3
 
@@ -80,6 +84,8 @@ class ModelConfig:
         if self.input_size < 32 or self.input_size % 16:
             raise ValueError(f"ModelConfig.input_size must be a multiple of 16, at least 32. "
                              f"Received: {self.input_size}")
+        if self.orientation_grid < 0:
+            raise ValueError(f"ModelConfig.orientation_grid must be at least 0. Received: {self.orientation_grid}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -125,7 +131,11 @@ def build_model(config: ModelConfig, weights: str | None = None) -> keras.Model:
     channel_coords, heatmaps = SoftArgmax(name="soft_argmax")(logits)
     pooled = CornerPooling(name="corner_pooling")(heatmaps, p2)                     # [B, 4, D]
     shape = CentredCorners(name="corner_shape")(channel_coords)                    # [B, 8]: where the channels sit
-    features = keras.layers.Concatenate(name="orientation_features")([keras.layers.Flatten()(pooled), shape])
+    features = [keras.layers.Flatten()(pooled), shape]
+    if config.orientation_grid:
+        features.append(keras.layers.Flatten()(CardGridPooling(config.orientation_grid, name="card_grid_pooling")(
+            channel_coords, p2)))                                                        # [B, G * G * D]
+    features = keras.layers.Concatenate(name="orientation_features")(features)
     hidden = keras.layers.Dense(64, activation="relu", name="orientation_hidden")(features)
     orientation = keras.layers.Dense(4, dtype="float32", name="orientation_logits")(hidden)
     presence_logit = keras.layers.Reshape([], name="presence_logit")(
