@@ -88,11 +88,12 @@ class SceneConfig:
         as a fraction of its width (negative overlaps).
       loose_neighbor_p: share of present neighbours thrown at any angle rather
         than laid in a binder/table grid.
-      tilt: share of loose and table-grid neighbours that lie in a plane of
-        their own (`scene.planes`): leaning on something, tilted by this many
-        degrees against the table about an axis through their centre, so
-        their outline is foreshortened and keystoned against the labelled
-        card's. The cards of a page, a fan, a stack or a spread lie flat.
+      tilt: share of loose and table-grid neighbours in the first two slots
+        (`scene.planes.TILTED_SLOTS`) that lie in a plane of their own:
+        leaning on something, tilted by this many degrees against the table
+        about an axis through their centre, so their outline is foreshortened
+        and keystoned against the labelled card's. The cards of a page, a fan,
+        a stack or a spread lie flat.
       binder: share of samples that are a binder page (`scene.binder`): the
         labelled card and its neighbours sit in the pockets of a 3 x 3 or 2 x 2
         page, every pocket filled but the empty ones, under the pockets' clear
@@ -154,7 +155,7 @@ class SceneConfig:
     neighbor_slots: int = 8
     neighbor: Effect = Effect(0.45, -0.04, 0.25)
     loose_neighbor_p: float = 0.3
-    tilt: Effect = Effect(0.15, 10.0, 40.0)
+    tilt: Effect = Effect(0.3, 10.0, 40.0)
     binder: Effect = Effect(0.15, 0.06, 0.15)
     fan: Effect = Effect(0.05, 6.0, 15.0)
     stack: Effect = Effect(0.03, 0.01, 0.05)

@@ -8,7 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from augment_tf.config import Effect, SceneConfig, SynthesisConfig
-from augment_tf.scene import planes
+from augment_tf.scene import neighbors, planes
 
 from synthesis_helpers import GEOMETRY_OFF, PHOTOMETRIC_OFF, SCENE_OFF, assert_a_new_layer_off_changes_nothing
 
@@ -55,6 +55,20 @@ def test_only_free_neighbours_tilt_and_the_angle_is_the_recipes():
     tilt = np.degrees(np.arccos(np.clip(small, -1, 1)))
     assert (tilt >= _TILT.low - 0.1).all() and (tilt <= _TILT.high + 0.1).all()
     assert tilt.max() - tilt.min() > 0.8 * (_TILT.high - _TILT.low)
+
+
+def test_only_the_first_slots_tilt():
+    """The division costs every pixel of a slot that may tilt, so only the first `TILTED_SLOTS` do."""
+    size, batch = 256, 32
+    scene = dataclasses.replace(SCENE_OFF, neighbor_slots=6, neighbor=Effect(1.0, 0.05, 0.2), tilt=_TILT)
+    flat_on = tf.constant([[1.0, 0.0, 100.0], [0.0, 1.0, 80.0], [0.0, 0.0, 1.0]])
+    geo = {"homography": tf.tile(flat_on[None], [batch, 1, 1]), "barrel": tf.zeros([batch]),
+           "content_box": tf.tile([[0.0, 0.0, size, size]], [batch, 1]), "drawn": tf.ones([batch], tf.bool)}
+    slots = neighbors.sample_neighbors(tf.constant([3, 3]), geo, (int(WIDTH), int(HEIGHT)), size, scene)
+    bottom = slots.to_neighbor.numpy()[:, :, 2, :2]                                     # [S, B, 2]: 0 when affine
+    assert slots.projective == planes.TILTED_SLOTS
+    assert (np.abs(bottom[:planes.TILTED_SLOTS]).max(-1) > 1e-5).all()
+    np.testing.assert_array_equal(bottom[planes.TILTED_SLOTS:], 0.0)
 
 
 def test_tilt_at_p_zero_changes_nothing():

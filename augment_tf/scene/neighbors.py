@@ -62,7 +62,8 @@ class Neighbors:
       wear: `wear.sample_wear`'s dict, `strength` [K, B] per slot (0: mint) and the rest [B]; None without wear.
       foil: `foil.sample_foil`'s dict, `strength` [K, B] per slot (0: plain) and the rest [B]; None without foil.
       piled: [B] bool, the slots are a fan or stack (`piles`), each lying on the next; None without piles.
-      projective: a slot may be tilted (`planes`): its texels are then its map's perspective division.
+      projective: how many of the first slots may be tilted (`planes.TILTED_SLOTS`, 0 without tilts): their
+        texels are their maps' perspective division.
     """
     to_neighbor: tf.Tensor
     present: tf.Tensor
@@ -71,7 +72,7 @@ class Neighbors:
     wear: dict[str, tf.Tensor] | None = None
     foil: dict[str, tf.Tensor] | None = None
     piled: tf.Tensor | None = None
-    projective: bool = False
+    projective: int = 0
 
     def extent(self, width: int, height: int) -> tf.Tensor:
         """[K, B, 4] each slot's bounds in its own texels (u0, v0, u1, v1): the card's, or its sleeve's."""
@@ -92,7 +93,8 @@ def _placement(seed: tf.Tensor, slot: int, batch_size, width: int, height: int, 
     direction; a loose neighbour lies at any bearing and angle; in a fan or
     stack, where the pile puts it (`piles.placement`); in a spread, in its cell
     (`spreads.placement`, spaced for the slots' `sleeve` design, None without sleeves).
-    A loose or grid neighbour may tilt out of the plane (`planes.tilt_map`).
+    A loose or grid neighbour in one of the first `planes.TILTED_SLOTS` may tilt out of the plane
+    (`planes.tilt_map`).
     """
     b = [batch_size]
     direction = tf.constant(_DIRECTIONS[slot % len(_DIRECTIONS)], tf.float32)     # [2]: each slot its own spot
@@ -117,7 +119,7 @@ def _placement(seed: tf.Tensor, slot: int, batch_size, width: int, height: int, 
                                 homography.translation(-centre))                  # [B, 3, 3]
     if pile is not None:
         placed = tf.where(pile["present"][:, None, None], piles.placement(pile, slot), placed)
-    if config.tilt.used:
+    if config.tilt.used and slot < planes.TILTED_SLOTS:
         free = tf.ones(b, tf.bool)
         for layout in (page, pile, spread):
             if layout is not None:
@@ -242,7 +244,8 @@ def sample_neighbors(seed: tf.Tensor, geo: dict[str, tf.Tensor], texture_size: t
                                      **per_slot})                                          # [K, B, ...] each
     designs = {name: {**fusion.materialize_all(design), key: stored[name]} for name, (key, design) in designs.items()}
     return Neighbors(stored["maps"], stored["present"], stored["cards"], designs.get("sleeve"), designs.get("wear"),
-                     designs.get("foil"), None if pile is None else piled, config.tilt.used)
+                     designs.get("foil"), None if pile is None else piled,
+                     min(config.neighbor_slots, planes.TILTED_SLOTS) if config.tilt.used else 0)
 
 
 def _treatments(seed: tf.Tensor, slots: int, batch_size, width: int, config: SceneConfig) -> tuple[dict, dict]:
@@ -306,10 +309,11 @@ def draw_neighbors(atlases: tf.Tensor, layout: texture.AtlasLayout, neighbors: N
         us = m[:, 0, 0:1] * plane.u + m[:, 0, 1:2] * plane.v + m[:, 0, 2:3]
         vs = m[:, 1, 0:1] * plane.u + m[:, 1, 1:2] * plane.v + m[:, 1, 2:3]
         drawn = neighbors.present[slot][:, None] & plane.in_front
-        if neighbors.projective:                                                          # a slot may be tilted
+        if slot < neighbors.projective:                                                   # it may be tilted
             w = m[:, 2, 0:1] * plane.u + m[:, 2, 1:2] * plane.v + m[:, 2, 2:3]            # [B, P]
             drawn &= w > 0.0                                                              # short of its horizon
-            us, vs = us / tf.where(drawn, w, 1.0), vs / tf.where(drawn, w, 1.0)
+            inverse = tf.math.reciprocal(tf.maximum(w, 1e-6))                             # one division a pixel
+            us, vs = us * inverse, vs * inverse
         if piled is None:
             covers = (drawn & (us > box[:, 0] - margin) & (us < box[:, 2] + margin) & (vs > box[:, 1] - margin)
                       & (vs < box[:, 3] + margin))                                      # [B, P]
