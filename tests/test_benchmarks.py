@@ -1,7 +1,8 @@
 """Benchmark scripts' own logic: `synthesis_throughput.py --costs` switches off exactly what it names;
 `budget_run.py` sizes the epochs to the budget, hands flags after `--` to train.py, stops it when stopped and
 prints the per-family scores; `realdev.py` counts the photos read turned; `train_throughput.py` reads a baseline
-checkout's rates; `synthetic_errors.py` counts every card by its size."""
+checkout's rates; `synthetic_errors.py` counts every card by its size; `orientation.py` draws each family alike from
+fresh cards and counts the faces read turned per family and view."""
 
 import argparse
 import json
@@ -131,3 +132,38 @@ def test_synthetic_errors_counts_every_card_by_its_size(capsys):
                                                              np.ones([1, 2], bool))
     printed = capsys.readouterr().out
     assert "| 0.00-0.15 | 1 | 100% | 100% |" in printed and "| 0.50-1.00 | 1 | 0% | 0% |" in printed
+
+
+def test_orientation_draws_each_family_alike_from_cards_no_dataset_holds():
+    bench = benchmark_script("orientation")
+    from augment_tf.config import recipe
+    from mtg_tfds.generators import card_families
+
+    atlases, groups = bench.fresh_cards(1, recipe(64))
+    assert sorted(groups["family"]) == sorted(card_families.FAMILIES) and len(atlases) == len(groups["name"])
+    assert bench.CARD_SEED != 0                                     # the bundled dataset's seed
+
+
+def test_orientation_counts_the_faces_read_turned_per_family_and_view(capsys):
+    """One view names every saga from its next corner (read turned) and finds the rest; the four-turn vote finds
+    all; a frame without a card is not scored."""
+    card = np.float32([[10, 10], [40, 12], [42, 52], [8, 50]])
+    images = {"image": np.zeros([4, 64, 64, 3], np.uint8), "corners": np.stack([card] * 4),
+              "present": np.array([True, True, True, False]), "family": np.array(["saga", "saga", "split", "saga"])}
+
+    class FirstPass:
+        def __init__(self, turned_family):
+            self.turned_family = turned_family
+
+        def predict_inputs(self, inputs):
+            turned = (images["family"] == self.turned_family)[:, None, None]
+            return np.where(turned, np.roll(images["corners"], 1, axis=1), images["corners"]), np.ones(len(inputs))
+
+    bench = benchmark_script("orientation")
+    scores = bench.read_turned({"one view": FirstPass("saga"), "four turns": FirstPass("none")}, images)
+    assert scores["one view"]["saga"]["turned"] == 1.0 and scores["one view"]["saga"]["count"] == 2
+    assert scores["one view"]["split"]["turned"] == 0.0 and scores["one view"]["all"]["turned"] == 2 / 3
+    assert scores["four turns"]["all"]["turned"] == 0.0 and scores["four turns"]["all"]["within3_free"] == 1.0
+    bench.print_tables({"m.keras": scores})
+    printed = capsys.readouterr().out
+    assert "| saga (2) | 100% / **100.0%** |" in printed and "| all (3) | 100% / **66.7%** |" in printed

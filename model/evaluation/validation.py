@@ -70,10 +70,27 @@ def synthetic_set(builder, config: SynthesisConfig, num: int, seed: int, cache: 
             if str(stored["fingerprint"]) == fingerprint:
                 return {key: stored[key] for key in _SET_KEYS}
     table = AtlasTable(*load_atlases(builder, config, card_split, background_split))
-    groups = card_groups(builder, card_split)                           # [Nc] per row of the table
+    result = synthesize_set(table, card_groups(builder, card_split), config, num, seed, batch_size)
+    if cache is not None:
+        with atomic_files.replacing(cache, suffix=".npz") as temporary:
+            np.savez(temporary, fingerprint=fingerprint, **result)
+    return result
+
+
+def synthesize_set(table: AtlasTable, groups: dict[str, np.ndarray], config: SynthesisConfig, num: int, seed: int,
+                   batch_size: int = 16) -> dict[str, np.ndarray]:
+    """`num` images of the recipe from a table's cards and backgrounds, a pure function of `seed`.
+
+    Args:
+      table: the cards and backgrounds to draw from.
+      groups: {"family": [Nc] str, "border": [Nc] str} of the table's cards, row by row (`card_groups`).
+
+    Returns:
+      `synthetic_set`'s arrays.
+    """
     synthesise = synthesize.compile_synthesis(config, jit_compile=False)
     parts = []
-    for start in tqdm.trange(0, num, batch_size, desc="validation set", unit="batch", leave=False):
+    for start in tqdm.trange(0, num, batch_size, desc="synthetic set", unit="batch", leave=False):
         batch_seed = tf.constant([seed, start])
         rows = table.rows(batch_seed, batch_size)[0].numpy()          # [B]: which card each sample shows
         cards, backgrounds = table.draw(batch_seed, batch_size)
@@ -82,11 +99,7 @@ def synthetic_set(builder, config: SynthesisConfig, num: int, seed: int, cache: 
                       "corners": batch["corners"].numpy(), "present": batch["present"].numpy(),
                       "family": groups["family"][rows], "border": groups["border"][rows],
                       "cards": batch["cards"].numpy(), "card_whole": batch["card_whole"].numpy()})
-    result = {key: np.concatenate([part[key] for part in parts])[:num] for key in parts[0]}
-    if cache is not None:
-        with atomic_files.replacing(cache, suffix=".npz") as temporary:
-            np.savez(temporary, fingerprint=fingerprint, **result)
-    return result
+    return {key: np.concatenate([part[key] for part in parts])[:num] for key in parts[0]}
 
 
 def evaluate_arrays(predictor: Predictor, images: np.ndarray, corners: np.ndarray,
