@@ -32,7 +32,7 @@ from model.evaluation import validation  # noqa: E402
 from model.evaluation.metrics import group_tables  # noqa: E402
 from model.inference.predictor import Predictor  # noqa: E402
 from model.network import backbones  # noqa: E402
-from model.network.corner_model import CONTEXTS, ModelConfig, build_model  # noqa: E402
+from model.network.corner_model import CONTEXTS, UNRECORDED, ModelConfig, build_model  # noqa: E402
 from model.training import curriculum, run_files, train_step  # noqa: E402
 from model.training.presets import PRESETS  # noqa: E402
 
@@ -58,7 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                             "and one global self-attention layer) (preset)")
     add("--orientation_grid", type=int, default=ModelConfig.orientation_grid,
         help="the orientation head also reads the decoder's features at G x G points over the card; 0 leaves "
-             "them out")
+             "them out (as runs recorded before the grid did: resume those with 0)")
     add("--weights", default="auto", help="backbone weights: auto, none, imagenet, or a Keras weights file")
     add("--batch_size", type=int, help="samples per replica per step; the global batch is this x replicas (preset)")
     add("--epochs", type=int, help="epochs to train (preset)")
@@ -132,7 +132,7 @@ def prepare_run_folder(args: argparse.Namespace) -> pathlib.Path:
 
 def check_same_model(args: argparse.Namespace, out: pathlib.Path) -> None:
     """Refuses to resume with flags that build another model than the run's config.json records."""
-    saved = json.loads((out / "config.json").read_text()).get("model", {})
+    saved = {**UNRECORDED, **json.loads((out / "config.json").read_text()).get("model", {})}
     wanted = args.model_config.to_dict()
     changed = [f"{key}={saved.get(key, '(not recorded: an older train.py)')}"
                for key in wanted if saved.get(key) != wanted[key]]

@@ -123,6 +123,18 @@ print("REPLICAS", strategy.num_replicas_in_sync, "STEP", trainer.steps_done, "FI
 """
 
 
+def test_a_run_recorded_before_the_orientation_grid_resumes_only_without_it(tiny_recipe, tmp_path):
+    """A config.json written before `ModelConfig.orientation_grid` existed records a model without the grid: resuming
+    it asks for --orientation_grid 0, and takes it."""
+    model = train.parse_args(_train_command("data", tiny_recipe, tmp_path)[2:]).model_config.to_dict()
+    del model["orientation_grid"]
+    (tmp_path / "config.json").write_text(json.dumps({"model": model}))
+    with pytest.raises(SystemExit, match="orientation_grid=0"):
+        train.check_same_model(train.parse_args(_train_command("data", tiny_recipe, tmp_path, "--resume")[2:]), tmp_path)
+    train.check_same_model(train.parse_args(_train_command("data", tiny_recipe, tmp_path, "--resume",
+                                                           "--orientation_grid", "0")[2:]), tmp_path)
+
+
 def test_mirrored_strategy_replicas_draw_different_samples(tiny_dataset):
     result = subprocess.run([sys.executable, "-c", _MIRRORED, str(tiny_dataset)], capture_output=True, text=True,
                             timeout=600, cwd=ROOT, env=_environment())

@@ -42,6 +42,8 @@ HEATMAP_STRIDE = 4
 DECODER_OUTPUT = "fpn1_relu"         # the last decoder layer: P2 [B, S/4, S/4, D]
 _CENTRE_PRIOR_BIAS = -4.6            # the card-centre logits start at a probability of 1% (CenterNet's focal prior)
 CONTEXTS = ("none", "coords", "attention")
+# What a run's config.json written before a `ModelConfig` field existed built: the value that leaves it out.
+UNRECORDED = {"orientation_grid": 0}
 
 
 @dataclasses.dataclass(frozen=True)
