@@ -13,8 +13,8 @@ dataset's held-out backgrounds, each labelled card's family known, and every mod
 them all with one view (the live path's reading) and with the four-turn vote; no second
 pass, so the first pass's orientation is what is measured. A card is read turned when its
 worst corner lies within 3% of the side order-free but not order-aware
-(`metrics.read_turned`). It prints, per model and view, each family's images, its median
-worst corner and share within 3% order-free, and the share read turned.
+(`metrics.read_turned`). It prints, per view, a row per family (its images) with each model's
+share within 3% order-free and share read turned; `--json` also keeps the median worst corners.
 """
 
 import argparse

@@ -86,15 +86,16 @@ class Neighbors:
 
 def _placement(seed: tf.Tensor, slot: int, batch_size, width: int, height: int, config: SceneConfig,
                page: dict[str, tf.Tensor] | None, pile: dict[str, tf.Tensor] | None,
-               spread: dict[str, tf.Tensor] | None = None, sleeve: dict[str, tf.Tensor] | None = None) -> tf.Tensor:
+               spread: dict[str, tf.Tensor] | None, sleeve: dict[str, tf.Tensor] | None,
+               arranged: tf.Tensor) -> tf.Tensor:
     """Returns [B, 3, 3] maps from slot `slot`'s neighbour texels to the labelled card's texels.
 
     In a grid (and always in a binder page's pocket) the slot lies in its
     direction; a loose neighbour lies at any bearing and angle; in a fan or
     stack, where the pile puts it (`piles.placement`); in a spread, in its cell
     (`spreads.placement`, spaced for the slots' `sleeve` design, None without sleeves).
-    A loose or grid neighbour in one of the first `planes.TILTED_SLOTS` may tilt out of the plane
-    (`planes.tilt_map`).
+    A loose or grid neighbour (not `arranged` [B]: no page, pile or spread places it) in one of the first
+    `planes.TILTED_SLOTS` may tilt out of the plane (`planes.tilt_map`).
     """
     b = [batch_size]
     direction = tf.constant(_DIRECTIONS[slot % len(_DIRECTIONS)], tf.float32)     # [2]: each slot its own spot
@@ -120,11 +121,7 @@ def _placement(seed: tf.Tensor, slot: int, batch_size, width: int, height: int, 
     if pile is not None:
         placed = tf.where(pile["present"][:, None, None], piles.placement(pile, slot), placed)
     if config.tilt.used and slot < planes.TILTED_SLOTS:
-        free = tf.ones(b, tf.bool)
-        for layout in (page, pile, spread):
-            if layout is not None:
-                free &= ~layout["present"]
-        placed = homography.compose(placed, planes.tilt_map(seed, batch_size, width, height, config.tilt, free))
+        placed = homography.compose(placed, planes.tilt_map(seed, batch_size, width, height, config.tilt, ~arranged))
     if spread is not None:
         placed = tf.where(spread["present"][:, None, None], spreads.placement(spread, slot, width, height, sleeve),
                           placed)
@@ -235,7 +232,8 @@ def sample_neighbors(seed: tf.Tensor, geo: dict[str, tf.Tensor], texture_size: t
             arranged = arranged | layout["present"]
     for slot in range(config.neighbor_slots):
         slot_seed = seeds.child(seed, f"slot{slot}")
-        to_target = _placement(slot_seed, slot, batch_size, width, height, config, page, pile, spread, sleeve)
+        to_target = _placement(slot_seed, slot, batch_size, width, height, config, page, pile, spread, sleeve,
+                               arranged)
         maps.append(homography.invert(to_target))
         present.append(_wanted(slot_seed, slot, batch_size, config, page, pile, spread)
                        & _allowed(geo, to_target, width, height, size, arranged, piled))
