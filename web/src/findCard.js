@@ -44,7 +44,7 @@ import { letterbox } from './letterbox.js';
 import { readCard } from './modelCard.js';
 import { readPixels } from './pixels.js';
 import { rectify } from './rectify.js';
-import { combine, turnImages, unturnPoint } from './rotations.js';
+import { combine, largestShift, turnImages, unturnPoint } from './rotations.js';
 import { clipSquare, extent, squareAround } from './tracking.js';
 
 export { letterbox, Frame } from './letterbox.js';
@@ -374,11 +374,6 @@ function mean(quad, axis) {
 /** The mean of a quad's corners, [x, y]. */
 function centre(quad) {
   return [mean(quad, 0), mean(quad, 1)];
-}
-
-/** The largest distance between matching corners of two quads. */
-function largestShift(a, b) {
-  return Math.max(...a.map(([x, y], k) => Math.hypot(b[k][0] - x, b[k][1] - y)));
 }
 
 /**

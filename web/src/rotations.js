@@ -55,13 +55,18 @@ export function combine(quads, presences) {
 }
 
 /** np.roll(quad, shift, axis=0): entry k of the result is quad[k - shift]. */
-function roll(quad, shift) {
+export function roll(quad, shift) {
   return quad.map((_, k) => quad[(((k - shift) % 4) + 4) % 4]);
 }
 
 /** The mean distance between matching corners of two quads. */
 function gap(a, b) {
   return a.reduce((sum, [x, y], k) => sum + Math.hypot(x - b[k][0], y - b[k][1]), 0) / a.length;
+}
+
+/** The largest distance between matching corners of two quads. */
+export function largestShift(a, b) {
+  return Math.max(...a.map(([x, y], k) => Math.hypot(b[k][0] - x, b[k][1] - y)));
 }
 
 /** numpy's median: the middle value, or the mean of the two middle ones. */
@@ -72,7 +77,7 @@ function median(values) {
 }
 
 /** Index of the smallest value, the first on ties (numpy's argmin). */
-function argmin(values) {
+export function argmin(values) {
   return values.reduce((best, value, k) => (value < values[best] ? k : best), 0);
 }
 

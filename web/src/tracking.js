@@ -17,6 +17,8 @@
  * Pure JavaScript, no DOM and no TF.js.
  */
 
+import { argmin, largestShift, roll } from './rotations.js';
+
 /**
  * The live path's tuning (`LIVE_TUNING`'s fields).
  *
@@ -223,17 +225,6 @@ export class QuadSmoother {
 }
 
 /**
- * [4][2] the corners turned by `shift` places: corner i of the answer is corner (i + shift) % 4 of the input.
- *
- * @param {number[][]} corners [4][2]
- * @param {number} shift 0..3
- * @returns {number[][]}
- */
-export function turnCorners(corners, shift) {
-  return corners.map((_, i) => corners[(i + shift) % 4]);
-}
-
-/**
  * The face order of a tracked card, voted across frames.
  *
  * One view reads a card's face turned now and then. Smoothing corner i of each frame
@@ -262,9 +253,9 @@ export class FaceVote {
    * @returns {number[][]} [4][2] the same corners, in the track's order
    */
   align(corners) {
-    const shift = this.previous === null ? 0 : [0, 1, 2, 3].reduce((best, s) => (
-      moved(turnCorners(corners, s), this.previous) < moved(turnCorners(corners, best), this.previous) ? s : best));
-    const aligned = turnCorners(corners, shift);
+    const shift = this.previous === null ? 0
+      : argmin([0, 1, 2, 3].map((s) => largestShift(roll(corners, s), this.previous)));
+    const aligned = roll(corners, shift);
     this.previous = aligned;
     this.votes = this.votes.map((vote, s) => this.memory * vote + (s === shift ? 1 : 0));
     if (this.votes[shift] > this.votes[this.shown]) this.shown = shift;
@@ -278,7 +269,7 @@ export class FaceVote {
    * @returns {number[][]} [4][2] TL, TR, BR, BL
    */
   show(corners) {
-    return turnCorners(corners, (4 - this.shown) % 4);
+    return roll(corners, -this.shown);
   }
 
   /** Forgets the card: the next frame starts a new track in the order it reads. */
@@ -288,9 +279,4 @@ export class FaceVote {
     this.votes = [0, 0, 0, 0];
     this.shown = 0;
   }
-}
-
-/** The largest distance between corresponding corners of two [4][2] quads. */
-function moved(a, b) {
-  return Math.max(...a.map(([x, y], i) => Math.hypot(x - b[i][0], y - b[i][1])));
 }

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { FaceVote, LIVE_TUNING, QuadSmoother, turnCorners } from '../src/tracking.js';
+import { largestShift as apart, roll } from '../src/rotations.js';
+import { FaceVote, LIVE_TUNING, QuadSmoother } from '../src/tracking.js';
 
 const CARD = [[200, 100], [300, 100], [300, 240], [200, 240]];     // TL, TR, BR, BL in pixels
 
@@ -15,12 +16,12 @@ function track(shifts, tuning = {}) {
   return shifts.map((shift, k) => faces.show(smoother.smooth(faces.align(turnCorners(CARD, shift)), k / 30, 640)));
 }
 
-/** The largest corner distance between two quads, in pixels. */
-function apart(a, b) {
-  return Math.max(...a.map(([x, y], i) => Math.hypot(x - b[i][0], y - b[i][1])));
+/** The card's corners as a reading that names them from corner `shift` on: corner i is CARD's (i + shift) % 4. */
+function turnCorners(corners, shift) {
+  return roll(corners, -shift);
 }
 
-test('turnCorners moves corner i + shift to place i', () => {
+test('a reading turned by shift names corner i + shift as corner i', () => {
   assert.deepEqual(turnCorners(CARD, 1), [CARD[1], CARD[2], CARD[3], CARD[0]]);
   assert.deepEqual(turnCorners(turnCorners(CARD, 3), 1), CARD);
 });
