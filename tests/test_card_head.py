@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 from layer_test_helpers import run_layer_test
 
-from model.inference import predictor
+from model.inference import predictor, rotations
 from model.layers import card_peaks
 from model.layers.card_peaks import CardPeaks
 from model.training import losses
@@ -183,8 +183,10 @@ class _CentredAnswers(predictor.Predictor):
 
     def __init__(self, size: int = 64, shift: float = 0.0):
         self.size, self.refine, self.shift = size, True, shift
+        self.turns, self.views = rotations.TURNS, []          # views: how many turns each call saw
 
-    def predict_inputs(self, images, batch_size: int = 32):
+    def predict_inputs(self, images, batch_size: int = 32, turns=None):
+        self.views.append(len(turns or self.turns))
         quad = np.float32([[0.25, 0.25], [0.75, 0.25], [0.75, 0.75], [0.25, 0.75]]) * self.size + self.shift
         return np.repeat(quad[None], len(images), axis=0), np.ones(len(images), np.float32)
 
@@ -196,5 +198,7 @@ def test_a_rough_proposal_is_refined_where_its_crop_answers_the_same_card():
         refined = finder._refine_many([photo], [rough[None]], same_card=True)[0][0]
         assert np.allclose(refined, rough) != kept
         assert np.allclose(finder._refine_many([photo], [rough[None]])[0][0], rough)   # the shift rule refuses
-    both = _CentredAnswers()._refine_proposals([photo, photo], [rough[None], np.zeros([0, 4, 2], np.float32)])
+    finder = _CentredAnswers()
+    both = finder._refine_proposals([photo, photo], [rough[None], np.zeros([0, 4, 2], np.float32)])
     assert both[0].shape == (1, 4, 2) and both[1].shape == (0, 4, 2)
+    assert finder.views == [1, 4]       # the first look places the crop (one view), the second votes (four turns)

@@ -238,11 +238,18 @@ def test_realdev_benchmark_scores_each_method_as_evaluate_does(saved_model, tiny
 @pytest.mark.slow
 def test_the_primary_card_is_the_listed_card_nearest_the_centre(cards_export):
     """With a card head, `predict_photo`'s primary card is the first of its cards, the board nearest the photo's
-    centre (the second); without refinement, or with no card listed, it is the corner head's own answer, as
-    `predict_region` finds it on the whole photo, refined where refinement is on."""
+    centre (the second), from a first pass of the unturned view alone, each proposal looked at once in that view and
+    once in four turns; without refinement, or with no card listed, it is the corner head's own answer, as
+    `predict_region` finds it on the whole photo in four turns, refined where refinement is on."""
     net, photo = cards_export["model"], cards_export["photo"]
-    found = Predictor(net).predict_photo(photo)
-    assert len(found["cards"]) == len(cards_export["quads"])
+    finder, batches = Predictor(net), []
+    infer = finder._infer
+    finder._infer = lambda images: batches.append(len(images)) or infer(images)
+    found = finder.predict_photo(photo)
+    cards = len(cards_export["quads"])
+    assert len(found["cards"]) == cards and batches == [1, cards, 4 * cards]
+    _, unturned = Predictor(net, rotate=False).predict_region(photo, (0, 0, photo.shape[1], photo.shape[0]))
+    assert found["presence"] == pytest.approx(unturned)
     np.testing.assert_array_equal(found["corners"], found["cards"][0]["corners"])
     np.testing.assert_allclose(found["first_pass"], cards_export["quads"][1], atol=0.5)
     unrefined = Predictor(net, refine=False)
@@ -251,7 +258,7 @@ def test_the_primary_card_is_the_listed_card_nearest_the_centre(cards_export):
     assert len(plain["cards"]) == len(cards_export["quads"]) and plain["presence"] == pytest.approx(presence)
     np.testing.assert_allclose(plain["corners"], corners, atol=1e-4)
     alone = Predictor(net).predict_photo(photo, max_cards=0)
-    assert alone["cards"] == [] and alone["presence"] == pytest.approx(found["presence"])
+    assert alone["cards"] == [] and alone["presence"] == pytest.approx(presence)
     np.testing.assert_allclose(alone["first_pass"], corners, atol=1e-4)
     refined = Predictor(net)._refine(photo, corners[None])[0] if presence >= PRESENCE_THRESHOLD else corners
     np.testing.assert_allclose(alone["corners"], refined, atol=1e-4)

@@ -271,6 +271,7 @@ def test_find_cards_matches_the_predictor(cards_export, tmp_path, capsys):
     # findCard's primary card is the first of its cards, as `predict_photo`'s is.
     primary, side = result["find"]["boards"], float(np.ptp(quads[order[0]], axis=0).max())
     assert primary["cards"] == result["cards"]["boards"] and primary["corners"] == primary["cards"][0]["corners"]
+    assert primary["sharedCrop"]                        # the primary card is straightened once, when first read
     expected = predictor.predict_photo(photos["boards"])["corners"]
     assert np.abs(np.array(primary["corners"]) - expected).max() < 0.01 * side
 

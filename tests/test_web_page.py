@@ -34,8 +34,11 @@ pytestmark = pytest.mark.slow             # headless Chromium runs of the page o
 CORNER_TOLERANCE = 1e-5
 # The fake webcam hands over the frame through 4:2:0 YUV, which blurs colours. The corner head's answer moved 2.0e-3
 # of the side; the primary card, the card head's proposal refined twice, moves more on the tiny model: measured 2.2%
-# (6.5 px) in Chromium, and 2.3% in Python on the photo against a YUV 4:2:0 round trip of it (2026-12-06).
-WEBCAM_TOLERANCE = 0.03
+# (6.5 px) in Chromium, and 2.3% in Python on the photo against a YUV 4:2:0 round trip of it (2026-12-06); with the
+# first refinement in one view, 3.1% in Chromium, while in Python against an approximate round trip (chroma
+# repeated, not interpolated) the two flows moved 4.2% and 2.1% (2026-12-07): which way the blur tips the tiny
+# model's refinement is chance, so the bound is 4%.
+WEBCAM_TOLERANCE = 0.04
 # The live path's raw corners on its first frame (one view of the whole frame, letterboxed with a box filter) against
 # Keras's one view of the same region (TF's triangle filter), through the fake webcam's YUV: measured 1.4% on the
 # tiny model. Later frames look at tracked crops, where the tiny model's answer swings with the filter (2.4% to 7.9%
@@ -217,7 +220,8 @@ def test_page_finds_every_card(cards_export, tmp_path_factory, capsys):
     record = run["photos"]["boards.png"]
     assert_cards_match_keras(record, photo, expected)
     with capsys.disabled():
-        print(f"\n[web page, wasm] {len(expected)} cards: {record['milliseconds'][0]:.0f} ms, every card included")
+        print(f"\n[web page, wasm] {len(expected)} cards: {record['milliseconds'][0]:.0f} ms to every card's corners, "
+              f"{record['shownMilliseconds'][0]:.0f} ms to every card drawn and straightened")
 
 
 # The image kinds the module takes in a browser, made from card.png by the page's decoder, and the fake camera's video.

@@ -85,33 +85,34 @@ class Predictor:
         self.turns = rotations.TURNS if rotate else rotations.TURNS[:1]
         self._infer = tf.function(lambda images: model(images, training=False))
 
-    def predict_inputs(self, images: np.ndarray, batch_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    def predict_inputs(self, images: np.ndarray, batch_size: int = 32,
+                       turns: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Predicts letterboxed inputs.
 
         Args:
           images: [N, S, S, 3] float32 RGB in 0..255.
+          turns: the views to predict and combine (`rotations.TURNS` entries); None for the predictor's own.
 
         Returns:
           (corners [N, 4, 2] TL, TR, BR, BL in input pixels, presence [N]).
         """
-        found = [self._predict_views(images[start:start + batch_size])[:2]
+        found = [self._predict_views(images[start:start + batch_size], turns or self.turns)[:2]
                  for start in range(0, len(images), batch_size)]
         return np.concatenate([corners for corners, _ in found]), np.concatenate([presence for _, presence in found])
 
-    def _predict_views(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
-        """Predicts [B, S, S, 3] inputs in every turn of `self.turns` as one batch, and combines the views.
+    def _predict_views(self, images: np.ndarray, views: tuple) -> tuple[np.ndarray, np.ndarray, dict]:
+        """Predicts [B, S, S, 3] inputs in every turn of `views` as one batch, and combines the views.
 
         Returns:
-          (corners [B, 4, 2] in input pixels, presence [B], the model's outputs for the [V * B] views, the
-          unturned ones first).
+          (corners [B, 4, 2] in input pixels, presence [B], the model's outputs for the [V * B] views, view
+          by view).
         """
-        views = len(self.turns)
-        turned = np.concatenate([rotations.turn_images(images, turns) for turns in self.turns])  # [V*B, S, S, 3]
+        turned = np.concatenate([rotations.turn_images(images, turns) for turns in views])      # [V*B, S, S, 3]
         out = self._infer(tf.constant(turned, tf.float32))
-        corners = out["coords"].numpy().reshape(views, len(images), 4, 2) * self.size           # [V, B, 4, 2]
+        corners = out["coords"].numpy().reshape(len(views), len(images), 4, 2) * self.size      # [V, B, 4, 2]
         corners = np.stack([rotations.unturn_points(corners[view], turns, self.size)
-                            for view, turns in enumerate(self.turns)], axis=1)                  # [B, V, 4, 2]
-        presence = out["presence"].numpy().reshape(views, len(images)).T                        # [B, V]
+                            for view, turns in enumerate(views)], axis=1)                       # [B, V, 4, 2]
+        presence = out["presence"].numpy().reshape(len(views), len(images)).T                   # [B, V]
         return (*rotations.combine(corners, presence), out)
 
     @functools.cached_property
@@ -123,21 +124,23 @@ class Predictor:
     def predict_photo(self, photo: np.ndarray, max_cards: int = 64, threshold: float | None = None) -> dict:
         """Finds every card in one photo, and the primary card: the whole card nearest its centre.
 
-        One first pass sees the whole photo in every view: its corner head answers
-        the primary card and `presence`, and its card head (the unturned view)
-        proposes every card. The proposals are refined on their crops
+        The first pass sees the whole photo. Its card head (the unturned view)
+        proposes every card; the proposals are refined on their crops
         (`_refine_proposals`), those on one card count once (`distinct_cards`),
         and the first `max_cards` left are listed nearest the centre first.
 
         The primary card is the first listed card, wherever the cards were
         refined and one was found: chosen by arithmetic, it picks the right one
-        of nearly equidistant cards, which the corner head alone confuses. With
-        `refine` off, or where no card is listed, it is the corner head's
-        answer, refined on its crop where `presence` is at least
-        PRESENCE_THRESHOLD (a refined answer replaces the first only where it
-        also sees a card and moves no corner by more than MAX_REFINE_SHIFT of
-        the card's extent). A model saved before the card head lists its primary
-        card alone, where its presence is at least PRESENCE_THRESHOLD.
+        of nearly equidistant cards, which the corner head alone confuses. There
+        the first pass is the unturned view alone (the rotation vote is for the
+        second pass, where the cards are large), and `presence` is that view's.
+        With `refine` off, or where no card is listed, the primary card is the
+        corner head's answer on the whole photo in every view, voted, refined
+        on its crop where `presence` is at least PRESENCE_THRESHOLD (a refined
+        answer replaces the first only where it also sees a card and moves no
+        corner by more than MAX_REFINE_SHIFT of the card's extent). A model
+        saved before the card head lists its primary card alone, where its
+        presence is at least PRESENCE_THRESHOLD.
 
         Args:
           photo: [H, W, 3] uint8 RGB as displayed (`letterbox.load_photo`).
@@ -147,18 +150,20 @@ class Predictor:
 
         Returns:
           {"corners": [4, 2] the primary card, TL, TR, BR, BL in photo pixels, "presence": float (the first
-           pass's, voted over the views), "first_pass": [4, 2] its corners before refinement, "cards": a list
-           of {"corners": [4, 2] in photo pixels, "score": float, "orientation_confidence": float,
-           "first_pass": [4, 2] the card head's corners}, nearest the centre first}.
+           pass's), "first_pass": [4, 2] its corners before refinement, "cards": a list of {"corners": [4, 2]
+           in photo pixels, "score": float, "orientation_confidence": float, "first_pass": [4, 2] the card
+           head's corners}, nearest the centre first}.
         """
         image, frame = letterbox.letterbox(photo, self.size)
-        corners, presence, out = self._predict_views(image[None])
+        listing = self.card_threshold is not None and self.refine
+        corners, presence, out = self._predict_views(image[None], self.turns[:1] if listing else self.turns)
+        cards = self._listed_cards(photo, frame, out, max_cards, threshold) if self.card_threshold is not None else []
+        if cards and self.refine:
+            return {"corners": cards[0]["corners"], "presence": float(presence[0]),
+                    "first_pass": cards[0]["first_pass"], "cards": cards}
+        if listing:                                      # no card listed: the corner head's answer, voted
+            corners, presence, _ = self._predict_views(image[None], self.turns)
         corners, presence = frame.to_photo(corners[0]), float(presence[0])
-        if self.card_threshold is not None:
-            cards = self._listed_cards(photo, frame, out, max_cards, threshold)
-            if cards and self.refine:
-                return {"corners": cards[0]["corners"], "presence": presence, "first_pass": cards[0]["first_pass"],
-                        "cards": cards}
         refined = self._refine(photo, corners[None])[0] if self.refine and presence >= PRESENCE_THRESHOLD else corners
         if self.card_threshold is None:
             cards = [{"corners": refined, "score": presence, "orientation_confidence": 1.0, "first_pass": corners}
@@ -228,7 +233,9 @@ class Predictor:
     def _refine_proposals(self, photos: list[np.ndarray], quads: list[np.ndarray]) -> list[np.ndarray]:
         """The second pass for the card head's proposals, twice: on the proposal's crop, kept where it answers
         the same card (`same_card`: the head's corners can be far off, so the shift rule would refuse them),
-        then on the crop of that answer, as the corner path's own first pass is refined."""
+        then on the crop of that answer, as the corner path's own first pass is refined. The first look only
+        places the second's crop, which does not depend on the corners' order, so it is the unturned view alone:
+        the rotation vote is the second look's."""
         return self._refine_many(photos, self._refine_many(photos, quads, same_card=True))
 
     def _refine_many(self, photos: list[np.ndarray], quads: list[np.ndarray],
@@ -237,7 +244,8 @@ class Predictor:
 
         A refined quad replaces the first only where the crop also holds a card and
         no corner moves by more than MAX_REFINE_SHIFT of the quad's extent; with
-        `same_card`, where its centre lies inside the first quad instead.
+        `same_card`, where its centre lies inside the first quad instead, and the
+        crops are seen in the unturned view alone.
         """
         owners = [index for index, photo_quads in enumerate(quads) for _ in photo_quads]
         if not owners:
@@ -246,7 +254,8 @@ class Predictor:
         boxes = [_crop_box(quad, photos[owner].shape[1], photos[owner].shape[0]) for quad, owner in zip(first, owners)]
         crops = [letterbox.letterbox(photos[owner][y0:y1, x0:x1], self.size)
                  for owner, (x0, y0, x1, y1) in zip(owners, boxes)]
-        corners, presence = self.predict_inputs(np.stack([image for image, _ in crops]))       # [Q, 4, 2], [Q]
+        corners, presence = self.predict_inputs(np.stack([image for image, _ in crops]),       # [Q, 4, 2], [Q]
+                                                turns=self.turns[:1] if same_card else None)
         refined = np.stack([frame.to_photo(found) + np.float32(box[:2])
                             for found, (_, frame), box in zip(corners, crops, boxes)])
         if same_card:

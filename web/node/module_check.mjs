@@ -20,7 +20,8 @@
 // FILE holds the photo's RGBA bytes, row by row. OUT_DIR gets letterbox_K.bin (float32 [S, S, 3]),
 // rectify_K.bin, find_NAME.bin and cards_NAME_K.bin (RGBA bytes of the card, of the card's inference.card_size),
 // and result.json with the frames, the turned pixels (of an S x S x 3 image holding 0, 1, 2, ...) and points for
-// each of the card's turns, the combined quads, findCard's answer ("find": corners, presence, ...) and findCards'
+// each of the card's turns, the combined quads, findCard's answer ("find": corners, presence, ..., and sharedCrop:
+// whether its crop, read twice, is the very object its first card's crop is) and findCards'
 // ("cards": NAME -> [{corners, score, orientationConfidence, firstPass}], nearest the centre first), and for each
 // checked card the constructor's error message (null where it accepted the card), "inside": [boolean] and
 // "distinct": [[index kept, ...]] per task, and for "memory" tf.memory().numTensors before the model was loaded,
@@ -112,9 +113,11 @@ async function main([jobPath, outDir]) {
   if (job.find) {
     const finder = new CardFinder(tf, await tf.loadGraphModel(fileHandler(job.find.model)), card);
     for (const name of job.find.photos) {
-      const { crop, cards, ...found } = await finder.findCard(photos[name]);
+      const answer = await finder.findCard(photos[name]);
+      const { crop, cards, ...found } = answer;
       if (crop) fs.writeFileSync(path.join(outDir, `find_${name}.bin`), crop.data);
-      result.find[name] = { ...found, cards: cards.map(withoutCrop) };
+      const sharedCrop = crop !== null && answer.crop === crop && cards[0]?.crop === crop;   // warped once, kept
+      result.find[name] = { ...found, cards: cards.map(withoutCrop), sharedCrop };
     }
     for (const name of job.find.cards ?? []) {
       const cards = await finder.findCards(photos[name]);

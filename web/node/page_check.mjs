@@ -20,7 +20,9 @@
 //                       and analyse the photo, through the "Take a photo" input)}
 // OUT.json: {"backend", "worker" (whether the live path ran in a Worker),
 //            "photos": {NAME: {status, last (the page's result), card (PNG data URL or null),
-//            cards: [PNG data URL of each card of the strip], milliseconds: [per run], saved: the downloaded file,
+//            cards: [PNG data URL of each card of the strip], milliseconds: [per run: findCard's, to the corners],
+//            shownMilliseconds: [per run: the bitmap read to the outlines and straightened cards drawn],
+//            saved: the downloaded file,
 //            savedCards: the files "Save the cards" downloaded}}, "webcam": {status, last (the live path's),
 //            milliseconds: [per live frame], first (the first live answer), capture: {status, last, card}},
 //            "layout": {innerWidth, scrollWidth (the page's, after the photos), controls: [{name, left, right,
@@ -88,13 +90,14 @@ async function downloads(page, button, count, folder, prefix, timeout = 60000) {
 
 async function runPhotos(page, job, out) {
   for (const file of job.photos ?? []) {
-    const record = { milliseconds: [] };
+    const record = { milliseconds: [], shownMilliseconds: [] };
     for (let run = 0; run < (job.repeat ?? 1); run += 1) {
       const before = await page.evaluate(() => window.cardPage.frames);
       await page.setInputFiles(job.input ?? '#photo', []);
       await page.setInputFiles(job.input ?? '#photo', file);
       Object.assign(record, await waitForFrames(page, before + 1));
       record.milliseconds.push(record.last.milliseconds);
+      record.shownMilliseconds.push(record.last.shownMilliseconds);
     }
     record.card = record.last.found ? await page.evaluate(() => document.getElementById('card').toDataURL('image/png'))
       : null;

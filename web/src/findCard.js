@@ -81,9 +81,9 @@ const CROPS_PER_RUN = 8;
  * @property {number[][]} firstPass [4][2] the corners before the second pass (the card head's, where the primary
  *   card is the first of `cards`)
  * @property {(import('./pixels.js').Pixels|null)} crop the card warped upright to the card's
- *   `inference.card_size`, RGBA (`data` a Uint8ClampedArray), or null when not found
+ *   `inference.card_size`, RGBA (`data` a Uint8ClampedArray), or null when not found; warped when first read
+ * @property {number} milliseconds the time to the answer (the corners; the crops are warped when read)
  * @property {ListedCard[]} cards every card in the photo, nearest its centre first (`findCards`)
- * @property {number} milliseconds the time the whole call took
  */
 
 /**
@@ -94,7 +94,7 @@ const CROPS_PER_RUN = 8;
  * @property {number} score the probability that it is a whole card
  * @property {number} orientationConfidence the probability of the face order read
  * @property {number[][]} firstPass [4][2] the card head's corners, before refining
- * @property {import('./pixels.js').Pixels} crop the card warped upright, RGBA
+ * @property {import('./pixels.js').Pixels} crop the card warped upright, RGBA; warped when first read
  */
 
 /** Finds cards in photos with an exported corner model. */
@@ -146,18 +146,18 @@ export class CardFinder {
   /**
    * Finds the primary card and every card in one photo, as `Predictor.predict_photo` does.
    *
-   * One first pass sees the whole photo in every turn: its corner head answers the primary card and `presence`,
-   * and its card head (the unturned view) proposes every card. Those scoring at least the card threshold are kept,
-   * all of them. With `refine`, each is refined twice by the second pass (its crop, the rotation vote with `rotate`;
-   * `refineQuads`): first its answer is kept where it sees a card whose corners' mean lies inside the proposal (the
-   * head's corners can be far off, so the shift rule would refuse them), then that is refined on its own crop and
-   * kept where it agrees by the shift rule. Two answers on one card count once (`distinctCards`: by descending
+   * The first pass sees the whole photo: its card head (the unturned view) proposes every card. Those scoring at
+   * least the card threshold are kept, all of them. With `refine`, each is refined twice by the second pass
+   * (`refineQuads`): first on its crop in the unturned view, its answer kept where it sees a card whose corners'
+   * mean lies inside the proposal (the head's corners can be far off, so the shift rule would refuse them); then on
+   * that answer's crop, with the rotation vote where `rotate` is on, kept where it agrees by the shift rule. Two answers on one card count once (`distinctCards`: by descending
    * score, an answer whose centre lies inside one kept before it is dropped); the first `maxCards` left, in the
    * model's order, are listed by the distance of their corners' mean from the photo's centre, and straightened.
    *
-   * The primary card is the first listed card wherever the cards were refined and one was found. With `refine`
-   * off, or where no card is listed, it is the corner head's answer, refined on its crop where `presence` reaches
-   * the card's `inference.presence_threshold` (and kept where it agrees by the shift rule). A model exported
+   * The primary card is the first listed card wherever the cards were refined and one was found; there the first
+   * pass is the unturned view alone and `presence` is that view's. With `refine` off, or where no card is listed,
+   * it is the corner head's answer on the whole photo in every turn, voted, and refined on its crop where
+   * `presence` reaches the card's `inference.presence_threshold` (and kept where it agrees by the shift rule). A model exported
    * without a card head lists its primary card alone where its presence reaches that threshold, with
    * `orientationConfidence` 1, as Python does.
    *
@@ -172,8 +172,10 @@ export class CardFinder {
     const pixels = await readPixels(this.tf, image, 'findCard');
     const answer = await this.locate(pixels);
     const found = answer.presence >= this.threshold;
-    const crop = found ? rectify(pixels, answer.corners, this.settings.cardSize) : null;
-    return { ...answer, found, crop, milliseconds: performance.now() - start };
+    const listed = answer.cards.find((card) => card.corners === answer.corners);       // its crop is the same
+    const result = { ...answer, found, milliseconds: performance.now() - start };
+    return found ? straightenOnRead(result, pixels, this.settings.cardSize, listed ?? result)
+      : { ...result, crop: null };
   }
 
   /**
@@ -196,19 +198,23 @@ export class CardFinder {
   async locate(image) {
     const { tf, size, settings } = this;
     const { input, frame } = letterbox(image, size, settings.fill);                     // [S * S * 3], RGB 0..255
-    const [first] = await this.predictInputs(() => tf.tensor4d(input, [1, size, size, 3]), [frame],
-      [[0, 0, image.width, image.height]], this.turns, settings.cardHead?.nodes ?? []);
-    const presence = first.presence;
+    const makeInput = () => tf.tensor4d(input, [1, size, size, 3]);
+    const whole = [[0, 0, image.width, image.height]];
+    const listing = settings.cardHead !== null && this.refine;
+    let [first] = await this.predictInputs(makeInput, [frame], whole, listing ? this.turns.slice(0, 1) : this.turns,
+      settings.cardHead?.nodes ?? []);
     const cards = settings.cardHead ? await this.listCards(image, frame, first.head) : [];
     if (cards.length > 0 && this.refine) {
-      return { corners: cards[0].corners, presence, firstPass: cards[0].firstPass, cards };
+      return { corners: cards[0].corners, presence: first.presence, firstPass: cards[0].firstPass, cards };
     }
+    if (listing) [first] = await this.predictInputs(makeInput, [frame], whole);      // no card: the vote's answer
+    const presence = first.presence;
     const refined = this.refine && presence >= settings.presenceThreshold;
     const [corners] = refined ? await this.refineQuads(image, [first.corners]) : [first.corners];
     const alone = settings.cardHead === null && presence >= settings.presenceThreshold && this.maxCards >= 1;
     return { corners, presence, firstPass: first.corners, cards: alone ? [{ corners, score: presence,
-      orientationConfidence: 1, firstPass: first.corners, crop: rectify(image, corners, settings.cardSize) }]
-      : cards };
+      orientationConfidence: 1, firstPass: first.corners }].map((card) => straightenOnRead(card, image,
+      settings.cardSize)) : cards };
   }
 
   /**
@@ -234,9 +240,9 @@ export class CardFinder {
     const middle = [image.width / 2, image.height / 2];
     const distance = corners.map((quad) => Math.hypot(...centre(quad).map((value, axis) => value - middle[axis])));
     const order = kept.sort((a, b) => distance[a] - distance[b]);                      // stable, as numpy's
-    return order.map((c) => ({ corners: corners[c], score: proposals[c].score,
-      orientationConfidence: proposals[c].orientationConfidence, firstPass: firstPass[c],
-      crop: rectify(image, corners[c], this.settings.cardSize) }));
+    return order.map((c) => straightenOnRead({ corners: corners[c], score: proposals[c].score,
+      orientationConfidence: proposals[c].orientationConfidence, firstPass: firstPass[c] }, image,
+    this.settings.cardSize));
   }
 
   /**
@@ -244,7 +250,8 @@ export class CardFinder {
    * predicted (CROPS_PER_RUN crops a model call), and its answer replaces the quad only where it also sees a card
    * (the card's `inference.presence_threshold`) and agrees with the quad: by default it moves no corner by more
    * than the card's `inference.max_refine_shift` of the quad's extent; with `sameCard` (Python's `same_card`, for
-   * the card head's rough proposals), its corners' mean lies inside the quad (`inside`) instead.
+   * the card head's rough proposals), its corners' mean lies inside the quad (`inside`) instead, and the crops are
+   * seen in the unturned view alone.
    *
    * @param {{data: ArrayLike<number>, width: number, height: number}} image RGBA as displayed
    * @param {number[][][]} quads [C][4][2] first-pass corners in photo pixels
@@ -256,7 +263,7 @@ export class CardFinder {
     const agrees = sameCard ? (quad, answer) => inside(centre(answer), quad)
       : (quad, answer) => largestShift(quad, answer) <= maxRefineShift * extent(quad);
     const regions = quads.map((quad) => cropBox(quad, image.width, image.height, cropMargin));
-    const found = await this.predictRegions(image, regions);
+    const found = await this.predictRegions(image, regions, sameCard ? this.turns.slice(0, 1) : this.turns);
     return quads.map((quad, c) => (found[c].presence >= presenceThreshold && agrees(quad, found[c].corners)
       ? found[c].corners : quad));
   }
@@ -277,9 +284,10 @@ export class CardFinder {
    *
    * @param {import('./pixels.js').Pixels} image RGBA as displayed
    * @param {number[][]} regions [R][4] [x0, y0, x1, y1] in the photo's pixels
+   * @param {number[]} [turns] quarter turns to run and vote over; default the finder's
    * @returns {Promise<Array<{corners: number[][], presence: number}>>} one per region, corners in photo pixels
    */
-  async predictRegions(image, regions) {
+  async predictRegions(image, regions, turns = this.turns) {
     const { tf, size } = this;
     const answers = [];
     for (let start = 0; start < regions.length; start += CROPS_PER_RUN) {
@@ -287,7 +295,7 @@ export class CardFinder {
       const inputs = batch.map((region) => letterbox(image, size, this.settings.fill, region));  // [S * S * 3] each
       answers.push(...await this.predictInputs(
         () => tf.stack(inputs.map(({ input }) => tf.tensor3d(input, [size, size, 3]))),
-        inputs.map(({ frame }) => frame), batch));
+        inputs.map(({ frame }) => frame), batch, turns));
     }
     return answers;
   }
@@ -364,6 +372,23 @@ export class CardFinder {
     this.model?.dispose();
     this.model = null;
   }
+}
+
+/**
+ * Gives a found card its `crop`, warped upright from the photo when first read and kept (`rectify`): the answer
+ * comes back, and its outline can be drawn, before the warps run (about 60 ms a card for a 12 MP photo). The
+ * getter is enumerable, so spreading, JSON and `postMessage` see the crop as a plain value.
+ *
+ * @param {object} card an answer with `corners` [4][2] in photo pixels; it gets the `crop` getter
+ * @param {import('./pixels.js').Pixels} image RGBA as displayed, the full-resolution photo
+ * @param {number[]} cardSize [width, height] of the crop
+ * @param {object} [source] the card whose crop it is, where another answer already holds it (shared, warped once)
+ * @returns {object} the card
+ */
+function straightenOnRead(card, image, cardSize, source = card) {
+  let crop = null;
+  return Object.defineProperty(card, 'crop', { enumerable: true, configurable: true,
+    get: () => (source === card ? (crop ??= rectify(image, card.corners, cardSize)) : source.crop) });
 }
 
 /** The mean of one coordinate (0: x, 1: y) over a quad's corners. */
