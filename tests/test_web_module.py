@@ -22,9 +22,12 @@ from web.harness import run_node, write_rgba
 pytestmark = pytest.mark.slow             # Node runs web/src on the tiny model's TF.js export (tiny_export)
 
 # Photos of random pixels whose letterbox shrinks, enlarges, or takes a region; (name, (width, height), size, region).
-# "tie" scales its height to exactly 2.5 pixels: rounding half up gives 3, Python's round (half to even) 2.
+# "tie" scales its height to exactly 2.5 pixels: rounding half up gives 3, Python's round (half to even) 2. "huge"
+# shrinks 25 times, where letterbox.js reads every other row and column (its KERNEL_SAMPLES), with a camera's
+# pixel noise (sigma 3) instead of 30: white noise is what such sampling aliases.
 LETTERBOX_CASES = [("wide", (301, 177), 64, None), ("small", (37, 50), 64, None), ("big", (900, 700), 64, None),
-                   ("big", (900, 700), 48, (100, 200, 400, 650)), ("tie", (128, 5), 64, None)]
+                   ("big", (900, 700), 48, (100, 200, 400, 650)), ("tie", (128, 5), 64, None),
+                   ("huge", (1600, 1200), 64, None)]
 WARP_CORNERS = [[100.3, 80.2], [600.7, 120.1], [560.2, 850.9], [90.4, 800.5]]
 TURN_SIZE, TURN_POINT = 5, [1.25, 3.5]
 
@@ -40,20 +43,22 @@ def view_answers(seed: int) -> tuple[np.ndarray, np.ndarray]:
     return quads, rng.uniform(0, 1, 4)
 
 
-def noise_photo(size: tuple[int, int], seed: int) -> np.ndarray:
-    """[height, width, 3] uint8: smooth blobs plus pixel noise, so both resampling and detail matter."""
+def noise_photo(size: tuple[int, int], seed: int, sigma: float = 30.0) -> np.ndarray:
+    """[height, width, 3] uint8: smooth blobs plus pixel noise of `sigma` levels, so both resampling and detail
+    matter."""
     width, height = size
     rng = np.random.default_rng(seed)
     coarse = rng.uniform(0, 255, (max(2, height // 16), max(2, width // 16), 3)).astype(np.uint8)
     smooth = np.asarray(Image.fromarray(coarse).resize((width, height), Image.Resampling.BICUBIC), np.float64)
-    return np.clip(smooth + rng.normal(0, 30, smooth.shape), 0, 255).astype(np.uint8)
+    return np.clip(smooth + rng.normal(0, sigma, smooth.shape), 0, 255).astype(np.uint8)
 
 
 @pytest.fixture(scope="module")
 def node_run(tiny_model, tiny_export, tiny_dump, tmp_path_factory):
     """The photos, and what web/node/module_check.mjs computed on them."""
     scratch = tmp_path_factory.mktemp("web_module")
-    photos = {name: noise_photo(size, seed) for seed, (name, size, _, _) in enumerate(LETTERBOX_CASES)}
+    photos = {name: noise_photo(size, seed, 3.0 if name == "huge" else 30.0)
+              for seed, (name, size, _, _) in enumerate(LETTERBOX_CASES)}
     dumped = sorted(tiny_dump.glob("*.jpg"))
     for index, path in enumerate(dumped[:3]):
         card = np.asarray(Image.open(path).convert("RGB"))
@@ -80,7 +85,12 @@ def test_letterbox_matches_python(node_run, case):
     x0, y0, x1, y1 = region or (0, 0, photo.shape[1], photo.shape[0])
     expected, frame = letterbox.letterbox(photo[y0:y1, x0:x1], size)
     got = np.fromfile(node_run["scratch"] / f"letterbox_{case}.bin", np.float32).reshape(size, size, 3)
-    assert np.abs(got - expected).max() < 0.01    # TF resizes in float32, the port in float64: measured 7.5e-4
+    difference = np.abs(got - expected)
+    print(f"\n[letterbox] {name} {size} px: max {difference.max():.2g}, mean {difference.mean():.2g}")
+    if max(x1 - x0, y1 - y0) / size < 24:         # every pixel read
+        assert difference.max() < 0.01            # TF resizes in float32, the port in float64: measured 7.5e-4
+    else:                                         # a quarter of the pixels read: measured max 1.4, mean 0.10
+        assert difference.max() < 2.5 and difference.mean() < 0.2
     js_frame = node_run["result"]["letterbox"][case]
     assert (js_frame["innerW"], js_frame["innerH"], js_frame["ox"], js_frame["oy"]) == (
         frame.inner_w, frame.inner_h, frame.ox, frame.oy)
