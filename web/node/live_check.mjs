@@ -9,11 +9,13 @@
 //            "crops": {"width": W, "height": H, "answers": [{"corners": [[x, y] x 4], "presence": P}]} (optional),
 //            "euro": {"tuning": {...} (optional), "samples": [[seconds, value], ...]} (optional),
 //            "live": {"model": WEB_DIR, "frames": [NAME, ...], "count": N (frames run, cycling the list),
-//                     "capture": BOOL (the photo path on the last frame)} (optional)}
+//                     "capture": BOOL (the photo path on the last frame)} (optional),
+//            "cards": {"model": WEB_DIR, "frames": [NAME, ...], "count": N} (optional: processCards on N frames)}
 // OUT_DIR gets live_letterbox_K.bin (float32 [S, S, 3]) and result.json: each letterbox's layout; for the
 // crops, the region before each answer and whether the card is tracked after it, under the card's margin and
 // threshold; the One Euro filter's outputs; for the live run each frame's answer, tf.memory().numTensors before
-// the model was loaded, after the frames and after dispose(), and the capture's answer.
+// the model was loaded, after the frames and after dispose(), and the capture's answer; for the cards run each
+// frame's processCards answer and the same tensor counts.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -61,6 +63,18 @@ async function runLive(live, photos, card) {
   return { frames, capture, numTensors: { start, afterFrames, afterDispose: tf.memory().numTensors } };
 }
 
+async function runCards(task, photos, card) {
+  const start = tf.memory().numTensors;
+  const tracker = new LiveTracker(new CardFinder(tf, await tf.loadGraphModel(fileHandler(task.model)), card));
+  const frames = [];
+  for (let k = 0; k < task.count; k += 1) {
+    frames.push(await tracker.processCards(photos[task.frames[k % task.frames.length]], 1000 * k / 30));
+  }
+  const afterFrames = tf.memory().numTensors;
+  tracker.dispose();
+  return { frames, numTensors: { start, afterFrames, afterDispose: tf.memory().numTensors } };
+}
+
 async function main([jobPath, outDir]) {
   if (!jobPath || !outDir) throw new Error('usage: node web/node/live_check.mjs JOB.json OUT_DIR');
   const job = readJSON(jobPath);
@@ -78,6 +92,7 @@ async function main([jobPath, outDir]) {
     result.euro = job.euro.samples.map(([seconds, value]) => filter.filter(value, seconds));
   }
   if (job.live) result.live = await runLive(job.live, photos, card);
+  if (job.cards) result.cards = await runCards(job.cards, photos, card);
   fs.writeFileSync(path.join(outDir, 'result.json'), JSON.stringify(result));
 }
 

@@ -227,12 +227,8 @@ export class CardFinder {
    *   input), `card_scores` [K] and `card_orientation` [K]
    * @returns {Promise<ListedCard[]>}
    */
-  async listCards(image, frame, [cards, scores, confidence]) {
-    const { size } = this;
-    const proposals = [...scores.keys()].filter((k) => scores[k] >= this.cardThreshold).map((k) => ({
-      corners: [0, 1, 2, 3].map((i) => frame.toPhoto(
-        [Math.fround(cards[8 * k + 2 * i] * size), Math.fround(cards[8 * k + 2 * i + 1] * size)])),
-      score: scores[k], orientationConfidence: confidence[k] }));
+  async listCards(image, frame, head) {
+    const proposals = this.proposals(frame, head);
     const firstPass = proposals.map(({ corners }) => corners);
     const corners = this.refine ? await this.refineQuads(image,
       await this.refineQuads(image, firstPass, { sameCard: true })) : firstPass;
@@ -243,6 +239,23 @@ export class CardFinder {
     return order.map((c) => straightenOnRead({ corners: corners[c], score: proposals[c].score,
       orientationConfidence: proposals[c].orientationConfidence, firstPass: firstPass[c] }, image,
     this.settings.cardSize));
+  }
+
+  /**
+   * The card head's answers on one input scoring at least the card threshold, in the model's order.
+   *
+   * @param {import('./letterbox.js').Frame} frame the map between the region's pixels and the input's
+   * @param {import('@tensorflow/tfjs-core').TypedArray[]} head the input's `cards` [K * 4 * 2] (0..1 of the input),
+   *   `card_scores` [K] and `card_orientation` [K]
+   * @param {number[]} [offset] [x0, y0] of the region the input shows, in the photo's pixels
+   * @returns {Array<{corners: number[][], score: number, orientationConfidence: number}>} corners in photo pixels
+   */
+  proposals(frame, [cards, scores, confidence], [x0, y0] = [0, 0]) {
+    const { size } = this;
+    return [...scores.keys()].filter((k) => scores[k] >= this.cardThreshold).map((k) => ({
+      corners: [0, 1, 2, 3].map((i) => frame.toPhoto([Math.fround(cards[8 * k + 2 * i] * size),
+        Math.fround(cards[8 * k + 2 * i + 1] * size)])).map(([x, y]) => [x + x0, y + y0]),
+      score: scores[k], orientationConfidence: confidence[k] }));
   }
 
   /**
@@ -397,7 +410,7 @@ function mean(quad, axis) {
 }
 
 /** The mean of a quad's corners, [x, y]. */
-function centre(quad) {
+export function centre(quad) {
   return [mean(quad, 0), mean(quad, 1)];
 }
 

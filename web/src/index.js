@@ -14,6 +14,7 @@
  * `WorkerTracker` starts.
  */
 
+export { CardTracks } from './cardTracks.js';
 export { CardFinder, cropBox, distinctCards, inside } from './findCard.js';
 export { Frame, letterbox } from './letterbox.js';
 export { LiveTracker } from './liveTracker.js';
@@ -31,3 +32,4 @@ export { WorkerTracker } from './workerTracker.js';
 /** @typedef {import('./findCard.js').ListedCard} ListedCard one card of `findCards`' answer */
 /** @typedef {import('./modelCard.js').CardSettings} CardSettings what `readCard` reads from a model card */
 /** @typedef {import('./tracking.js').LiveTuning} LiveTuning the live path's tuning (`LIVE_TUNING`) */
+/** @typedef {import('./cardTracks.js').TrackedCard} TrackedCard one card of `LiveTracker.processCards` */

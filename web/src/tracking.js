@@ -23,7 +23,7 @@ import { argmin, largestShift, roll } from './rotations.js';
  * The live path's tuning (`LIVE_TUNING`'s fields).
  *
  * @typedef {{boxSmoothing: number, minCutoff: number, beta: number, derivativeCutoff: number,
- *   faceMemory: number}} LiveTuning
+ *   faceMemory: number, searchEvery: number, maxCards: number}} LiveTuning
  */
 
 /**
@@ -43,6 +43,11 @@ export const LIVE_TUNING = Object.freeze({
   /** The weight each frame's face-order vote keeps per frame (`FaceVote`): 0.8 lets a turn read on every frame
    * take over on the 4th, and outvotes a turn read on one frame in three. */
   faceMemory: 0.8,
+  /** With every card followed (`cardTracks.js`), the whole frame is searched for new cards every this many frames
+   * (and whenever no card is followed): a new card shows within a third of a second at 30 frames a second. */
+  searchEvery: 10,
+  /** With every card followed, the most cards at once: a binder page's 9 and a few loose ones. */
+  maxCards: 16,
 });
 
 /**

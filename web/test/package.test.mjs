@@ -10,7 +10,7 @@ const root = new URL('../', import.meta.url);                     // web/, the p
 const manifest = JSON.parse(fs.readFileSync(new URL('package.json', root), 'utf8'));
 
 /** What web/README.md documents as the package's exports. */
-const API = ['CARD_SCHEMA', 'CardFinder', 'CropTracker', 'FaceVote', 'Frame', 'LIVE_TUNING', 'LiveTracker', 'OneEuroFilter',
+const API = ['CARD_SCHEMA', 'CardFinder', 'CardTracks', 'CropTracker', 'FaceVote', 'Frame', 'LIVE_TUNING', 'LiveTracker', 'OneEuroFilter',
   'WorkerTracker', 'cropBox', 'distinctCards', 'imageSize', 'inside', 'letterbox', 'readCard', 'readPixels',
   'rectify'];
 
