@@ -7,9 +7,11 @@
 //            "video": {"rgba": FILE (the frames' RGBA bytes one after another), "width": W, "height": H, "count": N},
 //            "fps": F (the frames' times, k / F seconds, for the smoothing; default 30),
 //            "photoEvery": K (the photo path on frames 0, K, 2K, ...; 0: never; default 0),
-//            "tuning": {...} (LIVE_TUNING's fields to change, tracking.js; optional)}
+//            "tuning": {...} (LIVE_TUNING's fields to change, tracking.js; optional),
+//            "cards": BOOL (every card instead: `processCards` on every frame, no photo path; default false)}
 // OUT.json: {"backend", "live": [N] each frame's `LiveTracker.processFrame` answer (corners, raw, presence, found,
-//            tracking, region), "photo": [{"frame": k, "corners", "presence", "found"}] `findCard`'s answers}.
+//            tracking, region), "photo": [{"frame": k, "corners", "presence", "found"}] `findCard`'s answers};
+//            with "cards", "live" holds each frame's `processCards` answer (cards, searched, regions, milliseconds).
 // One fresh LiveTracker sees every frame, none dropped (Chromium's fake camera plays in real time and drops frames,
 // so its frames cannot be matched to labels); the photo path (both passes, the rotation vote) runs on the same
 // model, beside it, without touching the tracker's state.
@@ -49,6 +51,11 @@ async function runVideo(job, card) {
   const photo = [];
   let k = 0;
   for (const frame of readFrames(job.video)) {
+    if (job.cards) {
+      live.push(await tracker.processCards(frame, 1000 * k / fps));
+      k += 1;
+      continue;
+    }
     const { corners, raw, presence, found, tracking, region } = await tracker.processFrame(frame, 1000 * k / fps);
     live.push({ corners, raw, presence, found, tracking, region });
     if (every > 0 && k % every === 0) {
