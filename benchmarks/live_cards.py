@@ -31,7 +31,6 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))                # live_accuracy, a script beside it
 
 import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
 
 import live_accuracy  # noqa: E402
 from augment_tf import letterbox  # noqa: E402
@@ -123,11 +122,9 @@ def main(argv: list[str] | None = None) -> None:
         photo = letterbox.load_photo(args.photos / name)
         frames, cards = still_frames(photo, metrics.labelled_cards(record), args.frames, args.noise)
         scores[name] = score_photo(run_cards(web, frames, args.out, args.backend), cards, args.settle)
-        if name == args.names[0]:
-            Image.fromarray(frames[0]).save(args.out / "first_frame.png")
     cost = cost_per_card(scores, args.settle)
-    print(f"\n| photo | cards | followed (median) | recall at 5% of the card | precision | ms per frame (median) |"
-          f"\n|---|---|---|---|---|---|")
+    print("\n| photo | cards | followed (median) | recall at 5% of the card | precision | ms per frame (median) |"
+          "\n|---|---|---|---|---|---|")
     for name, score in scores.items():
         print(f"| {name} | {score['labelled']} | {score['followed']:.0f} | {score['recall']:.2f} | "
               f"{score['precision']:.2f} | {score['median_ms']:.0f} |")

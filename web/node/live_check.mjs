@@ -46,33 +46,23 @@ function runCrops({ width, height, answers }, settings) {
   });
 }
 
-async function runLive(live, photos, card) {
+/** Runs a fresh LiveTracker's `method` (processFrame or processCards) on the task's frames, then its capture where
+ * the task asks, and counts the tensors around it. */
+async function runTracker(task, photos, card, method) {
   const start = tf.memory().numTensors;
-  const tracker = new LiveTracker(new CardFinder(tf, await tf.loadGraphModel(fileHandler(live.model)), card));
+  const tracker = new LiveTracker(new CardFinder(tf, await tf.loadGraphModel(fileHandler(task.model)), card));
   const frames = [];
-  for (let k = 0; k < live.count; k += 1) {
-    frames.push(await tracker.processFrame(photos[live.frames[k % live.frames.length]], 1000 * k / 30));
+  for (let k = 0; k < task.count; k += 1) {
+    frames.push(await tracker[method](photos[task.frames[k % task.frames.length]], 1000 * k / 30));
   }
   const afterFrames = tf.memory().numTensors;
   let capture = null;
-  if (live.capture) {
+  if (task.capture) {
     const { crop, ...answer } = await tracker.capture();
     capture = answer;
   }
   tracker.dispose();
   return { frames, capture, numTensors: { start, afterFrames, afterDispose: tf.memory().numTensors } };
-}
-
-async function runCards(task, photos, card) {
-  const start = tf.memory().numTensors;
-  const tracker = new LiveTracker(new CardFinder(tf, await tf.loadGraphModel(fileHandler(task.model)), card));
-  const frames = [];
-  for (let k = 0; k < task.count; k += 1) {
-    frames.push(await tracker.processCards(photos[task.frames[k % task.frames.length]], 1000 * k / 30));
-  }
-  const afterFrames = tf.memory().numTensors;
-  tracker.dispose();
-  return { frames, numTensors: { start, afterFrames, afterDispose: tf.memory().numTensors } };
 }
 
 async function main([jobPath, outDir]) {
@@ -91,8 +81,8 @@ async function main([jobPath, outDir]) {
     const filter = new OneEuroFilter(job.euro.tuning);
     result.euro = job.euro.samples.map(([seconds, value]) => filter.filter(value, seconds));
   }
-  if (job.live) result.live = await runLive(job.live, photos, card);
-  if (job.cards) result.cards = await runCards(job.cards, photos, card);
+  if (job.live) result.live = await runTracker(job.live, photos, card, 'processFrame');
+  if (job.cards) result.cards = await runTracker(job.cards, photos, card, 'processCards');
   fs.writeFileSync(path.join(outDir, 'result.json'), JSON.stringify(result));
 }
 
