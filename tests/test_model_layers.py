@@ -11,8 +11,9 @@ from layer_test_helpers import run_layer_test
 import model
 from model import errors
 from model.inference import rotations
-from model.layers import (convex_order, corner_pooling, face_order, frame_context, normalize, one_hot, quad_peaks,
-                          soft_argmax)
+from model.inference.loading import load_model
+from model.layers import (convex_order, corner_pooling, face_order, frame_context, nearest_upsampling, normalize,
+                          one_hot, quad_peaks, soft_argmax)
 from model.network import corner_model
 from model.network.corner_model import ModelConfig, build_model, training_view
 from model.training import losses
@@ -175,6 +176,8 @@ def _layer_cases() -> dict:
         "card_grid_pooling": (corner_pooling.CardGridPooling, {"grid": 3},
                               (quads, rng.normal(0, 1, (2, 16, 16, 6)).astype(np.float32)), (2, 9, 6), "float32", 0),
         "coordinate_channels": (frame_context.CoordinateChannels, {}, features, (2, 5, 4, 18), "float16", 0),
+        "nearest_upsampling": (nearest_upsampling.NearestUpsampling, {"size": (2, 3)}, features, (2, 10, 12, 16),
+                               "float16", 0),
         "global_attention": (frame_context.GlobalAttention, {"key_channels": 8}, features, (2, 5, 4, 16), "float16",
                              6),                                           # norm gamma and beta, 4 projections
     }
@@ -185,6 +188,21 @@ def test_layer_config_shapes_saving_and_mixed_precision(name):
     layer_cls, init_kwargs, inputs, shape, mixed_dtype, trainable = _layer_cases()[name]
     run_layer_test(layer_cls, init_kwargs, inputs, shape, expected_mixed_dtype=mixed_dtype,
                    expected_num_trainable_weights=trainable)
+
+
+def test_loaded_models_upsample_with_one_resize_to_the_same_numbers(tmp_path):
+    """`load_model` swaps Keras's UpSampling2D (repeats, exported as Tile ops) for NearestUpsampling: the same
+    outputs, the other layers and weights shared."""
+    inputs = keras.Input((3, 5, 4))
+    net = keras.Model(inputs, {"coords": keras.layers.Dense(2)(keras.layers.UpSampling2D((2, 3))(inputs)),
+                               "presence": keras.layers.GlobalAveragePooling2D()(inputs)})
+    net.save(tmp_path / "net.keras")
+    loaded = load_model(tmp_path / "net.keras")
+    assert [type(layer).__name__ for layer in loaded.layers if "up_sampling" in layer.name] == ["NearestUpsampling"]
+    image = np.random.default_rng(0).normal(size=(2, 3, 5, 4)).astype(np.float32)
+    np.testing.assert_array_equal(loaded(image)["coords"], net(image)["coords"])
+    with pytest.raises(ValueError, match="nearest"):
+        nearest_upsampling.NearestUpsampling(2, interpolation="bilinear")
 
 
 def test_layers_reject_bad_arguments():
