@@ -14,11 +14,12 @@
  *     // crop}, ...] (also `await finder.findCards(image)`)
  *
  * Steps, each as the Python side does them: letterbox the photo into the
- * model's square input (`letterbox.js`), run the model on it turned four ways
- * and let the answers vote (`rotations.js`), map the corners back to the
- * photo, predict again on a crop around the first quad and keep that only
- * where it agrees, then warp the card upright from the full-resolution photo
- * (`rectify.js`). The image is read into RGBA pixels first (`pixels.js`); the caller gives it as displayed: a
+ * model's square input (`letterbox.js`), run the model on it (turned four ways
+ * where no card head lists cards, the answers voted: `rotations.js`), map the
+ * corners back to the photo, predict again on crops around the cards found
+ * (the last crop turned four ways and voted) and keep an answer only where it
+ * agrees; the card is warped upright from the full-resolution photo when its
+ * `crop` is first read (`rectify.js`). The image is read into RGBA pixels first (`pixels.js`); the caller gives it as displayed: a
  * browser has already applied the photo's EXIF orientation when it decodes it for an <img> or a canvas.
  *
  * Every card comes from the same first pass, as `Predictor.predict_photo`'s
