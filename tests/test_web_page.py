@@ -21,7 +21,7 @@ from PIL import Image
 from web_helpers import card_photo, ground, save_sideways_jpeg
 
 from augment_tf import letterbox
-from model.inference.predictor import Predictor
+from model.inference.predictor import Predictor, _inside
 from model.inference.rectify import CARD_SIZE, rectify
 from web.harness import page_site, run_page, serve, write_y4m
 
@@ -270,3 +270,26 @@ def test_page_fits_a_phone_offers_its_camera_and_works_offline(site, photos, tmp
     assert offline["error"] is None and offline["backend"] == "wasm", (offline, run["console"])
     photo = letterbox.load_photo(card)
     assert_matches_keras(offline["photo"], photo, photos["keras"]["card.png"], CORNER_TOLERANCE)
+
+
+def test_webcam_follows_every_card_in_a_worker(cards_export, tmp_path_factory, capsys):
+    """With ?cards=1&worker=1 the live path follows every card (`processCards` in the Worker): the boards the
+    tiny model's crops see are outlined, each inside the board it follows, the nearest the centre as primary."""
+    folder = tmp_path_factory.mktemp("web_live_cards")
+    write_y4m(cards_export["photo"], folder / "boards.y4m")
+    site = page_site(folder / "site", cards_export["web"])
+    with serve(site) as url:
+        run = run_page({"url": url + "index.html?cards=1&worker=1", "webgl": False, "photos": [],
+                        "webcam": {"video": str(folder / "boards.y4m"), "frames": 6}}, folder, "live_cards")
+    assert run.get("error") is None and run["worker"] and run["backend"] == "wasm", run["console"]
+    last = run["webcam"]["last"]
+    assert last["path"] == "cards" and len(last["cards"]) >= 2, last
+    quads = cards_export["quads"]
+    for card in last["cards"]:                                 # each outline on a board of its own
+        inside = [_inside(np.mean(card["corners"], axis=0), quad) for quad in quads]
+        assert sum(inside) == 1, (card["corners"], quads)
+    assert len({card["id"] for card in last["cards"]}) == len(last["cards"])
+    assert last["found"] and last["corners"] == last["cards"][0]["corners"]
+    with capsys.disabled():
+        print(f"\n[web page, wasm] webcam, every card in a Worker: {len(last['cards'])} cards followed, median "
+              f"{np.median(run['webcam']['milliseconds']):.0f} ms a frame")

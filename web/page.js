@@ -2,8 +2,9 @@
 // every card in the photo too (`findCard`'s `cards`): outlined and numbered on the photo, straightened in a strip.
 //
 // URL parameters: ?model=FOLDER (default model/, where `python export.py --out web/model` writes),
-// ?backend=webgl|wasm|cpu (the first backend to try; the others follow as fallbacks) and ?worker=1 (the live path
-// runs in a dedicated Worker, src/liveWorker.js, on the page's backend).
+// ?backend=webgl|wasm|cpu (the first backend to try; the others follow as fallbacks), ?worker=1 (the live path
+// runs in a dedicated Worker, src/liveWorker.js, on the page's backend) and ?cards=1 (the live path follows every
+// card, `processCards`, instead of the primary one: each outlined and numbered, the nearest the centre as primary).
 // TF.js comes from vendor/ as the global `tf` (see index.html); a photo takes the photo path (src/findCard.js), the
 // webcam the live path (src/liveTracker.js: the outline per frame) until "Capture" runs the photo path on the frame.
 // `window.cardPage` holds the page's state (backend, frames, last result, the live frames' times, the first live
@@ -27,10 +28,11 @@ const $ = (id) => document.getElementById(id);
 
 const state = { ready: false, backend: null, frames: 0, last: null, error: null, webcam: false,
   webcamMilliseconds: [], firstLive: null, captureAsked: false, capture: null, worker: params.get('worker') === '1',
-  finder: null, offline: null };
+  everyCard: params.get('cards') === '1', finder: null, offline: null };
 const PATHS = {      // what the time per frame covers, by the path that answered
   photo: 'photo path: letterbox, model on four turns of the photo, second pass on every card, straightening',
   live: 'live path: one view of the tracked crop, no straightening',
+  cards: 'live path, every card: one view of each card\'s tracked crop, no straightening',
 };
 window.cardPage = state;
 
@@ -185,12 +187,20 @@ async function analyse(finder, source, width, height, name) {
  * the grab to the answer (in a Worker: the bitmap, its transfer and the inference). */
 async function track(tracker, video) {
   const start = performance.now();
-  const result = await tracker.processFrame(state.worker ? await createImageBitmap(video) : video);
+  const frame = state.worker ? await createImageBitmap(video) : video;
+  const result = state.everyCard ? primaryOf(await tracker.processCards(frame)) : await tracker.processFrame(frame);
   result.milliseconds = performance.now() - start;
-  drawView(video, video.videoWidth, video.videoHeight, result);
-  report(result, { source: 'webcam', path: 'live', width: video.videoWidth, height: video.videoHeight, ...result });
+  drawView(video, video.videoWidth, video.videoHeight, result, result.cards);
+  report(result, { source: 'webcam', path: state.everyCard ? 'cards' : 'live', width: video.videoWidth,
+    height: video.videoHeight, ...result });
   state.firstLive ??= state.last;                       // the first frame since the start: the whole frame searched
   state.webcamMilliseconds.push(result.milliseconds);
+}
+
+/** `processCards`' answer with its first card (the nearest the centre) as the primary one, as the page shows it. */
+function primaryOf({ cards, ...answer }) {
+  return { ...answer, cards, found: cards.length > 0, corners: cards[0]?.corners ?? null,
+    presence: cards[0]?.presence ?? 0 };
 }
 
 /** Reads an uploaded photo as displayed (EXIF orientation applied once, by the decoder) and analyses it. */

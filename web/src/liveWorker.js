@@ -43,9 +43,10 @@ async function start({ model, vendor, backend }) {
  */
 async function answer({ type, ...message }) {
   if (type === 'start') return start(/** @type {any} */ (message));
-  if (type === 'frame') {
+  if (type === 'frame' || type === 'cards') {
     try {
-      return { result: await tracker.processFrame(message.frame, message.milliseconds) };
+      const method = type === 'frame' ? 'processFrame' : 'processCards';
+      return { result: await tracker[method](message.frame, message.milliseconds) };
     } finally {
       message.frame.close();
     }

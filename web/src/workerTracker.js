@@ -7,8 +7,8 @@
  *     const { corners, found } = await tracker.processFrame(await createImageBitmap(video));   // the bitmap moves
  *     tracker.dispose();
  *
- * `processFrame` answers as `LiveTracker.processFrame` does; the frame is an ImageBitmap, transferred (it cannot
- * be used afterwards). Requests are answered in the order they were sent. The photo path (`capture`) stays with a
+ * `processFrame` and `processCards` answer as `LiveTracker`'s do; the frame is an ImageBitmap, transferred (it
+ * cannot be used afterwards). Requests are answered in the order they were sent. The photo path (`capture`) stays with a
  * `CardFinder` on the page's thread, which holds the full-resolution frame.
  */
 
@@ -58,6 +58,16 @@ export class WorkerTracker {
    */
   async processFrame(frame, milliseconds = performance.now()) {
     return (await this.send({ type: 'frame', frame, milliseconds }, [frame])).result;
+  }
+
+  /**
+   * Every card, each on its own crop (`LiveTracker.processCards`).
+   *
+   * @param {ImageBitmap} frame transferred to the worker, which closes it
+   * @param {number} [milliseconds] the frame's time; default `performance.now()`
+   */
+  async processCards(frame, milliseconds = performance.now()) {
+    return (await this.send({ type: 'cards', frame, milliseconds }, [frame])).result;
   }
 
   async reset() {
