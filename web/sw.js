@@ -15,12 +15,12 @@
  */
 
 /** The cache's name; a new name drops the old cache on activation. */
-const CACHE = 'mtg-card-corners-v1';
+const CACHE = 'mtg-card-corners-v2';
 
 /** The page and its modules, relative to this file (tests/test_web_page.py checks that every file of src/ is here). */
-const PAGE = ['./', 'index.html', 'page.js', 'page.css', 'src/findCard.js', 'src/index.js', 'src/letterbox.js',
-  'src/liveLetterbox.js', 'src/liveTracker.js', 'src/liveWorker.js', 'src/modelCard.js', 'src/pixels.js',
-  'src/rectify.js', 'src/rotations.js', 'src/tracking.js', 'src/workerTracker.js'];
+const PAGE = ['./', 'index.html', 'page.js', 'page.css', 'src/cardTracks.js', 'src/findCard.js', 'src/index.js',
+  'src/letterbox.js', 'src/liveLetterbox.js', 'src/liveTracker.js', 'src/liveWorker.js', 'src/modelCard.js',
+  'src/pixels.js', 'src/rectify.js', 'src/rotations.js', 'src/tracking.js', 'src/workerTracker.js'];
 
 /** Fetches a JSON file, failing on an HTTP error. */
 async function fetchJSON(url) {
