@@ -19,8 +19,9 @@
  * corners back to the photo, predict again on crops around the cards found
  * (the last crop turned four ways and voted) and keep an answer only where it
  * agrees; the card is warped upright from the full-resolution photo when its
- * `crop` is first read (`rectify.js`). The image is read into RGBA pixels first (`pixels.js`); the caller gives it as displayed: a
- * browser has already applied the photo's EXIF orientation when it decodes it for an <img> or a canvas.
+ * `crop` is first read (`rectify.js`). The image is read into RGBA pixels first
+ * (`pixels.js`); the caller gives it as displayed: a browser has already applied
+ * the photo's EXIF orientation when it decodes it for an <img> or a canvas.
  *
  * Every card comes from the same first pass, as `Predictor.predict_photo`'s
  * `cards` do: the model's card head proposes them (the unturned view); each
@@ -151,16 +152,17 @@ export class CardFinder {
    * least the card threshold are kept, all of them. With `refine`, each is refined twice by the second pass
    * (`refineQuads`): first on its crop in the unturned view, its answer kept where it sees a card whose corners'
    * mean lies inside the proposal (the head's corners can be far off, so the shift rule would refuse them); then on
-   * that answer's crop, with the rotation vote where `rotate` is on, kept where it agrees by the shift rule. Two answers on one card count once (`distinctCards`: by descending
-   * score, an answer whose centre lies inside one kept before it is dropped); the first `maxCards` left, in the
-   * model's order, are listed by the distance of their corners' mean from the photo's centre, and straightened.
+   * that answer's crop, with the rotation vote where `rotate` is on, kept where it agrees by the shift rule. Two
+   * answers on one card count once (`distinctCards`: by descending score, an answer whose centre lies inside one
+   * kept before it is dropped); the first `maxCards` left, in the model's order, are listed by the distance of
+   * their corners' mean from the photo's centre, and straightened when their crops are read.
    *
    * The primary card is the first listed card wherever the cards were refined and one was found; there the first
    * pass is the unturned view alone and `presence` is that view's. With `refine` off, or where no card is listed,
    * it is the corner head's answer on the whole photo in every turn, voted, and refined on its crop where
-   * `presence` reaches the card's `inference.presence_threshold` (and kept where it agrees by the shift rule). A model exported
-   * without a card head lists its primary card alone where its presence reaches that threshold, with
-   * `orientationConfidence` 1, as Python does.
+   * `presence` reaches the card's `inference.presence_threshold` (and kept where it agrees by the shift rule). A
+   * model exported without a card head lists its primary card alone where its presence reaches that threshold,
+   * with `orientationConfidence` 1, as Python does.
    *
    * @param {import('./pixels.js').ImageInput} image the photo as displayed: an <img>, <video> (its frame now),
    *   canvas, ImageBitmap, ImageData or `{data, width, height}` RGBA, or a tf.Tensor3D (the caller's to dispose)

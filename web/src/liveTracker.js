@@ -14,9 +14,10 @@
  * with TF.js ops on the backend (`liveLetterbox.js`); the corners are then smoothed across frames by One Euro
  * filters, and their face order is voted across frames (`FaceVote`). `processCards` follows every card instead,
  * each on a crop of its own, all crops in one batch, the whole frame searched for new cards now and then
- * (`cardTracks.js`): one model input per card a frame. Nothing is warped per frame: `capture` runs the photo path (both passes, the rotation vote, the warp
- * from the full-resolution frame) once. A frame is any image `pixels.js` takes: a video, image or canvas element, an
- * ImageBitmap, ImageData or `{data, width, height}` RGBA, or a `tf.Tensor3D` (TF.js 4.22 reads no VideoFrame).
+ * (`cardTracks.js`): one model input per card a frame. Nothing is warped per frame: `capture` runs the photo path
+ * (both passes, the rotation vote, the warp from the full-resolution frame) once. A frame is any image `pixels.js`
+ * takes: a video, image or canvas element, an ImageBitmap, ImageData or `{data, width, height}` RGBA, or a
+ * `tf.Tensor3D` (TF.js 4.22 reads no VideoFrame).
  */
 
 import { CardTracks } from './cardTracks.js';

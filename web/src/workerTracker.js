@@ -8,8 +8,8 @@
  *     tracker.dispose();
  *
  * `processFrame` and `processCards` answer as `LiveTracker`'s do; the frame is an ImageBitmap, transferred (it
- * cannot be used afterwards). Requests are answered in the order they were sent. The photo path (`capture`) stays with a
- * `CardFinder` on the page's thread, which holds the full-resolution frame.
+ * cannot be used afterwards). Requests are answered in the order they were sent. The photo path (`capture`) stays
+ * with a `CardFinder` on the page's thread, which holds the full-resolution frame.
  */
 
 export class WorkerTracker {
