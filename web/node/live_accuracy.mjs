@@ -53,12 +53,11 @@ async function runVideo(job, card) {
   for (const frame of readFrames(job.video)) {
     if (job.cards) {
       live.push(await tracker.processCards(frame, 1000 * k / fps));
-      k += 1;
-      continue;
+    } else {
+      const { corners, raw, presence, found, tracking, region } = await tracker.processFrame(frame, 1000 * k / fps);
+      live.push({ corners, raw, presence, found, tracking, region });
     }
-    const { corners, raw, presence, found, tracking, region } = await tracker.processFrame(frame, 1000 * k / fps);
-    live.push({ corners, raw, presence, found, tracking, region });
-    if (every > 0 && k % every === 0) {
+    if (!job.cards && every > 0 && k % every === 0) {
       const answer = await tracker.capture(frame);
       photo.push({ frame: k, corners: answer.corners, presence: answer.presence, found: answer.found });
     }

@@ -18,7 +18,7 @@
  * Pure JavaScript, no DOM and no TF.js.
  */
 
-import { centre, inside } from './findCard.js';
+import { centre, fromCentre, inside } from './findCard.js';
 import { CropTracker, FaceVote, LIVE_TUNING, QuadSmoother } from './tracking.js';
 
 /**
@@ -134,11 +134,9 @@ export class CardTracks {
       this.tracks.push(new CardTrack(this.nextId, corners, this.crop, this.tuning, size));
       this.nextId += 1;
     }
-    const middle = [width / 2, height / 2];
-    const distance = ({ corners }) => Math.hypot(...centre(corners).map((value, axis) => value - middle[axis]));
     return this.tracks.filter((track) => track.corners !== null)
       .map(({ id, corners, raw, presence, region }) => ({ id, corners, raw, presence, region }))
-      .sort((a, b) => distance(a) - distance(b));
+      .sort((a, b) => fromCentre(a.corners, width, height) - fromCentre(b.corners, width, height));
   }
 
   /** Forgets every card: the next frame is searched whole. */

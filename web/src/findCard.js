@@ -236,8 +236,7 @@ export class CardFinder {
     const corners = this.refine ? await this.refineQuads(image,
       await this.refineQuads(image, firstPass, { sameCard: true })) : firstPass;
     const kept = distinctCards(corners, proposals.map(({ score }) => score)).slice(0, this.maxCards);
-    const middle = [image.width / 2, image.height / 2];
-    const distance = corners.map((quad) => Math.hypot(...centre(quad).map((value, axis) => value - middle[axis])));
+    const distance = corners.map((quad) => fromCentre(quad, image.width, image.height));
     const order = kept.sort((a, b) => distance[a] - distance[b]);                      // stable, as numpy's
     return order.map((c) => straightenOnRead({ corners: corners[c], score: proposals[c].score,
       orientationConfidence: proposals[c].orientationConfidence, firstPass: firstPass[c] }, image,
@@ -415,6 +414,13 @@ function mean(quad, axis) {
 /** The mean of a quad's corners, [x, y]. */
 export function centre(quad) {
   return [mean(quad, 0), mean(quad, 1)];
+}
+
+/** The distance from the centre of a width x height image to the mean of a quad's corners: cards are listed
+ * nearest the centre first by it. */
+export function fromCentre(quad, width, height) {
+  const [x, y] = centre(quad);
+  return Math.hypot(x - width / 2, y - height / 2);
 }
 
 /**
