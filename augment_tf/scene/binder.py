@@ -2,7 +2,11 @@
 
 A page lies flat with its cards, so it is drawn in the labelled card's plane
 coordinates, like a sleeve. The labelled card's pocket is pocket (0, 0), and the
-pockets repeat every card plus a gap. A 3 x 3 page spans pockets -1..1 on each
+pockets repeat every card plus a gap. A pocket is wider than its card, and a
+card lies anywhere in the slack (`POCKET_SLACK`), flush with one seam and far
+from the other as often as centred: where a seam lies says little of where the
+card's edge is, and a dark backing beside a black border must be told apart
+from it. A 3 x 3 page spans pockets -1..1 on each
 axis; a 2 x 2 page spans 0..1 or -1..0 on each, towards a random corner.
 Neighbour slots whose direction falls inside the page fill its pockets
 (`neighbors`), but for the empty ones. Two layers:
@@ -27,6 +31,7 @@ SMALL_PAGE_P = 0.35     # share of pages with 2 x 2 pockets rather than 3 x 3
 EMPTY_POCKET_P = 0.1    # share of a page's pockets (other than the labelled card's) left empty
 _RIM_MM = 4.0           # the page reaches this far beyond its outer pockets
 _SEAM_MM = (0.4, 1.2)   # width of the welded seams between pockets
+POCKET_SLACK = 0.3      # a card lies up to this share of the gap off its pocket's centre, on each axis
 
 
 def sample_binder(seed: tf.Tensor, batch_size, width: int, config: SceneConfig) -> dict[str, tf.Tensor]:
@@ -42,16 +47,18 @@ def sample_binder(seed: tf.Tensor, batch_size, width: int, config: SceneConfig) 
       dict: `present` [B] bool; `gap` [B] texels; `low`, `high` [B, 2] the
       first and last pocket on each axis (-1, 0 or 1); `backing` [B, 3] RGB;
       `haze`, `sheen`, `sheen_offset`, `sheen_width`, `seam`, `seam_width` [B];
-      `sheen_direction` [B, 2].
+      `sheen_direction` [B, 2]; `shift` [B, 2] texels from the labelled card's centre to its pocket's.
     """
     b = [batch_size]
     mm = px_per_mm(width)
     small = seeds.bernoulli(seed, "small", b, SMALL_PAGE_P)[:, None]
+    gap = seeds.uniform(seed, "gap", b, config.binder.low, config.binder.high) * width
     towards = tf.where(seeds.bernoulli(seed, "towards", [batch_size, 2], 0.5), 1.0, -1.0)        # [B, 2]
     sheen_angle = seeds.uniform(seed, "sheen_angle", b, 0.0, math.pi)
     return {
         "present": seeds.bernoulli(seed, "present", b, config.binder.p),
-        "gap": seeds.uniform(seed, "gap", b, config.binder.low, config.binder.high) * width,
+        "gap": gap,
+        "shift": seeds.uniform(seed, "shift", [batch_size, 2], -POCKET_SLACK, POCKET_SLACK) * gap[:, None],
         "low": tf.where(small, tf.minimum(towards, 0.0), -1.0),
         "high": tf.where(small, tf.maximum(towards, 0.0), 1.0),
         "backing": tf.gather(tf.constant(_BACKINGS), seeds.integers(seed, "backing", b, 0, len(_BACKINGS))),
@@ -83,7 +90,7 @@ def _pockets(page: dict[str, tf.Tensor], plane: PlaneCoords, width: int,
     rim = _RIM_MM * px_per_mm(width)
     on_page, to_seam = plane.in_front & column(page["present"]), None
     for axis, (texel, side) in enumerate([(plane.u, width), (plane.v, height)]):
-        pockets = (texel - side / 2) / column(pitch[axis])                            # [B, P] in pockets from ours
+        pockets = (texel - side / 2 - column(page["shift"][:, axis])) / column(pitch[axis])   # [B, P] from ours
         low, high = column(page["low"][:, axis]), column(page["high"][:, axis])
         outside = tf.maximum(low - 0.5 - pockets, pockets - high - 0.5) * column(pitch[axis])  # texels, < 0 inside
         on_page &= outside < rim

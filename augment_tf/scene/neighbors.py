@@ -103,11 +103,11 @@ def _placement(seed: tf.Tensor, slot: int, batch_size, width: int, height: int, 
     jitter = seeds.normal(seed, "jitter", [batch_size, 2]) * 0.015 * width
     grid_angle = seeds.normal(seed, "grid_angle", b) * math.radians(2.0)
     loose = seeds.bernoulli(seed, "loose", b, config.loose_neighbor_p)
-    if page is not None:          # in its pocket: shifted and turned too little to touch the next pocket's card
+    if page is not None:          # anywhere in its pocket's slack, turned too little to touch the next pocket's card
         in_pocket = page["present"]
         gap, loose = tf.where(in_pocket, page["gap"], gap), loose & ~in_pocket
-        pocket_jitter = seeds.uniform(seed, "pocket_jitter", [batch_size, 2], -0.15, 0.15) * page["gap"][:, None]
-        jitter = tf.where(in_pocket[:, None], pocket_jitter, jitter)
+        slack = seeds.uniform(seed, "pocket_jitter", [batch_size, 2], -binder.POCKET_SLACK, binder.POCKET_SLACK)
+        jitter = tf.where(in_pocket[:, None], page["shift"] + slack * page["gap"][:, None], jitter)
         grid_angle = tf.where(in_pocket, seeds.uniform(seed, "pocket_angle", b, -1.0, 1.0) * _POCKET_TURN, grid_angle)
     grid = direction * tf.stack([width + gap, height + gap], -1) + jitter
     radius = seeds.uniform(seed, "radius", b, 0.75, 1.3) * height
