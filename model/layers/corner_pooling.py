@@ -74,8 +74,7 @@ class CentredCorners(keras.layers.Layer):
 
     def call(self, coords):
         coords = ops.stop_gradient(ops.cast(coords, "float32"))
-        offset = coords - ops.mean(coords, axis=1, keepdims=True)
-        scale = ops.sqrt(ops.mean(ops.sum(offset * offset, axis=-1), axis=-1) + 1e-12)       # [B]
+        offset, scale = _spread(coords)                                                          # [B, K, 2], [B]
         return ops.reshape(offset / scale[:, None, None], [-1, coords.shape[1] * 2])
 
     def compute_output_shape(self, coords_shape):
@@ -126,9 +125,7 @@ class CardGridPooling(keras.layers.Layer):
         _, height, width, channels = features.shape
         coords = ops.stop_gradient(ops.cast(coords, "float32"))
         points = ops.matmul(ops.convert_to_tensor(_blend(self.grid))[None], coords)               # [B, P, 2] in 0..1
-        offset = coords - ops.mean(coords, axis=1, keepdims=True)
-        size = ops.sqrt(ops.mean(ops.sum(offset * offset, axis=-1), axis=-1))                  # [B] ~ half diagonal
-        spacing = 1.4 * size / self.grid                                                       # [B] ~ side / G
+        spacing = 1.4 * _spread(coords)[1] / self.grid                    # [B] ~ side / G (the spread: ~ half diagonal)
         weights_x = _tent(points[..., 0], width, spacing)                                      # [B, P, W]
         weights_y = _tent(points[..., 1], height, spacing)                                     # [B, P, H]
         weights = ops.reshape(weights_y[..., :, None] * weights_x[..., None, :], [-1, self.grid ** 2, height * width])
@@ -141,6 +138,12 @@ class CardGridPooling(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "grid": self.grid}
+
+
+def _spread(coords):
+    """Corners [B, K, 2] about their centroid: (offsets [B, K, 2], their RMS distance from it [B])."""
+    offset = coords - ops.mean(coords, axis=1, keepdims=True)
+    return offset, ops.sqrt(ops.mean(ops.sum(offset * offset, axis=-1), axis=-1) + 1e-12)
 
 
 def _blend(grid: int) -> np.ndarray:
