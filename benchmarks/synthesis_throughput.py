@@ -253,7 +253,8 @@ def costs(sizes: list[int], seconds: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 1024], help="output sizes to measure")
-    parser.add_argument("--seconds", type=float, default=8.0, help="timed seconds per measurement (with --costs: per variant, spread over the rounds)")
+    parser.add_argument("--seconds", type=float, default=8.0,
+                        help="timed seconds per measurement (with --costs: per variant, spread over the rounds)")
     parser.add_argument("--cores", type=int, nargs="+", default=[1, 2], help="CPU core counts for the synthesis rows")
     parser.add_argument("--costs", action="store_true",
                         help="instead of the throughput table, price each scene layer and photometric stage "

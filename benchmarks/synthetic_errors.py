@@ -64,8 +64,12 @@ def main(argv: list[str] | None = None) -> None:
           f"of the total error; mean without them: {100 * free[~outliers].mean():.1f}%")
     turned = (aware > 2 * free) & (aware > 0.05)
     print(f"\nwrong orientation (aware error > 2x order-free and > 5%): {100 * turned.mean():.0f}% of images")
-    print(f"presence on frames without a card: {np.mean(predictor.predict_inputs(images[~present].astype(np.float32))[1] < 0.5):.2f} "
-          f"correct; with one: {np.mean(presence >= 0.5):.2f}" if (~present).any() else "")
+    if (~present).any():
+        empty = predictor.predict_inputs(images[~present].astype(np.float32))[1]                   # [N] presence
+        print(f"presence on frames without a card: {np.mean(empty < 0.5):.2f} correct; "
+              f"with one: {np.mean(presence >= 0.5):.2f}")
+    else:
+        print()
     if labels is not None and predictor.card_threshold is not None:
         print_cards_by_size(Predictor(predictor.model, rotate=not args.no_rotations), images, *labels)
 

@@ -94,7 +94,8 @@ def sample_occluders(seed: tf.Tensor, corners: tf.Tensor, size: int, config: Sce
                         seeds.uniform(seed, "size", b, config.occluder.low, config.occluder.high))
     radius = 0.5 * short_side * diameter
     inward = seeds.uniform(seed, "inward", b, -0.1, 0.25)[:, None]
-    centre = target + inward * (centre_of_card - target) + seeds.normal(seed, "jitter", [batch_size, 2]) * 0.3 * radius[:, None]
+    jitter = seeds.normal(seed, "jitter", [batch_size, 2]) * 0.3 * radius[:, None]
+    centre = target + inward * (centre_of_card - target) + jitter
     outward = centre - centre_of_card
     angle = seeds.uniform(seed, "angle", b, 0.0, math.pi / 2)                           # a die's turn
     heading = tf.atan2(outward[:, 1], outward[:, 0]) + seeds.uniform(seed, "heading", b, -0.6, 0.6)

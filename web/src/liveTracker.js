@@ -68,8 +68,8 @@ export class LiveTracker {
    * @param {number} [milliseconds] the frame's time, for the smoothing; default `performance.now()`
    * @returns {Promise<{corners: number[][], raw: number[][], presence: number, found: boolean, region: number[],
    *   tracking: boolean, milliseconds: number}>} corners TL, TR, BR, BL in frame pixels, smoothed across frames
-   *   while found, in the face order recent frames read (`raw`: this frame's own); `region` where the model looked; `tracking` whether the next frame's
-   *   region follows the card
+   *   while found, in the face order recent frames read (`raw`: this frame's own); `region` where the model
+   *   looked; `tracking` whether the next frame's region follows the card
    */
   async processFrame(frame, milliseconds = performance.now()) {
     const start = performance.now();
