@@ -212,6 +212,19 @@ def print_cards_markdown(names: list[str], table: dict) -> None:
         print(f"| photos exact at 5%, {kind} | " + " | ".join(_exact_cell(s, kind) for s in summaries) + " |")
     print("| ms per card found (the slope of ms per photo) | " + " | ".join(
         f"{table[m]['cards']['ms_per_card']:.0f}" for m in methods) + " |")
+    print_nearest_markdown(names, table, next((m for m in methods if m.endswith("4 turns")), methods[0]))
+
+
+def print_nearest_markdown(names: list[str], table: dict, method: str) -> None:
+    """Each labelled card's error in one method's answers, where a miss's reason starts: the worst corner of the
+    answer nearest the card (order-free), in % of the card's side; "-" where the photo has no answer."""
+    print(f"\n| photo | {method}: each card's nearest answer, worst corner in % of the card's side "
+          "(the labels' order: nearest the centre first; * over 2%) |")
+    print("|---|---|")
+    for name in names:
+        errors = table[method]["cards"]["per_photo"][name]["nearest"]
+        cells = ["-" if error is None else f"{100 * error:.1f}" + ("*" if error > 0.02 else "") for error in errors]
+        print(f"| {name} | " + " ".join(cells) + " |")
 
 
 def _exact_cell(summary: dict, kind: str) -> str:

@@ -83,6 +83,24 @@ def test_realdev_counts_the_photos_each_method_reads_turned(tmp_path, capsys):
     assert "| read turned (within 3% free, not aware) | 1 of 3 | 0 of 3 |" in capsys.readouterr().out
 
 
+def test_realdev_lists_each_cards_nearest_answer(tmp_path, capsys):
+    """Per photo and card, the worst corner of the answer nearest it in % of its side, starred over 2%; "-" where
+    the photo has no answer."""
+    realdev = benchmark_script("realdev")
+    card = np.array([[100, 100], [400, 100], [400, 520], [100, 520]], np.float32)       # 420 px: 2% is 8.4 px
+    cards = [card.tolist(), (card + 500).tolist()]
+    (tmp_path / "annotations.json").write_text(json.dumps(
+        [{"filename": name, "corners": card.tolist(), "cards": cards} for name in ("a.jpg", "b.jpg")]))
+    answers = [np.stack([card + [0, 4.2], card + 500 + [0, 21]]), np.zeros([0, 4, 2], np.float32)]
+    results = {"model, refined, 4 turns": {
+        "corners": np.stack([card, card]), "seconds": np.ones(2), "presence": np.ones(2), "cards": answers,
+        "card_scores": [np.ones(2), np.ones(0)], "card_threshold": 0.5}}
+    table = realdev.report(tmp_path, ["a.jpg", "b.jpg"], np.full([2, 2], 1200, np.float32), results)
+    realdev.print_cards_markdown(["a.jpg", "b.jpg"], table)
+    printed = capsys.readouterr().out
+    assert "| a.jpg | 1.0 5.0* |" in printed and "| b.jpg | - - |" in printed
+
+
 def test_card_thresholds_keeps_the_answers_at_each_threshold(capsys):
     """A right answer scored 0.35 and a false one scored 0.25: at 0.2 both count, at 0.3 only the right one,
     at 0.4 neither."""

@@ -380,14 +380,17 @@ def score_cards(pred: np.ndarray, scores: np.ndarray, cards: np.ndarray, photo_s
 
     Returns:
       {"kind": scene_kind(cards), "labelled": K, "found": predictions kept,
-       and for each tolerance name t: "matched_t" (cards matched), "ordered_t"
-       (of those, the ones also within the tolerance order-aware)}.
+       "nearest": [K] each card's order-free worst-corner error from the kept
+       prediction nearest it, as a share of the card's side (None without one:
+       what a miss's reason starts from), and for each tolerance name t:
+       "matched_t" (cards matched), "ordered_t" (of those, the ones also within
+       the tolerance order-aware)}.
 
     Example:
     >>> card = np.array([[0, 0], [63, 0], [63, 88], [0, 88]], float)
     >>> row = score_cards(np.roll(card, 1, axis=0)[None] + 3, [0.9], card[None], (400, 300))
-    >>> row["matched_card5"], row["ordered_card5"], row["matched_card2"], row["kind"]
-    (1, 0, 0, 'one')
+    >>> row["matched_card5"], row["ordered_card5"], row["matched_card2"], row["kind"], row["nearest"]
+    (1, 0, 0, 'one', [0.0482])
     """
     pred = np.asarray(pred, np.float64).reshape([-1, 4, 2])
     scores = np.asarray(scores, np.float64).reshape([-1])
@@ -397,6 +400,8 @@ def score_cards(pred: np.ndarray, scores: np.ndarray, cards: np.ndarray, photo_s
     row = {"kind": scene_kind(cards), "labelled": len(cards), "found": len(pred)}
     free, aware = pair_errors(pred, cards)                                  # [P, K] each
     sides = {"card": card_sides(cards), "photo": np.full(len(cards), max(photo_size), np.float64)}
+    nearest = free.min(0) / sides["card"] if len(pred) else [None] * len(cards)          # [K]
+    row["nearest"] = [None if error is None else round(float(error), 4) for error in nearest]
     for name, (unit, share) in CARD_TOLERANCES.items():
         side = sides[unit]
         pairs = _match(free, scores, share * side)                          # [M, 2]
