@@ -30,16 +30,18 @@ import { Frame } from './letterbox.js';
 
 /**
  * The avgPool's factor for a shrink: the largest that does not shrink below the content box, so that the
- * bilinear resize after it shrinks at most 2 times, but 2 from a shrink of 1.5 on, which then enlarges a little.
- * A plain bilinear resize reads 2 of every `shrink` input pixels, so it aliases where it shrinks more than about
- * 1.5 times (a small card's crop in a webcam frame): between 1.5 and 2 times, the mean difference from TF's
- * triangle filter on detailed pixels falls from 2.4-3.1 to 1.7-2.2 levels of 255, the largest from 73-80 to 37-56.
+ * bilinear resize after it shrinks less than 2 times; but 2 from a shrink of 1.75 on, which then enlarges a little.
+ * A plain bilinear resize reads 2 input pixels where `shrink` lie under an output pixel, so it skips some and
+ * aliases as the shrink nears 2 (a small card's crop in a webcam frame). Measured with `benchmarks/live_letterbox.py`
+ * on realdev's cards, the trained model's corners on the live and the photo path's letterbox: from 1.75 times on,
+ * the 2 x 2 pool brings them closer (1.85 and 1.98 times: largest 1.75 and 2.18% of the input -> 1.25 and 0.91%);
+ * below it, not (1.55 times: median 0.24 -> 0.36%).
  *
  * @param {number} shrink the region's side over the content box's, along one axis
  * @returns {number} a whole factor of at least 1
  */
 export function poolFactor(shrink) {
-  return shrink < 2 ? Math.max(1, Math.round(shrink)) : Math.floor(shrink);
+  return shrink >= 1.75 && shrink < 2 ? 2 : Math.max(1, Math.floor(shrink));
 }
 
 /**
