@@ -96,9 +96,10 @@ class SceneConfig:
         a stack or a spread lie flat.
       binder: share of samples that are a binder page (`scene.binder`): the
         labelled card and its neighbours sit in the pockets of a 3 x 3 or 2 x 2
-        page, every pocket filled but the empty ones, under the pockets' clear
-        film with its glare and seams, on the page's backing; and the gap
-        between pockets as a fraction of the card's width. Neighbours, which
+        page, every pocket filled but the empty ones, each card anywhere in its
+        pocket's slack, under the pockets' clear film with its glare and seams,
+        on the page's backing; and the gap between pockets as a fraction of the
+        card's width. Neighbours, which
         also take every card treatment below (wear, foil, a sleeve), are what
         make a page: a recipe without them draws no page.
       fan: share of samples whose neighbours are a fan (`scene.piles`), a hand
