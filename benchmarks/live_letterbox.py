@@ -85,9 +85,9 @@ def live_inputs(web: pathlib.Path, crops: list[np.ndarray], size: int, scratch: 
     return inputs, layouts
 
 
-def corner_errors(predictor: Predictor, inputs: np.ndarray, frames: list, cards: np.ndarray) -> np.ndarray:
-    """[N] the worst corner of one view's answer on each input against its card, in shares of the card's side."""
-    corners, _ = predictor.predict_inputs(inputs)                                         # [N, 4, 2] input pixels
+def corner_errors(corners: np.ndarray, frames: list, cards: np.ndarray) -> np.ndarray:
+    """[N] the worst corner of each answer [N, 4, 2] (input pixels) against its card [N, 4, 2] (region pixels, mapped
+    by `frames`), in shares of the card's side."""
     return np.array([np.linalg.norm(frame.to_photo(found) - card, axis=-1).max() / metrics.card_sides(card[None])[0]
                      for found, frame, card in zip(corners, frames, cards)])
 
@@ -102,10 +102,10 @@ def score_shrink(predictor: Predictor, web: pathlib.Path, crops: list, cards: li
         python.append(image)
         frames.append(frame)
         labels.append(card - [x0, y0])
-    live, python, labels = np.stack(live), np.stack(python), np.stack(labels)
-    apart = np.abs(predictor.predict_inputs(live)[0] - predictor.predict_inputs(python)[0]).max((1, 2))
-    errors = {name: corner_errors(predictor, inputs, frames, labels) for name, inputs in
-              (("python", python), ("live", live))}
+    corners = {name: predictor.predict_inputs(np.stack(inputs))[0] for name, inputs in    # [N, 4, 2] each, one view
+               (("python", python), ("live", live))}
+    apart = np.abs(corners["live"] - corners["python"]).max((1, 2))                       # [N] input pixels
+    errors = {name: corner_errors(found, frames, np.stack(labels)) for name, found in corners.items()}
     return {"crops": len(crops), "factors": sorted({tuple(layout["factors"]) for layout in layouts}),
             "apart_max": float(apart.max() / predictor.size), "apart_median": float(np.median(apart) / predictor.size),
             **{f"{name}_median": float(np.median(error)) for name, error in errors.items()},
