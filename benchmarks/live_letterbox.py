@@ -33,7 +33,7 @@ import live_accuracy  # noqa: E402
 from augment_tf import letterbox  # noqa: E402
 from model.evaluation import metrics  # noqa: E402
 from model.inference.loading import load_model  # noqa: E402
-from model.inference.predictor import Predictor  # noqa: E402
+from model.inference.predictor import CROP_MARGIN, Predictor, _crop_box  # noqa: E402
 from web import harness  # noqa: E402
 
 SHRINKS = (1.55, 1.7, 1.85, 1.98, 2.3, 2.7)
@@ -56,17 +56,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def card_crop(photo: np.ndarray, card: np.ndarray, margin: float, side: int) -> tuple[np.ndarray, np.ndarray]:
-    """The live path's crop of one card, scaled so that its square (before the photo's edges cut it) is `side`
+def card_crop(photo: np.ndarray, card: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray]:
+    """The crop around one card that the second pass and the live path take (`predictor._crop_box`: its bounding
+    box plus CROP_MARGIN on every side, square, cut where the photo ends), scaled so that the square is `side`
     pixels: (crop [h, w, 3] uint8, the card's corners [4, 2] in its pixels)."""
-    extent = (card.max(0) - card.min(0)).max() * (1 + 2 * margin)
-    centre = (card.max(0) + card.min(0)) / 2
-    low = np.maximum(np.floor(centre - extent / 2), 0).astype(int)
-    high = np.minimum(np.ceil(centre + extent / 2), photo.shape[1::-1]).astype(int)
-    scale = side / extent
-    size = np.maximum(np.round((high - low) * scale), 1).astype(int)
-    crop = Image.fromarray(photo[low[1]:high[1], low[0]:high[0]]).resize(tuple(size), Image.LANCZOS)
-    return np.asarray(crop), (card - low) * size / (high - low)
+    x0, y0, x1, y1 = _crop_box(card, photo.shape[1], photo.shape[0])
+    scale = side / ((card.max(0) - card.min(0)).max() * (1 + 2 * CROP_MARGIN))
+    box = np.float64([x1 - x0, y1 - y0])
+    size = np.maximum(np.round(box * scale), 1).astype(int)
+    crop = Image.fromarray(photo[y0:y1, x0:x1]).resize(tuple(size), Image.LANCZOS)
+    return np.asarray(crop), (card - [x0, y0]) * size / box
 
 
 def live_inputs(web: pathlib.Path, crops: list[np.ndarray], size: int, scratch: pathlib.Path) -> tuple[list, list]:
@@ -117,12 +116,11 @@ def main(argv: list[str] | None = None) -> None:
     records = live_accuracy.select_records(args.photos, args.names)
     web = live_accuracy.export_model(args.model, args.out, "none")
     predictor = Predictor(load_model(args.model), refine=False, rotate=False)
-    margin = json.loads((web / "model_card.json").read_text())["inference"]["crop_margin"]
     photos = [(letterbox.load_photo(args.photos / record["filename"]), metrics.labelled_cards(record))
               for record in records]
     scores = {}
     for shrink in args.shrinks:
-        cut = [card_crop(photo, card, margin, shrink * predictor.size) for photo, cards in photos for card in cards]
+        cut = [card_crop(photo, card, shrink * predictor.size) for photo, cards in photos for card in cards]
         scores[shrink] = score_shrink(predictor, web, [crop for crop, _ in cut], [card for _, card in cut],
                                       args.out)
     print("\n| shrink | crops | pool factors | corners apart, largest / median (% of the input) | worst corner "

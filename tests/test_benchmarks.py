@@ -107,10 +107,10 @@ def test_live_letterbox_cuts_each_card_as_the_live_path_crops_it():
     script = benchmark_script("live_letterbox")
     photo = np.random.default_rng(0).integers(0, 256, (800, 1000, 3), dtype=np.uint8)
     card = np.array([[400, 300], [500, 300], [500, 440], [400, 440]], np.float64)      # 140 px tall
-    crop, moved = script.card_crop(photo, card, 0.2, 280)                             # a 196-px square, to 280
+    crop, moved = script.card_crop(photo, card, 280)                    # a 196-px square (margin 0.2), to 280
     assert crop.shape == (280, 280, 3)
     np.testing.assert_allclose(moved.max(0) - moved.min(0), np.array([100, 140]) * 280 / 196, atol=1.5)
-    edge, moved = script.card_crop(photo, card - [380, 0], 0.2, 280)                  # 18 px from the left edge
+    edge, moved = script.card_crop(photo, card - [380, 0], 280)                       # 18 px from the left edge
     assert edge.shape[0] == 280 and edge.shape[1] < 280 and moved[:, 0].min() == pytest.approx(20 * 280 / 196, 0.05)
 
 

@@ -400,8 +400,8 @@ def score_cards(pred: np.ndarray, scores: np.ndarray, cards: np.ndarray, photo_s
     row = {"kind": scene_kind(cards), "labelled": len(cards), "found": len(pred)}
     free, aware = pair_errors(pred, cards)                                  # [P, K] each
     sides = {"card": card_sides(cards), "photo": np.full(len(cards), max(photo_size), np.float64)}
-    nearest = free.min(0) / sides["card"] if len(pred) else [None] * len(cards)          # [K]
-    row["nearest"] = [None if error is None else round(float(error), 4) for error in nearest]
+    row["nearest"] = ([round(float(error), 4) for error in free.min(0) / sides["card"]] if len(pred)
+                      else [None] * len(cards))                                  # [K]
     for name, (unit, share) in CARD_TOLERANCES.items():
         side = sides[unit]
         pairs = _match(free, scores, share * side)                          # [M, 2]
