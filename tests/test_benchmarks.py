@@ -175,26 +175,40 @@ def test_orientation_draws_each_family_alike_from_cards_no_dataset_holds():
     assert bench.CARD_SEED != 0                                     # the bundled dataset's seed
 
 
-def test_orientation_counts_the_faces_read_turned_per_family_and_view(capsys):
-    """One view names every saga from its next corner (read turned) and finds the rest; the four-turn vote finds
-    all; a frame without a card is not scored."""
-    card = np.float32([[10, 10], [40, 12], [42, 52], [8, 50]])
-    images = {"image": np.zeros([4, 64, 64, 3], np.uint8), "corners": np.stack([card] * 4),
+def test_orientation_counts_the_faces_read_turned_per_family_view_and_look(capsys):
+    """One view's first pass names every saga from its next corner (read turned) and finds the rest, its second
+    look reads every card right; the four-turn vote finds all in both looks; the first pass's corners are mapped
+    from the input to the photo (twice its side); a frame without a card is not scored."""
+    card = np.float32([[20, 20], [80, 24], [84, 104], [16, 100]])                    # photo pixels
+    images = {"image": np.zeros([4, 128, 128, 3], np.uint8), "corners": np.stack([card] * 4),
               "present": np.array([True, True, True, False]), "family": np.array(["saga", "saga", "split", "saga"])}
 
-    class FirstPass:
-        def __init__(self, turned_family):
-            self.turned_family = turned_family
+    class Reader:
+        size = 64
+
+        def __init__(self, turned_family, second_look_right):
+            self.turned_family, self.second_look_right = turned_family, second_look_right
 
         def predict_inputs(self, inputs):
+            assert inputs.shape[1:3] == (64, 64)
             turned = (images["family"] == self.turned_family)[:, None, None]
-            return np.where(turned, np.roll(images["corners"], 1, axis=1), images["corners"]), np.ones(len(inputs))
+            found = np.where(turned, np.roll(images["corners"], 1, axis=1), images["corners"]) / 2
+            return found, np.ones(len(inputs))
+
+        def refine_quads(self, photos, quads):
+            assert photos[0].shape == (128, 128, 3) and quads[0].shape == (1, 4, 2)
+            return [images["corners"][index][None] if self.second_look_right else quad
+                    for index, quad in enumerate(quads)]
 
     bench = benchmark_script("orientation")
-    scores = bench.read_turned({"one view": FirstPass("saga"), "four turns": FirstPass("none")}, images)
-    assert scores["one view"]["saga"]["turned"] == 1.0 and scores["one view"]["saga"]["count"] == 2
-    assert scores["one view"]["split"]["turned"] == 0.0 and scores["one view"]["all"]["turned"] == 2 / 3
-    assert scores["four turns"]["all"]["turned"] == 0.0 and scores["four turns"]["all"]["within3_free"] == 1.0
+    scores = bench.read_turned({"one view": Reader("saga", True), "four turns": Reader("none", False)}, images)
+    first, second = scores["one view, first pass"], scores["one view, second look"]
+    assert first["saga"]["turned"] == 1.0 and first["saga"]["count"] == 2
+    assert first["split"]["turned"] == 0.0 and first["all"]["turned"] == 2 / 3
+    assert second["all"]["turned"] == 0.0 and second["all"]["within3_aware"] == 1.0
+    assert scores["four turns, first pass"]["all"]["within3_aware"] == 1.0
+    assert scores["four turns, second look"]["all"]["turned"] == 0.0
     bench.print_tables({"m.keras": scores})
     printed = capsys.readouterr().out
     assert "| saga (2) | 100% / **100.0%** |" in printed and "| all (3) | 100% / **66.7%** |" in printed
+    assert "one view, second look: within 3% order-free / read turned" in printed

@@ -195,9 +195,9 @@ def test_a_rough_proposal_is_refined_where_its_crop_answers_the_same_card():
     photo = np.zeros((200, 200, 3), np.uint8)
     rough = np.float32([[60, 50], [150, 70], [140, 160], [50, 130]])                # far from the crop's answer
     for finder, kept in ((_CentredAnswers(), True), (_CentredAnswers(shift=-60.0), False)):   # -60: another card
-        refined = finder._refine_many([photo], [rough[None]], same_card=True)[0][0]
+        refined = finder.refine_quads([photo], [rough[None]], same_card=True)[0][0]
         assert np.allclose(refined, rough) != kept
-        assert np.allclose(finder._refine_many([photo], [rough[None]])[0][0], rough)   # the shift rule refuses
+        assert np.allclose(finder.refine_quads([photo], [rough[None]])[0][0], rough)   # the shift rule refuses
     finder = _CentredAnswers()
     both = finder._refine_proposals([photo, photo], [rough[None], np.zeros([0, 4, 2], np.float32)])
     assert both[0].shape == (1, 4, 2) and both[1].shape == (0, 4, 2)

@@ -227,8 +227,8 @@ class Predictor:
         return frame.to_photo(corners[0]) + np.array([x0, y0], np.float32), float(presence[0])
 
     def _refine(self, photo: np.ndarray, quads: np.ndarray) -> np.ndarray:
-        """The second pass for one photo's [C, 4, 2] first-pass quads (photo pixels): `_refine_many`."""
-        return self._refine_many([photo], [quads])[0]
+        """The second pass for one photo's [C, 4, 2] first-pass quads (photo pixels): `refine_quads`."""
+        return self.refine_quads([photo], [quads])[0]
 
     def _refine_proposals(self, photos: list[np.ndarray], quads: list[np.ndarray]) -> list[np.ndarray]:
         """The second pass for the card head's proposals, twice: on the proposal's crop, kept where it answers
@@ -236,11 +236,15 @@ class Predictor:
         then on the crop of that answer, as the corner path's own first pass is refined. The first look only
         places the second's crop, which does not depend on the corners' order, so it is the unturned view alone:
         the rotation vote is the second look's."""
-        return self._refine_many(photos, self._refine_many(photos, quads, same_card=True))
+        return self.refine_quads(photos, self.refine_quads(photos, quads, same_card=True))
 
-    def _refine_many(self, photos: list[np.ndarray], quads: list[np.ndarray],
+    def refine_quads(self, photos: list[np.ndarray], quads: list[np.ndarray],
                      same_card: bool = False) -> list[np.ndarray]:
-        """The second pass for each photo's [C, 4, 2] first-pass quads (photo pixels), the crops in batches.
+        """The second pass for each photo's [C, 4, 2] first-pass quads (photo pixels), the crops in batches: each
+        quad's crop (`_crop_box`) letterboxed and read again in the predictor's views, where the card is large.
+
+        `predict_photo` refines its answers with it; a benchmark can refine quads of its own (the live path's
+        tracked crop is this look in one view: `benchmarks/orientation.py`).
 
         A refined quad replaces the first only where the crop also holds a card and
         no corner moves by more than MAX_REFINE_SHIFT of the quad's extent; with

@@ -261,7 +261,7 @@ export class CardFinder {
   }
 
   /**
-   * The second pass for quads a first pass found, as `Predictor._refine_many`: each quad's crop (`cropBox`) is
+   * The second pass for quads a first pass found, as `Predictor.refine_quads`: each quad's crop (`cropBox`) is
    * predicted (CROPS_PER_RUN crops a model call), and its answer replaces the quad only where it also sees a card
    * (the card's `inference.presence_threshold`) and agrees with the quad: by default it moves no corner by more
    * than the card's `inference.max_refine_shift` of the quad's extent; with `sameCard` (Python's `same_card`, for
