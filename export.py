@@ -310,7 +310,8 @@ def inference_constants(net) -> dict:
             "crop_margin": "the second pass's crop: the first quad's bounding box plus this fraction of its longer "
                            "side on every side, made square where the photo allows",
             "max_refine_shift": "the second pass's corners are kept only where it also finds a card and moves no "
-                                "corner further than this fraction of the first quad's longer side",
+                                "corner further than this fraction of the first quad's longer side, whichever "
+                                "corner it names first (its reading of the face wins)",
             "turns": "quarter turns (counter-clockwise) each pass's input is run at, the answers voting; the first "
                      "alone without the ensemble",
             "card_size": "[width, height] of the straightened card in pixels",

@@ -181,14 +181,16 @@ class _CentredAnswers(predictor.Predictor):
     """A `Predictor` without a network: every crop it is shown holds a card filling the middle half of the
     input, presence 1. What the corner path answers in a crop around a card, made exact."""
 
-    def __init__(self, size: int = 64, shift: float = 0.0):
-        self.size, self.refine, self.shift = size, True, shift
+    def __init__(self, size: int = 64, shift: float = 0.0, fill: float = 0.5, turn: int = 0):
+        self.size, self.refine, self.shift, self.fill, self.turn = size, True, shift, fill, turn
         self.turns, self.views = rotations.TURNS, []          # views: how many turns each call saw
 
     def predict_inputs(self, images, batch_size: int = 32, turns=None):
+        """The card fills `fill` of the input's side (a half by default), its face read `turn` corners on."""
         self.views.append(len(turns or self.turns))
-        quad = np.float32([[0.25, 0.25], [0.75, 0.25], [0.75, 0.75], [0.25, 0.75]]) * self.size + self.shift
-        return np.repeat(quad[None], len(images), axis=0), np.ones(len(images), np.float32)
+        low, high = 0.5 - self.fill / 2, 0.5 + self.fill / 2
+        quad = np.float32([[low, low], [high, low], [high, high], [low, high]]) * self.size + self.shift
+        return np.repeat(np.roll(quad, self.turn, axis=0)[None], len(images), axis=0), np.ones(len(images), np.float32)
 
 
 def test_a_rough_proposal_is_refined_where_its_crop_answers_the_same_card():
@@ -202,3 +204,16 @@ def test_a_rough_proposal_is_refined_where_its_crop_answers_the_same_card():
     both = finder._refine_proposals([photo, photo], [rough[None], np.zeros([0, 4, 2], np.float32)])
     assert both[0].shape == (1, 4, 2) and both[1].shape == (0, 4, 2)
     assert finder.views == [1, 4]       # the first look places the crop (one view), the second votes (four turns)
+
+
+def test_the_crop_reads_the_face_its_own_way_up_where_its_card_is_the_first_quads():
+    """The shift rule asks whether the crop answers the same card, whichever corner it names first: an answer on
+    the first quad's card, its face read a quarter turn on, is kept in its own order; another card is not."""
+    photo = np.zeros((200, 200, 3), np.uint8)
+    first = np.float32([[50, 50], [150, 50], [150, 150], [50, 150]])
+    fill = 1 / (1 + 2 * predictor.CROP_MARGIN)              # the crop's answer lies on the first quad
+    for turn in (0, 1, 3):
+        refined = _CentredAnswers(fill=fill, turn=turn).refine_quads([photo], [first[None]])[0][0]
+        np.testing.assert_allclose(refined, np.roll(first, turn, axis=0), atol=1e-3)
+    elsewhere = _CentredAnswers(fill=fill, turn=1, shift=20.0).refine_quads([photo], [first[None]])[0][0]
+    np.testing.assert_array_equal(elsewhere, first)          # 20 input px = 44 photo px: another card

@@ -56,10 +56,10 @@ async function runVideo(job, card) {
     } else {
       const { corners, raw, presence, found, tracking, region } = await tracker.processFrame(frame, 1000 * k / fps);
       live.push({ corners, raw, presence, found, tracking, region });
-    }
-    if (!job.cards && every > 0 && k % every === 0) {
-      const answer = await tracker.capture(frame);
-      photo.push({ frame: k, corners: answer.corners, presence: answer.presence, found: answer.found });
+      if (every > 0 && k % every === 0) {
+        const answer = await tracker.capture(frame);
+        photo.push({ frame: k, corners: answer.corners, presence: answer.presence, found: answer.found });
+      }
     }
     k += 1;
   }

@@ -46,7 +46,7 @@ import { letterbox } from './letterbox.js';
 import { readCard } from './modelCard.js';
 import { readPixels } from './pixels.js';
 import { rectify } from './rectify.js';
-import { combine, largestShift, turnImages, unturnPoint } from './rotations.js';
+import { combine, orderFreeShift, turnImages, unturnPoint } from './rotations.js';
 import { clipSquare, extent, squareAround } from './tracking.js';
 
 export { letterbox, Frame } from './letterbox.js';
@@ -264,7 +264,8 @@ export class CardFinder {
    * The second pass for quads a first pass found, as `Predictor.refine_quads`: each quad's crop (`cropBox`) is
    * predicted (CROPS_PER_RUN crops a model call), and its answer replaces the quad only where it also sees a card
    * (the card's `inference.presence_threshold`) and agrees with the quad: by default it moves no corner by more
-   * than the card's `inference.max_refine_shift` of the quad's extent; with `sameCard` (Python's `same_card`, for
+   * than the card's `inference.max_refine_shift` of the quad's extent, whichever corner it names first
+   * (`orderFreeShift`: the crop's reading of the face wins); with `sameCard` (Python's `same_card`, for
    * the card head's rough proposals), its corners' mean lies inside the quad (`inside`) instead, and the crops are
    * seen in the unturned view alone.
    *
@@ -276,7 +277,7 @@ export class CardFinder {
   async refineQuads(image, quads, { sameCard = false } = {}) {
     const { presenceThreshold, cropMargin, maxRefineShift } = this.settings;
     const agrees = sameCard ? (quad, answer) => inside(centre(answer), quad)
-      : (quad, answer) => largestShift(quad, answer) <= maxRefineShift * extent(quad);
+      : (quad, answer) => orderFreeShift(answer, quad) <= maxRefineShift * extent(quad);
     const regions = quads.map((quad) => cropBox(quad, image.width, image.height, cropMargin));
     const found = await this.predictRegions(image, regions, sameCard ? this.turns.slice(0, 1) : this.turns);
     return quads.map((quad, c) => (found[c].presence >= presenceThreshold && agrees(quad, found[c].corners)

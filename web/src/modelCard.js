@@ -32,8 +32,8 @@ export const CARD_SCHEMA = 2;
  * @property {number} presenceThreshold presence at or above which a card is found (`inference.presence_threshold`)
  * @property {number} cropMargin the second pass's crop margin, a fraction of the quad's longer side
  *   (`inference.crop_margin`)
- * @property {number} maxRefineShift the largest corner move, as a fraction of the quad's longer side, for which
- *   the second pass's answer is kept (`inference.max_refine_shift`)
+ * @property {number} maxRefineShift the largest corner move, as a fraction of the quad's longer side, whichever
+ *   corner the answer names first, for which the second pass's answer is kept (`inference.max_refine_shift`)
  * @property {number[]} turns quarter turns each pass runs its input at; the first alone without the ensemble
  *   (`inference.turns`)
  * @property {number[]} cardSize [width, height] of the straightened card, in pixels (`inference.card_size`)

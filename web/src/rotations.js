@@ -69,6 +69,14 @@ export function largestShift(a, b) {
   return Math.max(...a.map(([x, y], k) => Math.hypot(b[k][0] - x, b[k][1] - y)));
 }
 
+/**
+ * `largestShift` under the cyclic renaming of `a`'s corners that moves them least (Python's `order_free_shift`):
+ * whether two answers are the same card, whichever way up each reads its face.
+ */
+export function orderFreeShift(a, b) {
+  return Math.min(...[0, 1, 2, 3].map((shift) => largestShift(roll(a, shift), b)));
+}
+
 /** numpy's median: the middle value, or the mean of the two middle ones. */
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
