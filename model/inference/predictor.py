@@ -30,6 +30,7 @@ import numpy as np
 import tensorflow as tf
 
 from augment_tf import letterbox
+from model.evaluation import metrics
 from model.inference import rotations
 
 # These three are the one definition for Python and JavaScript: export.py writes them into model_card.json's
@@ -249,7 +250,7 @@ class Predictor:
 
         A refined quad replaces the first only where the crop also holds a card and
         no corner moves by more than MAX_REFINE_SHIFT of the quad's extent, whichever
-        corner it names first (`order_free_shift`: the crop's reading of the face wins); with
+        corner it names first (`metrics.corner_errors`, order-free: the crop's reading of the face wins); with
         `same_card`, where its centre lies inside the first quad instead, and the
         crops are seen in the unturned view alone.
         """
@@ -268,24 +269,11 @@ class Predictor:
             agrees = np.array([_inside(quad.mean(axis=0), proposal) for quad, proposal in zip(refined, first)])
         else:
             extent = (first.max(axis=1) - first.min(axis=1)).max(axis=-1)                      # [Q]
-            agrees = order_free_shift(refined, first) <= MAX_REFINE_SHIFT * extent
+            moved = metrics.corner_errors(refined, first, order_free=True).max(axis=-1)      # [Q]
+            agrees = moved <= MAX_REFINE_SHIFT * extent
         accept = (presence >= PRESENCE_THRESHOLD) & agrees
         chosen = np.where(accept[:, None, None], refined, first).astype(np.float32)
         return np.split(chosen, np.cumsum([len(photo_quads) for photo_quads in quads])[:-1])
-
-
-def order_free_shift(quads: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """The largest corner move from `others` to `quads` (both [..., 4, 2]; returns [...]), under the cyclic
-    renaming of `quads`' corners that moves them least: whether two answers are the same card, whichever way up
-    each reads its face.
-
-    Example:
-    >>> card = np.float32([[0, 0], [60, 0], [60, 90], [0, 90]])
-    >>> order_free_shift(np.roll(card, 1, axis=0) + [3, 4], card).item()
-    5.0
-    """
-    shifts = [np.linalg.norm(np.roll(quads, turn, axis=-2) - others, axis=-1).max(axis=-1) for turn in range(4)]
-    return np.min(shifts, axis=0)
 
 
 def distinct_cards(quads: np.ndarray, scores: np.ndarray) -> np.ndarray:
