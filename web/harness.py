@@ -107,8 +107,26 @@ def write_rgba(photo: np.ndarray, path: pathlib.Path) -> dict:
     return {"rgba": str(path), "width": int(photo.shape[1]), "height": int(photo.shape[0])}
 
 
+def yuv420_planes(frame: np.ndarray) -> list[np.ndarray]:
+    """One RGB frame as a 4:2:0 video stores it: BT.601 studio range, each chroma sample the mean of a 2 x 2 block.
+
+    Args:
+      frame: [H, W, 3] uint8, even sides.
+
+    Returns:
+      [Y [H, W], U [H / 2, W / 2], V [H / 2, W / 2]], uint8.
+    """
+    height, width = frame.shape[:2]
+    rgb = frame.astype(np.float64)
+    y = 16 + (65.481 * rgb[..., 0] + 128.553 * rgb[..., 1] + 24.966 * rgb[..., 2]) / 255
+    u = 128 + (-37.797 * rgb[..., 0] - 74.203 * rgb[..., 1] + 112.0 * rgb[..., 2]) / 255
+    v = 128 + (112.0 * rgb[..., 0] - 93.786 * rgb[..., 1] - 18.214 * rgb[..., 2]) / 255
+    u, v = (plane.reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3)) for plane in (u, v))
+    return [np.clip(np.rint(plane), 0, 255).astype(np.uint8) for plane in (y, u, v)]
+
+
 def write_y4m(frames: np.ndarray, path: pathlib.Path) -> None:
-    """Writes RGB frames (even sides) as a Y4M video at 30 fps, 4:2:0, BT.601 studio range, for a fake webcam
+    """Writes RGB frames (even sides) as a Y4M video at 30 fps, 4:2:0 (`yuv420_planes`), for a fake webcam
     (Chromium's loops it).
 
     Args:
@@ -118,17 +136,6 @@ def write_y4m(frames: np.ndarray, path: pathlib.Path) -> None:
     frames = np.asarray(frames)
     frames = frames[None] if frames.ndim == 3 else frames
     height, width = frames.shape[1:3]
-
-    def quarter(plane):                                          # 2 x 2 means: the chroma planes' subsampling
-        return plane.reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3))
-
-    def planes(frame):
-        rgb = frame.astype(np.float64)
-        y = 16 + (65.481 * rgb[..., 0] + 128.553 * rgb[..., 1] + 24.966 * rgb[..., 2]) / 255
-        u = 128 + (-37.797 * rgb[..., 0] - 74.203 * rgb[..., 1] + 112.0 * rgb[..., 2]) / 255
-        v = 128 + (112.0 * rgb[..., 0] - 93.786 * rgb[..., 1] - 18.214 * rgb[..., 2]) / 255
-        return b"".join(np.clip(np.rint(plane), 0, 255).astype(np.uint8).tobytes() for plane in (y, quarter(u),
-                                                                                                  quarter(v)))
-
     header = f"YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg\n".encode()
-    path.write_bytes(header + b"".join(b"FRAME\n" + planes(frame) for frame in frames))
+    path.write_bytes(header + b"".join(b"FRAME\n" + b"".join(plane.tobytes() for plane in yuv420_planes(frame))
+                                       for frame in frames))

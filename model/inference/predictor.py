@@ -30,7 +30,6 @@ import numpy as np
 import tensorflow as tf
 
 from augment_tf import letterbox
-from model.evaluation import metrics
 from model.inference import rotations
 
 # These three are the one definition for Python and JavaScript: export.py writes them into model_card.json's
@@ -250,7 +249,7 @@ class Predictor:
 
         A refined quad replaces the first only where the crop also holds a card and
         no corner moves by more than MAX_REFINE_SHIFT of the quad's extent, whichever
-        corner it names first (`metrics.corner_errors`, order-free: the crop's reading of the face wins); with
+        corner it names first (`rotations.order_free_shift`: the crop's reading of the face wins); with
         `same_card`, where its centre lies inside the first quad instead, and the
         crops are seen in the unturned view alone.
         """
@@ -269,7 +268,7 @@ class Predictor:
             agrees = np.array([_inside(quad.mean(axis=0), proposal) for quad, proposal in zip(refined, first)])
         else:
             extent = (first.max(axis=1) - first.min(axis=1)).max(axis=-1)                      # [Q]
-            moved = metrics.corner_errors(refined, first, order_free=True).max(axis=-1)      # [Q]
+            moved = rotations.order_free_shift(refined, first)      # [Q]
             agrees = moved <= MAX_REFINE_SHIFT * extent
         accept = (presence >= PRESENCE_THRESHOLD) & agrees
         chosen = np.where(accept[:, None, None], refined, first).astype(np.float32)

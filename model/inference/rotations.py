@@ -45,6 +45,20 @@ def unturn_points(points: np.ndarray, turns: int, size: float) -> np.ndarray:
     return turn_points(points, -turns % 4, size)
 
 
+def order_free_shift(quads: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """The largest corner move from `others` to `quads` (both [..., 4, 2]; returns [...]), under the cyclic
+    renaming of `quads`' corners that moves them least: whether two answers are the same card, whichever way up
+    each reads its face (the browser's `orderFreeShift`).
+
+    Example:
+    >>> card = np.float32([[0, 0], [60, 0], [60, 90], [0, 90]])
+    >>> order_free_shift(np.roll(card, 1, axis=0) + [3, 4], card).item()
+    5.0
+    """
+    shifts = [np.linalg.norm(np.roll(quads, turn, axis=-2) - others, axis=-1).max(axis=-1) for turn in range(4)]
+    return np.min(shifts, axis=0)
+
+
 def combine(corners: np.ndarray, presence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One answer from the turned views' answers (already mapped back into the unturned frame).
 

@@ -67,9 +67,10 @@ export class LiveTracker {
    *   `{data, width, height}` RGBA, or a tf.Tensor3D (the caller's to dispose)
    * @param {number} [milliseconds] the frame's time, for the smoothing; default `performance.now()`
    * @returns {Promise<{corners: number[][], raw: number[][], presence: number, found: boolean, region: number[],
-   *   tracking: boolean, milliseconds: number}>} corners TL, TR, BR, BL in frame pixels, smoothed across frames
-   *   while found, in the face order recent frames read (`raw`: this frame's own); `region` where the model
-   *   looked; `tracking` whether the next frame's region follows the card
+   *   factors: number[], tracking: boolean, milliseconds: number}>} corners TL, TR, BR, BL in frame pixels,
+   *   smoothed across frames while found, in the face order recent frames read (`raw`: this frame's own); `region`
+   *   where the model looked, and the pooling `factors` that shrank it (`liveLayout`'s: with the region, what redoes
+   *   the model's input exactly); `tracking` whether the next frame's region follows the card
    */
   async processFrame(frame, milliseconds = performance.now()) {
     const start = performance.now();
@@ -88,7 +89,7 @@ export class LiveTracker {
     const corners = found ? this.faces.show(this.smoother.smooth(this.faces.align(raw), milliseconds / 1000,
       Math.max(width, height))) : raw;
     this.lastFrame = frame;
-    return { corners, raw, presence, found, region: layout.region, tracking,
+    return { corners, raw, presence, found, region: layout.region, factors: layout.factors, tracking,
       milliseconds: performance.now() - start };
   }
 
@@ -103,8 +104,9 @@ export class LiveTracker {
    * @param {import('./pixels.js').ImageInput} frame any image `processFrame` takes
    * @param {number} [milliseconds] the frame's time, for the smoothing; default `performance.now()`
    * @returns {Promise<{cards: import('./cardTracks.js').TrackedCard[], searched: boolean, regions: number[][],
-   *   milliseconds: number}>} the followed cards nearest the frame's centre first, corners in frame pixels;
-   *   whether the whole frame was searched; the regions the model looked at (the whole frame first where searched)
+   *   factors: number[][], milliseconds: number}>} the followed cards nearest the frame's centre first, corners in
+   *   frame pixels; whether the whole frame was searched; the regions the model looked at (the whole frame first
+   *   where searched), and the pooling factors of each (as `processFrame`'s)
    * @throws {Error} the model was exported without the card head (one line)
    */
   async processCards(frame, milliseconds = performance.now()) {
@@ -125,7 +127,7 @@ export class LiveTracker {
     const cards = this.tracks.update(crops, proposals, width, height, milliseconds / 1000);
     this.lastFrame = frame;
     return { cards, searched, regions: layouts.map((layout) => layout.region),
-      milliseconds: performance.now() - start };
+      factors: layouts.map((layout) => layout.factors), milliseconds: performance.now() - start };
   }
 
   /**

@@ -70,7 +70,7 @@ export function largestShift(a, b) {
 }
 
 /**
- * `largestShift` under the cyclic renaming of `a`'s corners that moves them least (Python's order-free `metrics.corner_errors`):
+ * `largestShift` under the cyclic renaming of `a`'s corners that moves them least (Python's `rotations.order_free_shift`):
  * whether two answers are the same card, whichever way up each reads its face.
  */
 export function orderFreeShift(a, b) {
