@@ -20,6 +20,8 @@ def _inputs(config: SynthesisConfig):
 
 @pytest.mark.slow                                     # XLA compiles the whole synthesis: ~20 s on 2 cores
 def test_layer_matches_synthesize_eagerly_and_under_xla():
+    """The layer draws what `synthesize` draws, and so does XLA's compilation of it: the one test that the whole
+    synthesis compiles and keeps its numbers under XLA, as training, `dump` and the benchmarks run it."""
     config = small_config(geometry=SynthesisConfig().geometry)
     cards, backgrounds = _inputs(config)
     seed = tf.constant([5, 6])

@@ -84,7 +84,7 @@ class Predictor:
         self.size = int(model.input.shape[1])
         self.refine = refine
         self.turns = rotations.TURNS if rotate else rotations.TURNS[:1]
-        self._infer = tf.function(lambda images: model(images, training=False))
+        self._infer = tf.function(lambda images: model(images, training=False), autograph=False)
 
     def predict_inputs(self, images: np.ndarray, batch_size: int = 32,
                        turns: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:

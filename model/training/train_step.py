@@ -9,6 +9,7 @@ synthesis ~4x faster but the network ~3x slower, so only the synthesis is compil
 """
 
 import dataclasses
+import functools
 
 import keras
 import tensorflow as tf
@@ -85,11 +86,14 @@ class Trainer:
                       else synthesis)
             return _training_labels(synthesize.synthesize(cards, backgrounds, seed, recipe))
 
-        self._synthesise = tf.function(synthesise, jit_compile=self.config.xla != "none")
+        # No AutoGraph: the step branches in Python on its settings alone, never on a tensor, and AutoGraph's
+        # rewriting of every function it calls (the synthesis's 800-odd) took a third of its tracing time.
+        graph = functools.partial(tf.function, autograph=False)
+        self._synthesise = graph(synthesise, jit_compile=self.config.xla != "none")
         whole_step_in_xla = self.config.xla == "all" and self.replicas == 1
-        self._gradients = tf.function(self._replica_gradients, jit_compile=self.config.xla == "all")
-        replica_step = tf.function(self._replica_step, jit_compile=True) if whole_step_in_xla else self._replica_step
-        self._step_fn = tf.function(lambda: self._distributed_step(replica_step))
+        self._gradients = graph(self._replica_gradients, jit_compile=self.config.xla == "all")
+        replica_step = graph(self._replica_step, jit_compile=True) if whole_step_in_xla else self._replica_step
+        self._step_fn = graph(lambda: self._distributed_step(replica_step))
 
     def set_difficulty(self, difficulty: float) -> None:
         """Sets the curriculum's difficulty (0..1, `curriculum.at_difficulty`) for the steps that follow.
