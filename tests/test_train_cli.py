@@ -55,21 +55,11 @@ def _refusal(data_dir, recipe, model_dir, *extra) -> str:
 
 
 def test_train_writes_its_run_folder_and_resumes_a_killed_run_exactly(tiny_dataset, tiny_recipe, tmp_path):
-    whole = tmp_path / "whole"
-    result = subprocess.run(_train_command(tiny_dataset, tiny_recipe, whole), capture_output=True, text=True,
-                            timeout=900, env=_environment())
-    assert result.returncode == 0, result.stderr[-3000:]
-    for name in ("best.keras", "last.keras", "best.json", "config.json", "history.csv", "val_set.npz"):
-        assert (whole / name).is_file(), name
-    assert len(list((whole / "vis").glob("epoch_*.jpg"))) == 2 and any((whole / "logs").iterdir())
-    config = json.loads((whole / "config.json").read_text())
-    assert config["synthesis"]["size"] == 64 and config["model"]["alpha"] == TINY_MODEL.alpha
-    best = json.loads((whole / "best.json").read_text())
-    assert "mean_frac_aware" in best["metrics"] and best["groups"]["family"] and best["groups"]["border"]
-    assert "| layout family | photos |" in result.stdout            # best.keras's per-family table, at the end
-    assert "pass --resume" in _refusal(tiny_dataset, tiny_recipe, whole)
-
-    killed = tmp_path / "killed"
+    # Two runs of one command side by side (each mostly traces its graphs on one core): one whole, one killed.
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    with open(tmp_path / "whole.out", "w") as out, open(tmp_path / "whole.err", "w") as err:   # no pipe to fill
+        whole_run = subprocess.Popen(_train_command(tiny_dataset, tiny_recipe, whole), stdout=out, stderr=err,
+                                     env=_environment())
     process = subprocess.Popen(_train_command(tiny_dataset, tiny_recipe, killed), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, env=_environment())
     # Killed once epoch 0 is wholly recorded: after its checkpoint train.py writes history.csv, last.keras,
@@ -80,6 +70,19 @@ def test_train_writes_its_run_folder_and_resumes_a_killed_run_exactly(tiny_datas
         time.sleep(0.05)
     process.kill()
     process.wait()
+    whole_run.wait(timeout=900)
+    stdout, stderr = (tmp_path / "whole.out").read_text(), (tmp_path / "whole.err").read_text()
+    assert whole_run.returncode == 0, stderr[-3000:]
+    for name in ("best.keras", "last.keras", "best.json", "config.json", "history.csv", "val_set.npz"):
+        assert (whole / name).is_file(), name
+    assert len(list((whole / "vis").glob("epoch_*.jpg"))) == 2 and any((whole / "logs").iterdir())
+    config = json.loads((whole / "config.json").read_text())
+    assert config["synthesis"]["size"] == 64 and config["model"]["alpha"] == TINY_MODEL.alpha
+    best = json.loads((whole / "best.json").read_text())
+    assert "mean_frac_aware" in best["metrics"] and best["groups"]["family"] and best["groups"]["border"]
+    assert "| layout family | photos |" in stdout                     # best.keras's per-family table, at the end
+    assert "pass --resume" in _refusal(tiny_dataset, tiny_recipe, whole)
+
     assert (killed / "best.json").exists(), "the run ended or timed out before recording its first epoch"
     assert len(_history(killed)) == 1, "the run was not killed between its two epochs"
     recorded = (killed / "config.json").read_text()
@@ -93,7 +96,8 @@ def test_train_writes_its_run_folder_and_resumes_a_killed_run_exactly(tiny_datas
     assert [row["step"] for row in rows] == [row["step"] for row in expected] == ["5", "10"]
     assert [float(row["difficulty"]) for row in rows] == [0.0, 0.5]           # resumed mid-curriculum
     np.testing.assert_allclose(float(rows[1]["train_total"]), float(expected[1]["train_total"]), rtol=1e-4)
-    for ours, theirs in zip(load_model(killed / "last.keras").get_weights(), load_model(whole / "last.keras").get_weights()):
+    weights = [load_model(folder / "last.keras").get_weights() for folder in (killed, whole)]
+    for ours, theirs in zip(*weights):
         np.testing.assert_allclose(ours, theirs, atol=1e-5)
 
 
@@ -130,7 +134,8 @@ def test_a_run_recorded_before_the_orientation_grid_resumes_only_without_it(tiny
     del model["orientation_grid"]
     (tmp_path / "config.json").write_text(json.dumps({"model": model}))
     with pytest.raises(SystemExit, match="orientation_grid=0"):
-        train.check_same_model(train.parse_args(_train_command("data", tiny_recipe, tmp_path, "--resume")[2:]), tmp_path)
+        train.check_same_model(train.parse_args(_train_command("data", tiny_recipe, tmp_path, "--resume")[2:]),
+                               tmp_path)
     train.check_same_model(train.parse_args(_train_command("data", tiny_recipe, tmp_path, "--resume",
                                                            "--orientation_grid", "0")[2:]), tmp_path)
 
