@@ -18,7 +18,7 @@ def _inputs(config: SynthesisConfig):
     return textures(config, [marked_card()] * 2)
 
 
-@pytest.mark.slow                                     # XLA compiles the whole synthesis: ~20 s on 2 cores
+@pytest.mark.slow                                     # XLA compiles the whole synthesis: ~80 s on 2 AVX2 cores
 def test_layer_matches_synthesize_eagerly_and_under_xla():
     """The layer draws what `synthesize` draws, and so does XLA's compilation of it: the one test that the whole
     synthesis compiles and keeps its numbers under XLA, as training, `dump` and the benchmarks run it."""
