@@ -43,8 +43,9 @@ WEBCAM_TOLERANCE = 0.04
 # input: the frame through a YUV 4:2:0 round trip, letterboxed as the live path does (`web_helpers.live_letterbox`).
 # Only the fake webcam's own decoding of the frame differs (its rounding, its chroma's interpolation): measured
 # 0.14% in Chromium; in Python, the round trip moved the tiny model's corners 0.26-0.88% on the dump's cards, and an
-# enlarged chroma against a repeated one 0.02-0.21% (AVX2, 2026-12-07). Against TF's triangle filter instead, the box filter alone moves the tiny model's corners
-# 0.6-5.3% (1.4% on the AVX-512 machine's tiny model, 4.1% on an AVX2 one's): the filters are not what this tests.
+# enlarged chroma against a repeated one 0.02-0.21% (AVX2, 2026-12-07). Against TF's triangle filter instead, the
+# box filter alone moves the tiny model's corners 0.6-5.3% (1.4% on the AVX-512 machine's tiny model, 4.1% on an
+# AVX2 one's): the filters are not what this tests.
 LIVE_TOLERANCE = 0.02
 
 
