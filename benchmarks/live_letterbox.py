@@ -33,7 +33,7 @@ import live_accuracy  # noqa: E402
 from augment_tf import letterbox  # noqa: E402
 from model.evaluation import metrics  # noqa: E402
 from model.inference.loading import load_model  # noqa: E402
-from model.inference.predictor import CROP_MARGIN, Predictor, _crop_box  # noqa: E402
+from model.inference.predictor import CROP_MARGIN, Predictor, crop_box  # noqa: E402
 from web import harness  # noqa: E402
 
 SHRINKS = (1.55, 1.7, 1.85, 1.98, 2.3, 2.7)
@@ -57,10 +57,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def card_crop(photo: np.ndarray, card: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray]:
-    """The crop around one card that the second pass and the live path take (`predictor._crop_box`: its bounding
+    """The crop around one card that the second pass and the live path take (`predictor.crop_box`: its bounding
     box plus CROP_MARGIN on every side, square, cut where the photo ends), scaled so that the square is `side`
     pixels: (crop [h, w, 3] uint8, the card's corners [4, 2] in its pixels)."""
-    x0, y0, x1, y1 = _crop_box(card, photo.shape[1], photo.shape[0])
+    x0, y0, x1, y1 = crop_box(card, photo.shape[1], photo.shape[0])
     scale = side / ((card.max(0) - card.min(0)).max() * (1 + 2 * CROP_MARGIN))
     box = np.float64([x1 - x0, y1 - y0])
     size = np.maximum(np.round(box * scale), 1).astype(int)

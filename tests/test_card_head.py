@@ -40,7 +40,7 @@ def _oracle_maps(quads: list[np.ndarray], scores: list[float], turns: list[int] 
     return centre, offsets, orientation
 
 
-@pytest.mark.parametrize("module", [card_peaks, predictor])
+@pytest.mark.parametrize("module", [card_peaks, predictor, rotations])
 def test_docstring_examples_run(module):
     assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
 

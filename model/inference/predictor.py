@@ -242,7 +242,7 @@ class Predictor:
     def refine_quads(self, photos: list[np.ndarray], quads: list[np.ndarray],
                      same_card: bool = False) -> list[np.ndarray]:
         """The second pass for each photo's [C, 4, 2] first-pass quads (photo pixels), the crops in batches: each
-        quad's crop (`_crop_box`) letterboxed and read again in the predictor's views, where the card is large.
+        quad's crop (`crop_box`) letterboxed and read again in the predictor's views, where the card is large.
 
         `predict_photo` refines its answers with it; a benchmark can refine quads of its own (the live path's
         tracked crop is this look in one view: `benchmarks/orientation.py`).
@@ -257,7 +257,7 @@ class Predictor:
         if not owners:
             return quads
         first = np.concatenate(quads).astype(np.float32)                                        # [Q, 4, 2]
-        boxes = [_crop_box(quad, photos[owner].shape[1], photos[owner].shape[0]) for quad, owner in zip(first, owners)]
+        boxes = [crop_box(quad, photos[owner].shape[1], photos[owner].shape[0]) for quad, owner in zip(first, owners)]
         crops = [letterbox.letterbox(photos[owner][y0:y1, x0:x1], self.size)
                  for owner, (x0, y0, x1, y1) in zip(owners, boxes)]
         corners, presence = self.predict_inputs(np.stack([image for image, _ in crops]),       # [Q, 4, 2], [Q]
@@ -302,8 +302,15 @@ def _inside(point: np.ndarray, quad: np.ndarray) -> bool:
     return bool((cross >= 0).all() or (cross <= 0).all())
 
 
-def _crop_box(corners: np.ndarray, width: int, height: int) -> tuple[int, int, int, int]:
-    """The first quad's bounding box grown by the margin, made square where the photo allows, in pixels."""
+def crop_box(corners: np.ndarray, width: int, height: int) -> tuple[int, int, int, int]:
+    """The crop the second look reads around a [4, 2] quad, (x0, y0, x1, y1) in whole pixels of a width x height
+    photo: the quad's bounding box grown by CROP_MARGIN of its longer side on every side, square where the photo
+    allows (the browser's `cropBox`; the live path crops so too).
+
+    Example:
+    >>> crop_box(np.float32([[100, 100], [160, 100], [160, 190], [100, 190]]), 640, 480)
+    (67, 82, 193, 208)
+    """
     low, high = corners.min(axis=0), corners.max(axis=0)
     side = (high - low).max() * (1 + 2 * CROP_MARGIN)
     centre = (low + high) / 2
