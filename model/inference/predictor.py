@@ -268,8 +268,7 @@ class Predictor:
             agrees = np.array([_inside(quad.mean(axis=0), proposal) for quad, proposal in zip(refined, first)])
         else:
             extent = (first.max(axis=1) - first.min(axis=1)).max(axis=-1)                      # [Q]
-            moved = rotations.order_free_shift(refined, first)      # [Q]
-            agrees = moved <= MAX_REFINE_SHIFT * extent
+            agrees = rotations.order_free_shift(refined, first) <= MAX_REFINE_SHIFT * extent
         accept = (presence >= PRESENCE_THRESHOLD) & agrees
         chosen = np.where(accept[:, None, None], refined, first).astype(np.float32)
         return np.split(chosen, np.cumsum([len(photo_quads) for photo_quads in quads])[:-1])

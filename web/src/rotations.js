@@ -70,8 +70,8 @@ export function largestShift(a, b) {
 }
 
 /**
- * `largestShift` under the cyclic renaming of `a`'s corners that moves them least (Python's `rotations.order_free_shift`):
- * whether two answers are the same card, whichever way up each reads its face.
+ * `largestShift` under the cyclic renaming of `a`'s corners that moves them least (Python's
+ * `rotations.order_free_shift`): whether two answers are the same card, whichever way up each reads its face.
  */
 export function orderFreeShift(a, b) {
   return Math.min(...[0, 1, 2, 3].map((shift) => largestShift(roll(a, shift), b)));
