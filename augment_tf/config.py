@@ -124,7 +124,14 @@ class SceneConfig:
         card's corners lie clear of the next card). The grid extends
         away from the frame's centre, so the labelled card stays the whole card
         nearest it; the slots (`neighbor_slots`) fill the cells nearest the
-        labelled card, so a grid larger than them is laid out in part.
+        labelled card, and every other cell is a tiled slot (`spreads.tiled_slots`),
+        drawn by cell lookup, so the whole grid is laid out.
+      deck: share of samples that are a whole deck laid out (`scene.spreads`):
+        a spread of 3-6 rows by 4-8 columns around a small labelled card near
+        the frame's centre (its larger extent low..high of the frame, so each
+        card is a few percent of it), on the spread's gaps; tens of cards,
+        those cut by the frame's edge not whole. Like spreads, decks need
+        neighbour slots, and a binder page, a fan or a stack wins over them.
       occluder: presence probability, and size as a fraction of the card's shorter side.
       sleeve: presence probability, and the margin around the card in mm. The
         labelled card and each neighbour draw their own presence; neighbours
@@ -161,6 +168,7 @@ class SceneConfig:
     fan: Effect = Effect(0.05, 6.0, 15.0)
     stack: Effect = Effect(0.03, 0.01, 0.05)
     spread: Effect = Effect(0.1, 0.05, 0.15)
+    deck: Effect = Effect(0.05, 0.1, 0.2)
     occluder: Effect = Effect(0.35, 0.12, 0.35)
     sleeve: Effect = Effect(0.35, 0.6, 2.0)
     contact_shadow: Effect = Effect(0.6, 0.15, 0.5)

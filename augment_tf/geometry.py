@@ -25,6 +25,7 @@ _CARD_ASPECT = CARD_WIDTH_MM / CARD_HEIGHT_MM
 ASPECTS = ((3, 4), (4, 3), (9, 16), (16, 9), (2, 3), (3, 2))
 _CENTRE_JITTER = 0.1   # a centred card's bounding-box centre lies within +-this frame side of the frame's centre
 _CENTRE_SCALE = 0.4    # and its scale is drawn from this lower share of `GeometryConfig.scale`
+_SMALL_JITTER = 0.15   # a small card's centre lies within +-this share of its extent of the frame's centre
 # Cards that may touch the content box's edge (shrunk to fit it, or clipped near the centre) keep this frame
 # side inside it, so the corners re-solved through the homography stay inside despite float rounding.
 _EDGE = 1e-3
@@ -90,7 +91,7 @@ def _shear(seed: tf.Tensor, quad: tf.Tensor, max_shear: float) -> tf.Tensor:
 
 
 def _place(seed: tf.Tensor, quad: tf.Tensor, scale: tf.Tensor, size: int, box: tf.Tensor,
-           centred: tf.Tensor | None, config: GeometryConfig) -> tf.Tensor:
+           centred: tf.Tensor | None, config: GeometryConfig, jitter: tf.Tensor | None = None) -> tf.Tensor:
     """Scales the quad so its larger extent is `scale` of the frame, and moves it to a random spot.
 
     Args:
@@ -103,6 +104,7 @@ def _place(seed: tf.Tensor, quad: tf.Tensor, scale: tf.Tensor, size: int, box: t
         box shrinks to fit it.
       centred: [B] bool, place near the frame's centre; None where nobody is.
       config: `allow_outside`.
+      jitter: [B] how far a centred card's centre may lie from the frame's, in frame sides; None: `_CENTRE_JITTER`.
 
     Returns:
       [B, 4, 2] corners in output pixels.
@@ -124,14 +126,17 @@ def _place(seed: tf.Tensor, quad: tf.Tensor, scale: tf.Tensor, size: int, box: t
     else:
         offset = box[:, :2] + u * (room - span)                               # all corners inside
     if centred is not None:
-        offset = tf.where(centred[:, None], _near_centre(seed, span, size, box, config.allow_outside), offset)
+        near = _near_centre(seed, span, size, box, config.allow_outside, _CENTRE_JITTER if jitter is None else jitter)
+        offset = tf.where(centred[:, None], near, offset)
     return quad + offset[:, None]
 
 
-def _near_centre(seed: tf.Tensor, span: tf.Tensor, size: int, box: tf.Tensor, allow_outside: bool) -> tf.Tensor:
-    """[B, 2] offsets that put bounding boxes of [B, 2] `span` within `_CENTRE_JITTER` of the
-    frame's centre, kept inside the [B, 4] box unless corners may leave it."""
-    jitter = seeds.uniform(seed, "centre_jitter", tf.shape(span), -_CENTRE_JITTER, _CENTRE_JITTER)
+def _near_centre(seed: tf.Tensor, span: tf.Tensor, size: int, box: tf.Tensor, allow_outside: bool,
+                 jitter: float | tf.Tensor) -> tf.Tensor:
+    """[B, 2] offsets that put bounding boxes of [B, 2] `span` within `jitter` (frame sides, or [B] of them)
+    of the frame's centre, kept inside the [B, 4] box unless corners may leave it."""
+    most = tf.reshape(jitter, [-1, 1])                                            # [B, 1] or [1, 1]
+    jitter = seeds.uniform(seed, "centre_jitter", tf.shape(span), -most, most)
     offset = (0.5 + jitter) * size - span / 2
     return offset if allow_outside else tf.clip_by_value(offset, box[:, :2], box[:, 2:] - span)
 
@@ -155,7 +160,8 @@ def sample_content_box(seed: tf.Tensor, batch_size, size: int, letterbox_p: floa
 
 
 def sample_card_geometry(seed: tf.Tensor, batch_size: int, size: int, texture_size: tuple[int, int],
-                         config: GeometryConfig) -> dict[str, tf.Tensor]:
+                         config: GeometryConfig,
+                         small: tuple[tf.Tensor, tuple[float, float]] | None = None) -> dict[str, tf.Tensor]:
     """Samples where the labelled card lands in each output image.
 
     Args:
@@ -164,6 +170,9 @@ def sample_card_geometry(seed: tf.Tensor, batch_size: int, size: int, texture_si
       size: the output is size x size pixels.
       texture_size: (width, height) of the card texture the homography maps from.
       config: the geometry ranges.
+      small: ([B] bool, (low, high)): the images whose card is small, its scale uniform in low..high, and
+        centred: its bounding box's centre within `_SMALL_JITTER` of its own extent of the frame's centre
+        (a deck laid out around it, `scene.spreads`); None where no image has one.
 
     Returns:
       dict with `homography` [B, 3, 3] (texture pixels -> output pixels),
@@ -181,8 +190,14 @@ def sample_card_geometry(seed: tf.Tensor, batch_size: int, size: int, texture_si
         low, high = config.scale
         scale = tf.where(centred, seeds.uniform(seed, "centre_scale", b, low, low + _CENTRE_SCALE * (high - low)),
                          scale)
+    jitter = None
+    if small is not None:
+        flags, (low, high) = small
+        scale = tf.where(flags, seeds.uniform(seed, "small_scale", b, low, high), scale)
+        centred = flags if centred is None else centred | flags
+        jitter = tf.where(flags, _SMALL_JITTER * scale, _CENTRE_JITTER)                # [B] frame sides
     quad = _shear(seed, _projected_quad(seed, scale, config), config.max_shear)
-    quad = _place(seed, quad, scale, size, box, centred, config)
+    quad = _place(seed, quad, scale, size, box, centred, config, jitter)
     src = texture_corners(*texture_size, batch_size)
     h = homography.homography_from_points(src, quad)
     corners = homography.apply_homography(h, src)

@@ -6,11 +6,11 @@ eagerly for a static dump, and the same seed always gives the same batch.
 
 Layers, bottom to top: background (maybe darkened under a dark-rimmed card),
 maybe a binder page's backing, neighbouring cards (maybe a fan or stack under
-the labelled card, or a spread of cards laid out with it; each maybe worn, foil
-and sleeved, with its shadow on a table), the labelled card's shadow on the table, the sleeve's back, the
-labelled card (its rim maybe worn white, its face maybe foil), the sleeve's
-front film, the binder pockets' film, an occluder with its shadow, all seen
-through the lens (`lens`);
+the labelled card, or a spread of cards laid out with it, up to a whole deck of
+small cards; each maybe worn, foil and sleeved, with its shadow on a table), the
+labelled card's shadow on the table, the sleeve's back, the labelled card (its
+rim maybe worn white, its face maybe foil), the sleeve's front film, the binder
+pockets' film, an occluder with its shadow, all seen through the lens (`lens`);
 then the camera (`photometric`), and last the black bars of a letterboxed
 frame. Some frames hold no card to find (`presence`): the labelled card is
 left out or cut by the frame's edge.
@@ -53,8 +53,14 @@ def synthesize(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor,
     size, batch_size, texture_size = config.size, tf.shape(cards)[0], (config.card_width, config.card_height)
     # Each stage has its own name scope, so profiles and XLA dumps say where time goes.
     with tf.name_scope("geometry"):
+        deck = None
+        if config.scene.neighbor_slots and config.scene.deck.used:      # a deck laid out around a small card
+            deck = seeds.bernoulli(seeds.child(seed, "deck"), "present", [batch_size], config.scene.deck.p)
         geo = geometry.sample_card_geometry(seeds.child(seed, "geometry"), batch_size, size, texture_size,
-                                            config.geometry)
+                                            config.geometry, None if deck is None else
+                                            (deck, (config.scene.deck.low, config.scene.deck.high)))
+        if deck is not None:
+            geo["deck"] = deck
         geo["barrel"] = lens.sample_distortion(seeds.child(seed, "lens"), batch_size, config.geometry.barrel)
         if config.scene.empty_p:
             geo = presence.sample_presence(seeds.child(seed, "presence"), geo, size, texture_size, config.scene)
@@ -118,9 +124,10 @@ def _scene(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor, geo: dict[
         with tf.name_scope("piles"):
             pile = piles.sample_piles(seeds.child(seed, "piles"), geo["drawn"], width, height, scene, page)
     spread = None
-    if scene.neighbor_slots and scene.spread.used:
+    if scene.neighbor_slots and (scene.spread.used or scene.deck.used):
         with tf.name_scope("spreads"):
-            spread = spreads.sample_spreads(seeds.child(seed, "spreads"), geo, width, height, size, scene, page, pile)
+            spread = spreads.sample_spreads(seeds.child(seed, "spreads"), geo, width, height, size, scene, page, pile,
+                                            geo.get("deck"))
     shadow = None
     if scene.contact_shadow.used:             # one light for every card on the table: the neighbours cast it too
         with tf.name_scope("contact_shadow"):

@@ -37,9 +37,10 @@ _BATCH = {256: 32, 512: 16, 1024: 4}
 _CPU_MODEL_BATCH = 8           # the CPU train step the synthesis is compared with (XLA off: faster on CPU)
 _CPU_MODEL_MAX_SIZE = 512      # no CPU model row beyond this: ResNet-50 at 1024 is minutes per step there
 # What `--costs` switches off, one at a time: scene layers, then the photometric stages.
-_SCENE_PARTS = ("neighbor", "binder", "piles", "spread", "tilt", "contact_shadow", "sleeve", "wear", "foil", "occluder",
-                "dark_pairing")
-_SCENE_EFFECTS = {"piles": ("fan", "stack")}     # a layer drawn by several `SceneConfig` effects: all go off
+_SCENE_PARTS = ("neighbor", "binder", "piles", "spread", "deck", "tilt", "contact_shadow", "sleeve", "wear", "foil",
+                "occluder", "dark_pairing")
+# A layer drawn by several `SceneConfig` effects: all go off (decks are spreads: without both, no tiled slots).
+_SCENE_EFFECTS = {"piles": ("fan", "stack"), "spread": ("spread", "deck")}
 _PHOTOMETRIC_PARTS = ("shadow", "glare", "blur", "vignette", "colour", "noise", "jpeg")
 
 

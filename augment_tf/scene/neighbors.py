@@ -25,7 +25,9 @@ neighbour is drawn as one piece with its sleeve: within the sleeve's bounds it
 hides the slots below it. On a binder page (`binder`) the slots fill the
 page's pockets instead; in a fan or a stack (`piles`) they lie under the
 labelled card, each under the one before, every one partly hidden; in a spread
-they lie in its cells, a gap apart.
+they lie in its cells, a gap apart. A spread's cells beyond the slots are its
+tiled slots (`spreads.tiled_slots`), up to a whole deck: they follow the slots
+in every [K, B] tensor, lie lowest, and are drawn together by cell lookup.
 """
 
 import dataclasses
@@ -64,6 +66,9 @@ class Neighbors:
       piled: [B] bool, the slots are a fan or stack (`piles`), each lying on the next; None without piles.
       projective: how many of the first slots may be tilted (`planes.TILTED_SLOTS`, 0 without tilts): their
         texels are their maps' perspective division.
+      tiled: D, how many of the last slots are a spread's tiled slots (`spreads.tiled_slots`): flat, each in its
+        own cell of the grid, drawn by cell lookup; 0 in a recipe without spreads.
+      tiling: where their cells are (`spreads.tiling`), None without tiled slots.
     """
     to_neighbor: tf.Tensor
     present: tf.Tensor
@@ -73,6 +78,8 @@ class Neighbors:
     foil: dict[str, tf.Tensor] | None = None
     piled: tf.Tensor | None = None
     projective: int = 0
+    tiled: int = 0
+    tiling: dict[str, tf.Tensor] | None = None
 
     def extent(self, width: int, height: int) -> tf.Tensor:
         """[K, B, 4] each slot's bounds in its own texels (u0, v0, u1, v1): the card's, or its sleeve's."""
@@ -86,14 +93,13 @@ class Neighbors:
 
 def _placement(seed: tf.Tensor, slot: int, batch_size, width: int, height: int, config: SceneConfig,
                page: dict[str, tf.Tensor] | None, pile: dict[str, tf.Tensor] | None,
-               spread: dict[str, tf.Tensor] | None, sleeve: dict[str, tf.Tensor] | None,
-               arranged: tf.Tensor) -> tf.Tensor:
+               spread: dict[str, tf.Tensor] | None, spread_maps: tf.Tensor | None, arranged: tf.Tensor) -> tf.Tensor:
     """Returns [B, 3, 3] maps from slot `slot`'s neighbour texels to the labelled card's texels.
 
     In a grid (and always in a binder page's pocket) the slot lies in its
     direction; a loose neighbour lies at any bearing and angle; in a fan or
     stack, where the pile puts it (`piles.placement`); in a spread, in its cell
-    (`spreads.placement`, spaced for the slots' `sleeve` design, None without sleeves).
+    (`spread_maps` [B, T, 3, 3], `spreads.placements`; None without spreads).
     A loose or grid neighbour (not `arranged` [B]: no page, pile or spread places it) in one of the first
     `planes.TILTED_SLOTS` may tilt out of the plane (`planes.tilt_map`).
     """
@@ -123,8 +129,7 @@ def _placement(seed: tf.Tensor, slot: int, batch_size, width: int, height: int, 
     if config.tilt.used and slot < planes.TILTED_SLOTS:
         placed = homography.compose(placed, planes.tilt_map(seed, batch_size, width, height, config.tilt, ~arranged))
     if spread is not None:
-        placed = tf.where(spread["present"][:, None, None], spreads.placement(spread, slot, width, height, sleeve),
-                          placed)
+        placed = tf.where(spread["present"][:, None, None], spread_maps[:, slot], placed)
     return placed
 
 
@@ -224,6 +229,7 @@ def sample_neighbors(seed: tf.Tensor, geo: dict[str, tf.Tensor], texture_size: t
                          tf.zeros([0, batch_size], tf.int32))
     per_slot, designs = _treatments(seed, config.neighbor_slots, batch_size, width, config)
     sleeve = designs["sleeve"][1] if "sleeve" in designs else None    # a spread spaces its cells for this design
+    spread_maps = None if spread is None else spreads.placements(spread, width, height, sleeve)     # [B, T, 3, 3]
     maps, present, cards = [], [], []
     piled = tf.zeros([batch_size], tf.bool) if pile is None else pile["present"]
     arranged = piled                                                   # [B]: a page, fan, stack or spread places them
@@ -232,18 +238,52 @@ def sample_neighbors(seed: tf.Tensor, geo: dict[str, tf.Tensor], texture_size: t
             arranged = arranged | layout["present"]
     for slot in range(config.neighbor_slots):
         slot_seed = seeds.child(seed, f"slot{slot}")
-        to_target = _placement(slot_seed, slot, batch_size, width, height, config, page, pile, spread, sleeve,
+        to_target = _placement(slot_seed, slot, batch_size, width, height, config, page, pile, spread, spread_maps,
                                arranged)
         maps.append(homography.invert(to_target))
         present.append(_wanted(slot_seed, slot, batch_size, config, page, pile, spread)
                        & _allowed(geo, to_target, width, height, size, arranged, piled))
         cards.append((tf.range(batch_size) + slot + 1) % batch_size)
-    stored = fusion.materialize_all({"maps": tf.stack(maps), "present": tf.stack(present), "cards": tf.stack(cards),
-                                     **per_slot})                                          # [K, B, ...] each
+    stored = {"maps": tf.stack(maps), "present": tf.stack(present), "cards": tf.stack(cards), **per_slot}
+    tiled, tiling = 0, None
+    if spread is not None and spreads.tiled_slots(config.neighbor_slots):
+        tiled = spreads.tiled_slots(config.neighbor_slots)
+        tiles = _tiled_slots(seeds.child(seed, "tiled"), geo, spread, spread_maps, width, height, size, config)
+        stored = {name: tf.concat([value, tiles[name]], 0) for name, value in stored.items()}
+        tiling = spreads.tiling(spread, config.neighbor_slots, tf.transpose(tiles["present"]), width, height, sleeve)
+    stored = fusion.materialize_all(stored)                                                # [K, B, ...] each
     designs = {name: {**fusion.materialize_all(design), key: stored[name]} for name, (key, design) in designs.items()}
     return Neighbors(stored["maps"], stored["present"], stored["cards"], designs.get("sleeve"), designs.get("wear"),
                      designs.get("foil"), None if pile is None else piled,
-                     min(config.neighbor_slots, planes.TILTED_SLOTS) if config.tilt.used else 0)
+                     min(config.neighbor_slots, planes.TILTED_SLOTS) if config.tilt.used else 0, tiled,
+                     None if tiling is None else fusion.materialize_all(tiling))
+
+
+def _tiled_slots(seed: tf.Tensor, geo: dict[str, tf.Tensor], spread: dict[str, tf.Tensor], spread_maps: tf.Tensor,
+                 width: int, height: int, size: int, config: SceneConfig) -> dict[str, tf.Tensor]:
+    """The spread's D tiled slots (its cells beyond the neighbour slots), all at once.
+
+    Each holds a card where its cell is in the grid and the whole-neighbour rule allows it (`_allowed`: a whole
+    card farther from the centre than the labelled card), with its own wear, foil and sleeve presence (the
+    design is the neighbour slots').
+
+    Returns:
+      {"maps" [D, B, 3, 3] labelled-card texels to each slot's, "present" [D, B] bool, "cards" [D, B] int32,
+      and each treatment's per-slot entry [D, B]}.
+    """
+    first = config.neighbor_slots
+    count = spreads.tiled_slots(first)
+    batch_size = tf.shape(spread["present"])[0]
+    to_target = tf.reshape(spread_maps[:, first:], [-1, 3, 3])                             # [B * D, 3, 3]
+    each = {name: tf.repeat(geo[name], count, axis=0) for name in ("homography", "content_box", "drawn", "barrel")}
+    everywhere = tf.ones([batch_size * count], tf.bool)
+    allowed = tf.reshape(_allowed(each, to_target, width, height, size, everywhere, ~everywhere), [-1, count])
+    present = spread["present"][:, None] & spread["filled"][:, first:] & allowed            # [B, D]
+    per_slot, _ = _treatments(seed, count, batch_size, width, config)
+    maps = tf.reshape(homography.invert(to_target), [-1, count, 3, 3])
+    cards = (tf.range(batch_size)[:, None] + tf.range(first + 1, first + count + 1)) % batch_size
+    return {"maps": tf.transpose(maps, [1, 0, 2, 3]), "present": tf.transpose(present), "cards": tf.transpose(cards),
+            **per_slot}
 
 
 def _treatments(seed: tf.Tensor, slots: int, batch_size, width: int, config: SceneConfig) -> tuple[dict, dict]:
@@ -272,7 +312,8 @@ def draw_neighbors(atlases: tf.Tensor, layout: texture.AtlasLayout, neighbors: N
     """Draws all neighbour slots over `image`, in one texture pass, each with its treatments and its shadow.
 
     Each pixel shows the first slot whose bounds (`Neighbors.extent`) cover
-    it: its card, worn and foiled as that slot is, between its sleeve's back and front film.
+    it (a spread's tiled slots lie lowest: `_draw_tiled`): its card, worn and
+    foiled as that slot is, between its sleeve's back and front film.
     A slot's bounds reach a pixel past its edge, the ring where its texture
     fades out (anti-aliasing over what lies below). In a fan or stack, whose
     every edge crosses the card below, a lower slot's face wins over that ring,
@@ -295,14 +336,11 @@ def draw_neighbors(atlases: tf.Tensor, layout: texture.AtlasLayout, neighbors: N
     """
     margin = plane.texels_per_pixel                          # the anti-aliased ring around each card
     extent = neighbors.extent(layout.width, layout.height)   # [K, B, 4]
-    u = tf.fill(tf.shape(plane.u), -1e4)                     # far outside any card: reads transparent
-    v, card = u, tf.zeros(tf.shape(plane.u), tf.int32)
     per_slot = {name: (getattr(neighbors, name), key) for name, key in _PER_SLOT.items() if getattr(neighbors, name)}
-    chosen = {name: tf.zeros_like(treatment[key][0][:, None]) for name, (treatment, key) in per_slot.items()}
+    u, v, card, chosen, shade = _draw_tiled(neighbors, extent, per_slot, plane, shadow, layout.width, layout.height)
     face_below = tf.zeros(tf.shape(plane.u), tf.bool)       # [B, P]: inside a lower slot's bounds, in a pile
     piled = None if neighbors.piled is None else neighbors.piled[:, None]                # [B, 1]
-    shade = tf.zeros(tf.shape(plane.u))                      # [B, P]: the most of any slot's shadow on a pixel
-    for slot in reversed(range(neighbors.present.shape[0])):
+    for slot in reversed(range(neighbors.present.shape[0] - neighbors.tiled)):
         m, box = neighbors.to_neighbor[slot], extent[slot][..., None]                   # [B, 3, 3], [B, 4, 1]
         us = m[:, 0, 0:1] * plane.u + m[:, 0, 1:2] * plane.v + m[:, 0, 2:3]
         vs = m[:, 1, 0:1] * plane.u + m[:, 1, 1:2] * plane.v + m[:, 1, 2:3]
@@ -341,3 +379,54 @@ def draw_neighbors(atlases: tf.Tensor, layout: texture.AtlasLayout, neighbors: N
     back, front = sleeves.render_sleeves({**neighbors.sleeve, "present": chosen["sleeve"]}, on_slot, layout.width,
                                          layout.height)
     return composite.over(front, composite.over(rgba, composite.over(back, image)))
+
+
+def _draw_tiled(neighbors: Neighbors, extent: tf.Tensor, per_slot: dict, plane: PlaneCoords,
+                shadow: dict[str, tf.Tensor] | None, width: int, height: int) -> tuple:
+    """What the tiled slots show at each pixel, under every other slot: each pixel reads the one tiled slot whose
+    cell holds it (`spreads.tiled_slot_at`), so D cards cost one lookup, not D passes.
+
+    Args:
+      neighbors: from `sample_neighbors`; its last `tiled` slots are drawn here.
+      extent: [K, B, 4] each slot's bounds (`Neighbors.extent`).
+      per_slot: {treatment name: (its dict, its per-slot key)}, the treatments the recipe draws.
+      plane: the labelled card's plane coordinates of every output pixel.
+      shadow: the contact shadow, or None in a recipe without them.
+      width, height: card texture size in texels.
+
+    Returns:
+      (u, v [B, P] texels of the card each pixel shows, -1e4 where none: it reads transparent; card [B, P]
+      int32; {name: [B, P] the treatment's per-slot entry}; shade [B, P] the cards' contact shadow).
+    """
+    far = tf.fill(tf.shape(plane.u), -1e4)                   # far outside any card: reads transparent
+    card, shade = tf.zeros(tf.shape(plane.u), tf.int32), tf.zeros(tf.shape(plane.u))
+    chosen = {name: tf.zeros_like(treatment[key][0][:, None]) for name, (treatment, key) in per_slot.items()}
+    if not neighbors.tiled:
+        return far, far, card, chosen, shade
+    first = neighbors.present.shape[0] - neighbors.tiled
+
+    def tiled(tensor: tf.Tensor) -> tf.Tensor:
+        """[B, D, F] float32 of the tiled slots' [K, B, ...] entries, F the entries' size a slot."""
+        return tf.reshape(tf.transpose(tf.cast(tensor[first:], tf.float32), [1, 0] + list(range(2, tensor.shape.rank))),
+                          [-1, neighbors.tiled, tensor.shape[2:].num_elements()])
+
+    columns = {"map": tiled(neighbors.to_neighbor[:, :, :2, :]), "box": tiled(extent),
+               "present": tiled(neighbors.present), "card": tiled(neighbors.card),
+               **{name: tiled(treatment[key]) for name, (treatment, key) in per_slot.items()}}   # [B, D, F] each
+    slot = spreads.tiled_slot_at(neighbors.tiling, plane.u, plane.v)                     # [B, P], -1 off the cells
+    read = tf.gather(tf.concat(list(columns.values()), -1), tf.maximum(slot, 0), batch_dims=1)   # [B, P, F]
+    at = dict(zip(columns, tf.split(read, [column.shape[-1] for column in columns.values()], axis=-1)))
+    m, box = at["map"], at["box"]
+    us = m[..., 0] * plane.u + m[..., 1] * plane.v + m[..., 2]                           # flat: affine
+    vs = m[..., 3] * plane.u + m[..., 4] * plane.v + m[..., 5]
+    drawn = (slot >= 0) & (at["present"][..., 0] > 0.5) & plane.in_front
+    margin = plane.texels_per_pixel
+    covers = (drawn & (us > box[..., 0] - margin) & (us < box[..., 2] + margin) & (vs > box[..., 1] - margin)
+              & (vs < box[..., 3] + margin))                                              # [B, P]
+    if shadow is not None:
+        shade = tf.where(drawn, contact_shadow.shadow_cover(shadow, us, vs, width, height), 0.0)
+    for name, value in chosen.items():
+        read = at[name][..., 0]
+        chosen[name] = tf.where(covers, read > 0.5 if value.dtype == tf.bool else read, value)
+    card = tf.where(covers, tf.cast(at["card"][..., 0], tf.int32), card)
+    return tf.where(covers, us, far), tf.where(covers, vs, far), card, chosen, shade

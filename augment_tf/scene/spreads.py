@@ -4,9 +4,9 @@ A **spread** (`SceneConfig.spread`) is a grid of `ROWS` x `COLUMNS` cells in
 the labelled card's plane, along its edges, the labelled card in one of them.
 Cells repeat every card plus a gap (one per image, a fraction of the card's
 width), and where the recipe sleeves neighbours (`sleeves`), every cell is a
-sleeved card's, so the gap lies between the sleeves. Neighbour slot k takes the
-k-th nearest cell to the labelled card's, so a grid with more cells than slots
-is laid out in part, around the labelled card. Each card shifts and turns on
+sleeved card's, so the gap lies between the sleeves. Slot k takes the k-th
+nearest cell to the labelled card's (the neighbour slots first, then the tiled
+slots below), so every cell of the grid holds a card. Each card shifts and turns on
 its own in its cell, within the gap's slack, what exceeds `CLEAR` of the width
 (a whole card's corner disc must not reach the next card: `whole_cards`): up
 to `SHIFT` of the slack along each axis, and up to `MAX_TURN_DEG` or less, as
@@ -23,6 +23,15 @@ towards it on that axis; otherwise any cell. In the plane every other cell is
 then farther from the centre; as drawn, perspective and the lens can bring one
 nearer, and `neighbors` drops it (a hole in the grid), as it drops any whole
 neighbour nearer the centre. Cards cut by the frame's edge stay.
+
+A **deck** (`SceneConfig.deck`) is a spread of 3-6 rows by 4-8 columns around a
+small labelled card near the frame's centre (`geometry`'s `small` cards): a whole
+deck laid out, tens of cards each a few percent of the frame.
+
+The neighbour slots take the cells nearest the labelled card; every other cell
+of the grid is a **tiled slot** (`tiled_slots`), drawn without a pass of its own:
+cells never overlap, so each pixel finds the one tiled slot that may cover it
+from its position in the grid (`tiled_slot_at`), and reads that slot's card.
 
 A spread needs its labelled card drawn, and a binder page, a fan and a stack
 win over it: none shares an image with a spread.
@@ -43,18 +52,27 @@ SHIFT = 0.1             # a card shifts at most this share of the gap's slack (o
 MAX_TURN_DEG = 3.0      # and turns at most this much, or what moves its bounds `_TURN_SHARE` of the slack
 _TURN_SHARE = 0.35
 _CENTRED = 0.25         # the frame's centre is off the labelled card by more than this many cells: extend away
+DECK_ROWS = (3, 6)      # rows of a deck laid out (`SceneConfig.deck`), inclusive
+DECK_COLUMNS = (4, 8)   # and its columns
+CELLS = DECK_ROWS[1] * DECK_COLUMNS[1]   # the most cards a spread lays out, the labelled card among them
+_REACH = (max(COLUMNS[1], DECK_COLUMNS[1]), max(ROWS[1], DECK_ROWS[1]))   # (columns, rows) of the largest grid
+
+
+def tiled_slots(neighbor_slots: int) -> int:
+    """D: the cells of the largest grid that no neighbour slot takes, drawn by cell lookup (`tiled_slot_at`)."""
+    return max(CELLS - 1 - neighbor_slots, 0)
 
 
 def _offsets(width: int, height: int) -> list[tuple[int, int]]:
     """Every other cell of the largest grid from the labelled card's, (columns, rows), nearest first (in texels)."""
-    reach = itertools.product(range(1 - COLUMNS[1], COLUMNS[1]), range(1 - ROWS[1], ROWS[1]))
+    reach = itertools.product(range(1 - _REACH[0], _REACH[0]), range(1 - _REACH[1], _REACH[1]))
     return sorted((cell for cell in reach if cell != (0, 0)),
                   key=lambda cell: ((cell[0] * width) ** 2 + (cell[1] * height) ** 2, cell[1], cell[0]))
 
 
 def sample_spreads(seed: tf.Tensor, geo: dict[str, tf.Tensor], width: int, height: int, size: int,
                    config: SceneConfig, page: dict[str, tf.Tensor] | None = None,
-                   pile: dict[str, tf.Tensor] | None = None) -> dict[str, tf.Tensor]:
+                   pile: dict[str, tf.Tensor] | None = None, deck: tf.Tensor | None = None) -> dict[str, tf.Tensor]:
     """Draws each image's spread: whether there is one, its grid, the labelled card's cell and each slot's.
 
     Args:
@@ -67,25 +85,32 @@ def sample_spreads(seed: tf.Tensor, geo: dict[str, tf.Tensor], width: int, heigh
         `neighbor_slots` is S.
       page: the binder page (`binder.sample_binder`), which wins; None in a recipe without pages.
       pile: the fan or stack (`piles.sample_piles`), which wins; None in a recipe without them.
+      deck: [B] bool, the image is a deck laid out (`SceneConfig.deck`): a spread of the deck's larger grid;
+        None in a recipe without decks.
 
     Returns:
       dict: `present` [B] bool; `gap` [B] texels; `grid` [B, 2] int32
       (columns, rows); `at` [B, 2] int32 the labelled card's cell (column,
-      row); `cell` [B, S, 2] each slot's cell, in cells from the labelled
-      card's; `filled` [B, S] bool, the slot has a cell (the rest are empty);
-      `turn` [B, S] and `shift` [B, S, 2] in -1..1, of what a card may turn
-      and shift (`placement`).
+      row); for the T = S + D slots (the neighbour slots, then the tiled ones,
+      `tiled_slots`): `cell` [B, T, 2] each slot's cell, in cells from the
+      labelled card's; `filled` [B, T] bool, the slot has a cell (the rest are
+      empty); `turn` [B, T] and `shift` [B, T, 2] in -1..1, of what a card may
+      turn and shift (`placements`).
     """
-    drawn, slots = geo["drawn"], config.neighbor_slots
+    drawn, slots = geo["drawn"], config.neighbor_slots + tiled_slots(config.neighbor_slots)
     batch_size = tf.shape(drawn)[0]
     b, per_slot = [batch_size], [batch_size, slots]
-    present = seeds.bernoulli(seed, "present", b, config.spread.p) & drawn
+    present = seeds.bernoulli(seed, "present", b, config.spread.p)
+    if deck is not None:
+        present |= deck
+    present &= drawn
     for winner in (page, pile):
         if winner is not None:
             present &= ~winner["present"]
     gap = seeds.uniform(seed, "gap", b, config.spread.low, config.spread.high) * width
-    grid = tf.stack([seeds.integers(seed, "columns", b, COLUMNS[0], COLUMNS[1] + 1),
-                     seeds.integers(seed, "rows", b, ROWS[0], ROWS[1] + 1)], -1)                     # [B, 2]
+    grid = _grid(seed, "", b, COLUMNS, ROWS)                                                       # [B, 2]
+    if deck is not None:
+        grid = tf.where(deck[:, None], _grid(seed, "deck_", b, DECK_COLUMNS, DECK_ROWS), grid)
     last = tf.cast(grid - 1, tf.float32)
     # The frame's centre in the labelled card's plane, in cells from its centre (the lens keeps the centre).
     centre = tf.linalg.matvec(homography.invert(geo["homography"]), tf.constant([size / 2, size / 2, 1.0]))
@@ -99,17 +124,23 @@ def sample_spreads(seed: tf.Tensor, geo: dict[str, tf.Tensor], width: int, heigh
     offsets = tf.constant(_offsets(width, height), tf.float32)                                     # [O, 2]
     inside = tf.reduce_all((at[:, None] + offsets >= 0.0) & (at[:, None] + offsets <= last[:, None]), -1)  # [B, O]
     rank = tf.cumsum(tf.cast(inside, tf.int32), axis=1) - 1
-    chosen = inside[:, None] & (rank[:, None] == tf.range(slots)[None, :, None])                   # [B, S, O]
+    chosen = inside[:, None] & (rank[:, None] == tf.range(slots)[None, :, None])                   # [B, T, O]
     return {
         "present": present,
         "gap": gap,
         "grid": grid,
         "at": tf.cast(at, tf.int32),
-        "cell": tf.linalg.matmul(tf.cast(chosen, tf.float32), offsets),                            # [B, S, 2]
+        "cell": tf.linalg.matmul(tf.cast(chosen, tf.float32), offsets),                            # [B, T, 2]
         "filled": tf.reduce_any(chosen, -1),
         "turn": seeds.uniform(seed, "turn", per_slot, -1.0, 1.0),
         "shift": seeds.uniform(seed, "shift", per_slot + [2], -1.0, 1.0),
     }
+
+
+def _grid(seed: tf.Tensor, name: str, batch: list, columns: tuple[int, int], rows: tuple[int, int]) -> tf.Tensor:
+    """[B, 2] int32 (columns, rows) of each image's grid, uniform in the inclusive ranges."""
+    return tf.stack([seeds.integers(seed, f"{name}columns", batch, columns[0], columns[1] + 1),
+                     seeds.integers(seed, f"{name}rows", batch, rows[0], rows[1] + 1)], -1)
 
 
 def holds(spread: dict[str, tf.Tensor], slot: int) -> tf.Tensor:
@@ -117,26 +148,75 @@ def holds(spread: dict[str, tf.Tensor], slot: int) -> tf.Tensor:
     return spread["present"] & spread["filled"][:, slot]
 
 
-def placement(spread: dict[str, tf.Tensor], slot: int, width: int, height: int,
-              sleeve: dict[str, tf.Tensor] | None = None) -> tf.Tensor:
-    """[B, 3, 3] maps from slot `slot`'s texels to the labelled card's, where the spread lays that slot's card.
+def _cell_pitch(spread: dict[str, tf.Tensor], width: int, height: int,
+                sleeve: dict[str, tf.Tensor] | None) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """(pitch [B, 2] texels from one cell to the next, a sleeved card's where the design sleeves them; the
+    sleeve's margin and open top [B] texels, 0 without sleeves)."""
+    margin, top = (0.0, 0.0) if sleeve is None else (sleeve["margin"], sleeve["top"])
+    pitch = tf.stack([width + 2 * margin + spread["gap"], height + 2 * margin + top + spread["gap"]], -1)
+    return pitch, margin, top
+
+
+def placements(spread: dict[str, tf.Tensor], width: int, height: int,
+               sleeve: dict[str, tf.Tensor] | None = None) -> tf.Tensor:
+    """[B, T, 3, 3] maps from each slot's texels to the labelled card's, where the spread lays that slot's card.
 
     Args:
       spread: from `sample_spreads`.
-      slot: the neighbour slot.
       width, height: card texture size in texels.
       sleeve: the neighbours' sleeve design (`margin`, `top` [B] texels), or None in a recipe without sleeves.
     """
-    gap = spread["gap"]
-    slack = tf.maximum(gap - CLEAR * width, 0.0)                                           # [B] texels
-    margin, top = (0.0, 0.0) if sleeve is None else (sleeve["margin"], sleeve["top"])
-    pitch = tf.stack([width + 2 * margin + gap, height + 2 * margin + top + gap], -1)      # [B, 2]: a sleeved card's
+    slack = tf.maximum(spread["gap"] - CLEAR * width, 0.0)                                 # [B] texels
+    pitch, margin, top = _cell_pitch(spread, width, height, sleeve)                       # [B, 2]
     # Turned by a about its centre, a card's (or its sleeve's) bounds move out at most |sin a| times their farthest
     # reach from the centre along an axis, the open end of its sleeve (height / 2 + margin + top).
     reach = height / 2 + margin + top
-    most = tf.minimum(math.radians(MAX_TURN_DEG), _TURN_SHARE * slack / reach)
-    angle = spread["turn"][:, slot] * most
-    offset = spread["cell"][:, slot] * pitch + spread["shift"][:, slot] * (SHIFT * slack)[:, None]   # [B, 2] texels
-    centre = tf.zeros_like(offset) + [width / 2, height / 2]                                      # [B, 2]
-    return homography.compose(homography.translation(centre + offset), homography.rotation(angle),
-                              homography.translation(-centre))
+    most = tf.minimum(math.radians(MAX_TURN_DEG), _TURN_SHARE * slack / reach)            # [B]
+    angle = spread["turn"] * most[:, None]                                                # [B, T]
+    offset = spread["cell"] * pitch[:, None] + spread["shift"] * (SHIFT * slack)[:, None, None]   # [B, T, 2] texels
+    flat_angle, flat_offset = tf.reshape(angle, [-1]), tf.reshape(offset, [-1, 2])
+    centre = tf.zeros_like(flat_offset) + [width / 2, height / 2]                         # [B * T, 2]
+    maps = homography.compose(homography.translation(centre + flat_offset), homography.rotation(flat_angle),
+                              homography.translation(-centre))                            # [B * T, 3, 3]
+    return tf.reshape(maps, tf.concat([tf.shape(angle), [3, 3]], 0))
+
+
+def tiling(spread: dict[str, tf.Tensor], first: int, present: tf.Tensor, width: int, height: int,
+           sleeve: dict[str, tf.Tensor] | None = None) -> dict[str, tf.Tensor]:
+    """What `tiled_slot_at` needs to find each pixel's tiled slot.
+
+    Args:
+      spread: from `sample_spreads`.
+      first: S, the first tiled slot (the neighbour slots come before it).
+      present: [B, D] bool, which tiled slots hold a card.
+      width, height: card texture size in texels.
+      sleeve: the neighbours' sleeve design, or None in a recipe without sleeves.
+
+    Returns:
+      dict: `table` [B, W * H] int32, the tiled slot in each cell of the largest grid (W x H cells about the
+      labelled card's), -1 where none; `pitch` [B, 2] texels; `centre` [B, 2] the labelled card's cell's
+      centre, in its texels (a sleeve's open top moves it up).
+    """
+    pitch, _, top = _cell_pitch(spread, width, height, sleeve)
+    columns, rows = 2 * _REACH[0] - 1, 2 * _REACH[1] - 1
+    cell = tf.cast(spread["cell"][:, first:], tf.int32)                                   # [B, D, 2]
+    index = (cell[..., 1] + _REACH[1] - 1) * columns + cell[..., 0] + _REACH[0] - 1          # [B, D]
+    owner = tf.where(present, tf.range(1, tf.shape(present)[1] + 1)[None], 0)             # [B, D]: slot + 1
+    table = tf.reduce_max(tf.one_hot(index, columns * rows, dtype=tf.int32) * owner[..., None], axis=1) - 1
+    zero = tf.zeros_like(spread["gap"])                                                   # [B]
+    centre = tf.stack([zero + width / 2, zero + height / 2 - top / 2], -1)
+    return {"table": table, "pitch": pitch, "centre": centre}
+
+
+def tiled_slot_at(tiles: dict[str, tf.Tensor], u: tf.Tensor, v: tf.Tensor) -> tf.Tensor:
+    """[B, P] int32: the tiled slot whose cell holds each point (labelled-card texels u, v [B, P]), -1 where none.
+
+    Each card's bounds stay inside its cell, the pitch a sleeved card plus the gap, so no other card can
+    cover a point (`tiling` describes the cells).
+    """
+    cell_u = tf.round((u - tiles["centre"][:, 0:1]) / tiles["pitch"][:, 0:1])            # [B, P] cells
+    cell_v = tf.round((v - tiles["centre"][:, 1:2]) / tiles["pitch"][:, 1:2])
+    inside = (tf.abs(cell_u) < _REACH[0]) & (tf.abs(cell_v) < _REACH[1])
+    index = tf.cast((tf.clip_by_value(cell_v, 1.0 - _REACH[1], _REACH[1] - 1.0) + _REACH[1] - 1) * (2 * _REACH[0] - 1)
+                    + tf.clip_by_value(cell_u, 1.0 - _REACH[0], _REACH[0] - 1.0) + _REACH[0] - 1, tf.int32)
+    return tf.where(inside, tf.gather(tiles["table"], index, batch_dims=1), -1)

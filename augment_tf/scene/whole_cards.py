@@ -29,10 +29,10 @@ import math
 import tensorflow as tf
 
 from augment_tf import geometry, homography, lens
-from augment_tf.scene import occluders, sleeves
+from augment_tf.scene import occluders, sleeves, spreads
 from augment_tf.scene.neighbors import Neighbors
 
-CARD_SLOTS = 16         # K: the cards a sample can label, at least a 3 x 3 binder page and loose cards
+CARD_SLOTS = spreads.CELLS   # K: the cards a sample can label, at least a whole deck laid out (`spreads`)
 MAX_HIDDEN = 0.10       # a whole card has at most this share of its face hidden
 CORNER_DISC = 0.03      # radius of each corner's disc, as a share of the card's width (about 1.9 mm)
 _FACE_GRID = (14, 20)   # sample points across and down the face, for the hidden share (to about 1/14)
@@ -41,7 +41,10 @@ _OPAQUE_SLEEVE = 0.5    # a sleeve back at least this opaque hides what lies und
 
 
 def card_slots(neighbor_slots: int) -> int:
-    """K for a recipe: `CARD_SLOTS`, or more where the recipe has more neighbour slots (never an unlabelled card)."""
+    """K for a recipe: `CARD_SLOTS`, or more where the recipe has more neighbour slots (never an unlabelled card).
+
+    A spread's tiled slots fill its grid up to `CARD_SLOTS` cards (`spreads.tiled_slots`), so they never add to K.
+    """
     return max(CARD_SLOTS, 1 + neighbor_slots)
 
 
@@ -125,7 +128,9 @@ def card_labels(geo: dict[str, tf.Tensor], corners: tf.Tensor, slots: Neighbors 
     on_labelled = _project(to_labelled, tf.tile(points[None, None], [batch_size, count, 1, 1]))  # [B, C, N, 2]
     extent = (tf.zeros([batch_size, 0, 4]) if slots is None
               else tf.transpose(slots.extent(width, height), [1, 0, 2]))                 # [B, S, 4]
-    hidden = (_under_cards(geo["drawn"], to_slot, slot_present, extent, on_labelled, width, height)
+    hiders = to_slot.shape[1] - (0 if slots is None else slots.tiled)     # tiled slots lie in cells of their own
+    hidden = (_under_cards(geo["drawn"], to_slot[:, :hiders], slot_present[:, :hiders], extent[:, :hiders],
+                           on_labelled, width, height)
               | _under_sleeve(sleeve, on_labelled, width, height)
               | _under_occluder(geo["homography"], occluder, on_labelled))              # [B, C, N]
     grid = _FACE_GRID[0] * _FACE_GRID[1]
@@ -148,7 +153,9 @@ def _under_cards(drawn: tf.Tensor, to_slot: tf.Tensor, slot_present: tf.Tensor, 
 
     Card 0 (the labelled card) lies over every slot where it is drawn; slot j
     lies over slot s for j < s, and hides it within its bounds `extent`
-    [B, S, 4] (`Neighbors.extent`: its sleeve's, where it is sleeved).
+    [B, S, 4] (`Neighbors.extent`: its sleeve's, where it is sleeved). The
+    cards after the S slots given (a spread's tiled slots) lie under them all
+    and hide none: each lies in its own cell of the grid, a gap from the next.
     """
     count, slot_count = on_labelled.shape[1], to_slot.shape[1]
     under_labelled = drawn[:, None, None] & _inside_card(on_labelled, width, height)   # [B, C, N]
