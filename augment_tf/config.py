@@ -37,7 +37,8 @@ class GeometryConfig:
     """Where the labelled card lands and how the camera sees it.
 
     Attributes:
-      scale: the card's larger projected extent as a fraction of the frame side.
+      scale: the card's larger projected extent as a fraction of the frame side
+        (a deck's small cards take `SceneConfig.deck`'s range instead).
       max_rotation_deg: in-plane rotation is uniform in +-this.
       max_tilt_deg: out-of-plane tilt from the camera axis, uniform in 0..this.
       focal: focal length in frame sides (0.7 is a phone's wide lens, 2.5 a zoom).

@@ -237,7 +237,8 @@ def image_order(corners: tf.Tensor) -> tf.Tensor:
     """
     centre = tf.reduce_mean(corners, axis=1, keepdims=True)
     angle = tf.atan2(corners[..., 1] - centre[..., 1], corners[..., 0] - centre[..., 0])  # [B, 4]
-    clockwise = tf.gather(corners, tf.argsort(angle, axis=-1), batch_dims=1)              # y down: angle grows clockwise
+    # y points down, so the angle grows clockwise.
+    clockwise = tf.gather(corners, tf.argsort(angle, axis=-1), batch_dims=1)
     first = tf.argmin(tf.reduce_sum(clockwise, -1), axis=-1, output_type=tf.int32)        # [B]
     order = (first[:, None] + tf.range(4)[None]) % 4
     return tf.gather(clockwise, order, batch_dims=1)

@@ -256,7 +256,8 @@ def _quantise_blocks(plane: tf.Tensor, table: tf.Tensor) -> tf.Tensor:
     steps = table[:, None, :]
     coefficients = tf.reshape(tf.reshape(blocks, [-1, 64]) @ dct, tf.shape(blocks))
     quantised = tf.round(coefficients / steps) * steps
-    restored = tf.reshape(tf.reshape(quantised, [-1, 64]) @ tf.transpose(dct), [batch_size, height // 8, width // 8, 8, 8])
+    restored = tf.reshape(tf.reshape(quantised, [-1, 64]) @ tf.transpose(dct),
+                          [batch_size, height // 8, width // 8, 8, 8])
     return tf.reshape(tf.transpose(restored, [0, 1, 3, 2, 4]), [batch_size, height, width]) + 128.0
 
 

@@ -73,7 +73,8 @@ def seed_style(size: int, seconds: float) -> dict:
         card, background = cards[count % len(cards)], photos[count % len(photos)]
         h, w = card.shape[:2]
         src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-        dst = np.float32([[300, 250], [700, 280], [720, 800], [280, 760]]) + rng.normal(0, 40, (4, 2)).astype(np.float32)
+        dst = (np.float32([[300, 250], [700, 280], [720, 800], [280, 760]])
+               + rng.normal(0, 40, (4, 2)).astype(np.float32))
         warped = cv2.warpPerspective(card, cv2.getPerspectiveTransform(src, dst), (1024, 1024))
         alpha = warped[..., 3:] / 255.0
         composite = (warped[..., :3] * alpha + background * (1 - alpha)).astype(np.uint8)

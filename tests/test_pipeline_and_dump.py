@@ -81,7 +81,8 @@ def test_dump_is_deterministic(tiny_dataset, tmp_path):
 @pytest.mark.slow                                     # traces the synthesis of its own recipe: ~15 s
 def test_a_synthesis_config_file_changes_the_recipe(tiny_dataset, tmp_path):
     recipe = tmp_path / "large_cards.json"
-    recipe.write_text(json.dumps({"geometry": {"scale": [0.8, 0.85], "max_tilt_deg": 0.0, "letterbox_p": 0.0}}))
+    recipe.write_text(json.dumps({"geometry": {"scale": [0.8, 0.85], "max_tilt_deg": 0.0, "letterbox_p": 0.0},
+                                  "scene": {"deck": {"p": 0.0, "low": 0.1, "high": 0.2}}}))   # decks' cards are small
     dump.main(["--data_dir", str(tiny_dataset), "--config", "procedural_tiny", "--num", "4", "--size", "64",
                "--batch_size", "4", "--out", str(tmp_path / "out"), "--synthesis_config", str(recipe)])
     for record in annotations.read_annotations(tmp_path / "out"):
