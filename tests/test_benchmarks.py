@@ -162,7 +162,7 @@ def test_synthetic_errors_counts_every_card_by_its_size(capsys):
     benchmark_script("synthetic_errors").print_cards_by_size(Answers(), np.zeros([1, 100, 100, 3], np.uint8), cards,
                                                              np.ones([1, 2], bool))
     printed = capsys.readouterr().out
-    assert "| 0.00-0.15 | 1 | 100% | 100% |" in printed and "| 0.50-1.00 | 1 | 0% | 0% |" in printed
+    assert "| 0.10-0.15 | 1 | 100% | 100% |" in printed and "| 0.50-1.00 | 1 | 0% | 0% |" in printed
 
 
 def test_orientation_draws_each_family_alike_from_cards_no_dataset_holds():

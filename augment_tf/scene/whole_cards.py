@@ -109,7 +109,7 @@ def card_labels(geo: dict[str, tf.Tensor], corners: tf.Tensor, slots: Neighbors 
     Returns:
       `cards` [B, K, 4, 2] float32, each card's TL, TR, BR, BL as drawn (slot 0 is
       `corners`; slots without a card hold zeros); `card_whole` [B, K] bool;
-      `card_hidden` [B, K] float32, the share of each face hidden; `primary` [B]
+      `card_hidden` [B, K] float32, the share of each face hidden (0 where no card is); `primary` [B]
       int32, the whole card nearest the frame's centre (by the mean of its
       corners), -1 where none is whole.
     """
@@ -143,7 +143,7 @@ def card_labels(geo: dict[str, tf.Tensor], corners: tf.Tensor, slots: Neighbors 
     pad = [[0, 0], [0, card_slots(neighbor_slots) - count]]
     cards = tf.pad(tf.where(present[..., None, None], drawn, 0.0), pad + [[0, 0], [0, 0]])  # [B, K, 4, 2]
     whole = tf.pad(whole, pad)
-    return {"cards": cards, "card_whole": whole, "card_hidden": tf.pad(share, pad),
+    return {"cards": cards, "card_whole": whole, "card_hidden": tf.pad(tf.where(present, share, 0.0), pad),
             "primary": nearest_whole(cards, whole, size)}
 
 
