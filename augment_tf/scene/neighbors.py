@@ -245,9 +245,9 @@ def sample_neighbors(seed: tf.Tensor, geo: dict[str, tf.Tensor], texture_size: t
                        & _allowed(geo, to_target, width, height, size, arranged, piled))
         cards.append((tf.range(batch_size) + slot + 1) % batch_size)
     stored = {"maps": tf.stack(maps), "present": tf.stack(present), "cards": tf.stack(cards), **per_slot}
-    tiled, tiling = 0, None
-    if spread is not None and spreads.tiled_slots(config.neighbor_slots):
-        tiled = spreads.tiled_slots(config.neighbor_slots)
+    tiled = spreads.tiled_slots(config.neighbor_slots) if spread is not None else 0
+    tiling = None
+    if tiled:
         tiles = _tiled_slots(seeds.child(seed, "tiled"), geo, spread, spread_maps, width, height, size, config)
         stored = {name: tf.concat([value, tiles[name]], 0) for name, value in stored.items()}
         tiling = spreads.tiling(spread, config.neighbor_slots, tf.transpose(tiles["present"]), width, height, sleeve)

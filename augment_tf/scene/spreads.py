@@ -200,7 +200,7 @@ def tiling(spread: dict[str, tf.Tensor], first: int, present: tf.Tensor, width: 
     pitch, _, top = _cell_pitch(spread, width, height, sleeve)
     columns, rows = 2 * _REACH[0] - 1, 2 * _REACH[1] - 1
     cell = tf.cast(spread["cell"][:, first:], tf.int32)                                   # [B, D, 2]
-    index = (cell[..., 1] + _REACH[1] - 1) * columns + cell[..., 0] + _REACH[0] - 1          # [B, D]
+    index = _cell_index(cell[..., 0], cell[..., 1])                                        # [B, D]
     owner = tf.where(present, tf.range(1, tf.shape(present)[1] + 1)[None], 0)             # [B, D]: slot + 1
     table = tf.reduce_max(tf.one_hot(index, columns * rows, dtype=tf.int32) * owner[..., None], axis=1) - 1
     zero = tf.zeros_like(spread["gap"])                                                   # [B]
@@ -217,6 +217,11 @@ def tiled_slot_at(tiles: dict[str, tf.Tensor], u: tf.Tensor, v: tf.Tensor) -> tf
     cell_u = tf.round((u - tiles["centre"][:, 0:1]) / tiles["pitch"][:, 0:1])            # [B, P] cells
     cell_v = tf.round((v - tiles["centre"][:, 1:2]) / tiles["pitch"][:, 1:2])
     inside = (tf.abs(cell_u) < _REACH[0]) & (tf.abs(cell_v) < _REACH[1])
-    index = tf.cast((tf.clip_by_value(cell_v, 1.0 - _REACH[1], _REACH[1] - 1.0) + _REACH[1] - 1) * (2 * _REACH[0] - 1)
-                    + tf.clip_by_value(cell_u, 1.0 - _REACH[0], _REACH[0] - 1.0) + _REACH[0] - 1, tf.int32)
+    index = _cell_index(tf.cast(tf.clip_by_value(cell_u, 1.0 - _REACH[0], _REACH[0] - 1.0), tf.int32),
+                        tf.cast(tf.clip_by_value(cell_v, 1.0 - _REACH[1], _REACH[1] - 1.0), tf.int32))
     return tf.where(inside, tf.gather(tiles["table"], index, batch_dims=1), -1)
+
+
+def _cell_index(column: tf.Tensor, row: tf.Tensor) -> tf.Tensor:
+    """int32 index into `tiling`'s table of the cell (column, row) cells from the labelled card's, row-major."""
+    return (row + _REACH[1] - 1) * (2 * _REACH[0] - 1) + column + _REACH[0] - 1
