@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from augment_tf import letterbox
+from augment_tf.scene import whole_cards
 from mtg_tfds import atomic_files
 
 ANNOTATIONS = "annotations.json"
@@ -83,25 +84,34 @@ def read_annotations(folder: pathlib.Path) -> list[dict]:
     return records
 
 
-def static_dataset(folder: str | pathlib.Path, size: int) -> tf.data.Dataset:
+def static_dataset(folder: str | pathlib.Path, size: int,
+                   max_cards: int = whole_cards.CARD_SLOTS) -> tf.data.Dataset:
     """Reads a static dataset folder through the image contract of `augment_tf.letterbox`.
 
     Each photo is read as displayed (EXIF applied) and letterboxed to size x size,
     aspect kept, exactly as evaluation and prediction will read it; the corners
-    follow the same map. PIL is Python, so the read runs in `tf.py_function`.
+    follow the same map. Every whole card comes as the synthesis labels it
+    (`cards` and `card_whole`, padded to `max_cards`), so a dump or a labelled
+    photo folder batches like synthetic samples: an entry's `cards`, or its
+    `corners` alone where it has none (the seed's format). PIL is Python, so the
+    read runs in `tf.py_function`.
 
     Args:
       folder: a folder with `annotations.json` and the images it names.
       size: side of the square input.
+      max_cards: K, the card slots of every example (the synthesis's `whole_cards.CARD_SLOTS`).
 
     Returns:
       Dataset of {"image": [size, size, 3] float32 in 0..1, "corners": [4, 2]
-      float32 in input pixels, "name": string, "photo_size": [2] float32
-      (width, height as displayed), "letterbox": [4] float32 (sx, sy, ox, oy),
-      where input = photo * (sx, sy) + (ox, oy)}.
+      float32 in input pixels, "cards": [K, 4, 2] float32 in input pixels (the
+      entry's cards, `corners` first, then zeros), "card_whole": [K] bool (True
+      for the entry's cards), "name": string, "photo_size": [2] float32 (width,
+      height as displayed), "letterbox": [4] float32 (sx, sy, ox, oy), where
+      input = photo * (sx, sy) + (ox, oy)}.
 
     Raises:
-      AnnotationError: `annotations.json` is missing or malformed, or names missing images.
+      AnnotationError: `annotations.json` is missing or malformed, names missing images, or an entry lists
+        more than `max_cards` cards.
     """
     folder = pathlib.Path(folder)
     records = read_annotations(folder)
@@ -110,19 +120,39 @@ def static_dataset(folder: str | pathlib.Path, size: int) -> tf.data.Dataset:
         raise AnnotationError(f"{folder / ANNOTATIONS}: {len(missing)} listed images are missing, e.g. {missing[0]}")
     paths = [str(folder / r["filename"]) for r in records]
     corners = np.stack([r["corners"] for r in records]) if records else np.zeros([0, 4, 2], np.float32)
+    cards, whole = _padded_cards(folder, records, max_cards)                  # [N, K, 4, 2], [N, K]
     names = [r["card_name"] for r in records]
 
-    def read(path, corner):
+    def read(path, corner, card, card_whole):
         image, box = letterbox.letterbox(letterbox.load_photo(path.numpy().decode()), size)
-        return (image / 255.0, box.to_input(corner.numpy()).astype(np.float32),
+        card = np.where(card_whole.numpy()[:, None, None], box.to_input(card.numpy()), 0)   # [K, 4, 2]
+        return (image / 255.0, box.to_input(corner.numpy()).astype(np.float32), card.astype(np.float32),
                 np.float32([box.width, box.height]), np.float32([box.sx, box.sy, box.ox, box.oy]))
 
-    def load(path, corner, name):
-        image, corner, photo_size, mapping = tf.py_function(read, [path, corner], [tf.float32] * 4)
+    def load(path, corner, card, card_whole, name):
+        image, corner, card, photo_size, mapping = tf.py_function(read, [path, corner, card, card_whole],
+                                                                  [tf.float32] * 5)
         image.set_shape([size, size, 3])                                          # [size, size, 3] in 0..1
         corner.set_shape([4, 2])                                                  # input pixels
+        card.set_shape([max_cards, 4, 2])                                         # input pixels; zeros past the cards
         photo_size.set_shape([2])                                                 # (width, height)
         mapping.set_shape([4])                                                    # (sx, sy, ox, oy)
-        return {"image": image, "corners": corner, "name": name, "photo_size": photo_size, "letterbox": mapping}
+        return {"image": image, "corners": corner, "cards": card, "card_whole": card_whole, "name": name,
+                "photo_size": photo_size, "letterbox": mapping}
 
-    return tf.data.Dataset.from_tensor_slices((paths, corners, names)).map(load, num_parallel_calls=tf.data.AUTOTUNE)
+    slices = (paths, corners, cards, whole, names)
+    return tf.data.Dataset.from_tensor_slices(slices).map(load, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def _padded_cards(folder: pathlib.Path, records: list[dict], max_cards: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every record's cards (its `cards`, or its `corners` alone), padded to `max_cards`: [N, K, 4, 2] float32
+    photo pixels and [N, K] bool (True where a slot holds a card)."""
+    cards = np.zeros([len(records), max_cards, 4, 2], np.float32)
+    whole = np.zeros([len(records), max_cards], bool)
+    for index, record in enumerate(records):
+        listed = record.get("cards", record["corners"][None])                    # [C, 4, 2]
+        if len(listed) > max_cards:
+            raise AnnotationError(f"{folder / ANNOTATIONS}: entry {index} ({record['filename']}) lists "
+                                  f"{len(listed)} cards, more than max_cards={max_cards}")
+        cards[index, :len(listed)], whole[index, :len(listed)] = listed, True
+    return cards, whole

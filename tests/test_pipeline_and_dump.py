@@ -13,6 +13,7 @@ from synthesis_helpers import PHOTOMETRIC_OFF, SCENE_OFF
 
 from augment_tf import annotations, dump, pipeline, texture
 from augment_tf.config import SynthesisConfig
+from augment_tf.scene import whole_cards
 from mtg_tfds import atomic_files
 
 CONFIG = SynthesisConfig(size=64, card_height=128)
@@ -266,6 +267,23 @@ def test_static_dataset_reads_a_seed_style_folder_and_letterboxes_corners(tmp_pa
     np.testing.assert_array_equal(example["photo_size"].numpy(), [200, 100])
     np.testing.assert_array_equal(example["letterbox"].numpy(), [0.25, 0.25, 0, 12])
     assert example["name"].numpy() == b"Llanowar Elves"
+    # No "cards" in the seed's format: the labelled card is the one whole card.
+    assert example["cards"].shape == (whole_cards.CARD_SLOTS, 4, 2)
+    np.testing.assert_array_equal(example["cards"].numpy()[0], example["corners"].numpy())
+    np.testing.assert_array_equal(example["card_whole"].numpy(), np.arange(whole_cards.CARD_SLOTS) == 0)
+
+
+def test_static_dataset_carries_every_card_padded_to_k(tmp_path):
+    Image.new("RGB", (200, 100), "white").save(tmp_path / "two.jpg")
+    first, second = [[10, 20], [50, 20], [50, 80], [10, 80]], [[100, 20], [140, 20], [140, 80], [100, 80]]
+    (tmp_path / "annotations.json").write_text(json.dumps(
+        [{"filename": "two.jpg", "corners": first, "cards": [first, second]}]))
+    example = next(iter(annotations.static_dataset(tmp_path, 50, max_cards=3)))
+    expected = np.array([first, second, np.zeros([4, 2])]) * 0.25 + [[[0, 12]], [[0, 12]], [[0, 0]]]
+    np.testing.assert_allclose(example["cards"].numpy(), expected)        # the padding stays zeros
+    np.testing.assert_array_equal(example["card_whole"].numpy(), [True, True, False])
+    with pytest.raises(annotations.AnnotationError, match=r"entry 0 \(two.jpg\) lists 2 cards, more than max_cards=1"):
+        annotations.static_dataset(tmp_path, 50, max_cards=1)
 
 
 def test_static_dataset_reads_sideways_photos_as_displayed(tmp_path):
@@ -305,6 +323,9 @@ def test_dump_round_trips_through_the_static_reader(tiny_dataset, tmp_path):
     examples = list(annotations.static_dataset(tmp_path, 32))
     for record, example in zip(records, examples):
         np.testing.assert_allclose(example["corners"].numpy(), record["corners"] / 2, atol=1e-3)
+        count = len(record["cards"])
+        np.testing.assert_allclose(example["cards"].numpy()[:count], record["cards"] / 2, atol=1e-3)
+        assert example["card_whole"].numpy().sum() == count
 
 
 @pytest.mark.parametrize("content, message", [
