@@ -12,7 +12,8 @@
    to the corners (`findCard`: letterbox, both passes) and to the outlines and
    straightened cards drawn (the warps run when the page reads the crops), and
    the largest corner difference from `model.predict` in % of the photo's
-   longer side. In the same
+   longer side, and where the time went (`SPLIT`: the image read, the
+   letterboxes, the model calls, the decoding, the warps, the drawing). In the same
    run the page's webcam plays `--live_frames` 640 x 480 frames made from the
    first photo (panning across it) on Chromium's fake camera, and it reports
    the live path's median and 95th-percentile time per frame (one view of the
@@ -44,6 +45,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 QUANTIZE = ("none", "float16", "uint8")
 BACKENDS = ("webgl", "wasm", "cpu")
 LIVE_FRAME = (640, 480)       # the live path's frames, a webcam's (width, height)
+SPLIT = ("read", "letterbox", "model", "decode", "warp", "draw")   # the photo path's stages (the page's `timings`)
 LIVE_WARMUP = 3               # live frames left out of the figures: the camera starting
 
 
@@ -103,6 +105,21 @@ def page_run(site: pathlib.Path, out: pathlib.Path, backend: str, photos: list[s
                                   **({"screenshot": screenshot} if screenshot else {})}, out, backend)
 
 
+def split(run: dict, paths: list[str]) -> dict[str, float]:
+    """The median milliseconds of each stage of the photo path over every photo and run of a page run (the page's
+    `timings`: `findCard`'s read, letterbox, model and decode, then the warps and the drawing)."""
+    timings = [timing for path in paths for timing in run["photos"][pathlib.Path(path).name]["timings"]]
+    return {stage: float(np.median([timing[stage] for timing in timings])) for stage in SPLIT}
+
+
+def print_split(pages: dict[str, dict]) -> None:
+    """Prints where each backend's photo path spent its time, stage by stage (`split`)."""
+    print(f"\n| backend: photo path, median ms | {' | '.join(SPLIT)} |\n|---|{'---|' * len(SPLIT)}")
+    for backend, page in pages.items():
+        cells = " | ".join(f"{page['split_median_ms'][stage]:.0f}" for stage in SPLIT)
+        print(f"| {backend} | {cells} |")
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     out = pathlib.Path(args.out).resolve()
@@ -137,12 +154,13 @@ def main(argv=None) -> None:
         name = backend if run["backend"] == backend else f"{backend} (fell back to {run['backend']})"
         live = run["webcam"]["milliseconds"][LIVE_WARMUP:]
         report["page"][backend] = {"ran": run["backend"], "median_ms": float(np.median(milliseconds)),
-                                   "shown_median_ms": float(np.median(shown)),
+                                   "shown_median_ms": float(np.median(shown)), "split_median_ms": split(run, paths),
                                    "max_corner_percent": 100 * float(max(differences)),
                                    "live_median_ms": float(np.median(live)),
                                    "live_p95_ms": float(np.percentile(live, 95)), "live_frames": len(live)}
         print(f"| {name} | {np.median(milliseconds):.0f} | {np.median(shown):.0f} | {100 * max(differences):.3f} | "
               f"{np.median(live):.0f} | {np.percentile(live, 95):.0f} |")
+    print_split(report["page"])
     run = page_run(site, out, "wasm", [], 0, video=video, live_frames=LIVE_WARMUP + args.live_frames, worker=True)
     live = run["webcam"]["milliseconds"][LIVE_WARMUP:]
     report["page"]["wasm_worker"] = {"ran": run["backend"], "live_median_ms": float(np.median(live)),

@@ -223,9 +223,16 @@ def test_page_finds_every_card(cards_export, tmp_path_factory, capsys):
     assert len(expected) == len(cards_export["quads"])             # the placed head proposes every board
     record = run["photos"]["boards.png"]
     assert_cards_match_keras(record, photo, expected)
+    timings = record["timings"][0]                  # where the time went: findCard's four stages, then the page's
+    assert set(timings) == {"read", "letterbox", "model", "decode", "warp", "draw"}
+    assert min(timings.values()) >= 0 and timings["model"] > 0 and timings["letterbox"] > 0 and timings["warp"] > 0
+    found = sum(timings[stage] for stage in ("read", "letterbox", "model", "decode"))
+    assert found == pytest.approx(record["milliseconds"][0], abs=1e-6)
+    assert timings["warp"] + timings["draw"] <= record["shownMilliseconds"][0] - found + 1e-6
     with capsys.disabled():
         print(f"\n[web page, wasm] {len(expected)} cards: {record['milliseconds'][0]:.0f} ms to every card's corners, "
-              f"{record['shownMilliseconds'][0]:.0f} ms to every card drawn and straightened")
+              f"{record['shownMilliseconds'][0]:.0f} ms to every card drawn and straightened; "
+              + ", ".join(f"{stage} {value:.0f}" for stage, value in timings.items()))
 
 
 # The image kinds the module takes in a browser, made from card.png by the page's decoder, and the fake camera's video.

@@ -162,7 +162,8 @@ function withoutCrop({ crop, ...rest }) {
 
 /** Finds the card and every card in one frame (a photo's ImageBitmap or the webcam's video) with the photo path and
  * shows everything; `milliseconds` is the answer's time (every card's corners), `shownMilliseconds` the time from
- * reading the frame's pixels to the outlines and the straightened cards drawn (the crops are warped when read). */
+ * reading the frame's pixels to the outlines and the straightened cards drawn (the crops are warped when read), and
+ * `timings` splits it: `findCard`'s read, letterbox, model and decode, then every card's warp and the drawing. */
 async function analyse(finder, source, width, height, name) {
   const start = performance.now();
   let result;
@@ -175,12 +176,16 @@ async function analyse(finder, source, width, height, name) {
     state.frames += 1;
     return;
   }
+  const answered = performance.now();
+  const crops = [result.crop, ...result.cards.map((card) => card.crop)];          // the warps run as they are read
+  const warped = performance.now();
   drawView(source, width, height, result, result.cards);
-  drawCard(result.crop);
+  drawCard(crops[0]);
   drawStrip(result.cards);
   const shownMilliseconds = performance.now() - start;
+  const timings = { ...result.timings, warp: warped - answered, draw: performance.now() - warped };
   report(result, { source: name, path: 'photo', width, height, shownMilliseconds, ...withoutCrop(result),
-    cards: result.cards.map(withoutCrop) });
+    timings, cards: result.cards.map(withoutCrop) });
 }
 
 /** Follows the card in one webcam frame with the live path and draws its outline; the time is the page's, from

@@ -22,6 +22,7 @@
 //            "photos": {NAME: {status, last (the page's result), card (PNG data URL or null),
 //            cards: [PNG data URL of each card of the strip], milliseconds: [per run: findCard's, to the corners],
 //            shownMilliseconds: [per run: the bitmap read to the outlines and straightened cards drawn],
+//            timings: [per run: {read, letterbox, model, decode, warp, draw} milliseconds, the page's split],
 //            saved: the downloaded file,
 //            savedCards: the files "Save the cards" downloaded}}, "webcam": {status, last (the live path's),
 //            milliseconds: [per live frame], first (the first live answer), capture: {status, last, card}},
@@ -90,7 +91,7 @@ async function downloads(page, button, count, folder, prefix, timeout = 60000) {
 
 async function runPhotos(page, job, out) {
   for (const file of job.photos ?? []) {
-    const record = { milliseconds: [], shownMilliseconds: [] };
+    const record = { milliseconds: [], shownMilliseconds: [], timings: [] };
     for (let run = 0; run < (job.repeat ?? 1); run += 1) {
       const before = await page.evaluate(() => window.cardPage.frames);
       await page.setInputFiles(job.input ?? '#photo', []);
@@ -98,6 +99,7 @@ async function runPhotos(page, job, out) {
       Object.assign(record, await waitForFrames(page, before + 1));
       record.milliseconds.push(record.last.milliseconds);
       record.shownMilliseconds.push(record.last.shownMilliseconds);
+      record.timings.push(record.last.timings);
     }
     record.card = record.last.found ? await page.evaluate(() => document.getElementById('card').toDataURL('image/png'))
       : null;

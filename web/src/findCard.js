@@ -85,7 +85,18 @@ const CROPS_PER_RUN = 8;
  * @property {(import('./pixels.js').Pixels|null)} crop the card warped upright to the card's
  *   `inference.card_size`, RGBA (`data` a Uint8ClampedArray), or null when not found; warped when first read
  * @property {number} milliseconds the time to the answer (the corners; the crops are warped when read)
+ * @property {Timings} timings where `milliseconds` went
  * @property {ListedCard[]} cards every card in the photo, nearest its centre first (`findCards`)
+ */
+
+/**
+ * Where one `findCard`'s time went, in milliseconds; the four add up to its `milliseconds`.
+ *
+ * @typedef {object} Timings
+ * @property {number} read the image read into RGBA pixels (`pixels.js`)
+ * @property {number} letterbox the photo's and the crops' letterboxes (`letterbox.js`)
+ * @property {number} model the model calls: the inputs made and turned, the graph run, its outputs read back
+ * @property {number} decode the rest: the views' vote, mapping corners back, the proposals, the distinct cards
  */
 
 /**
@@ -120,6 +131,8 @@ export class CardFinder {
     this.threshold = threshold ?? this.settings.presenceThreshold;
     this.cardThreshold = cardThreshold ?? this.settings.cardHead?.threshold;
     this.maxCards = maxCards ?? this.settings.cardHead?.maxCards ?? Infinity;
+    /** Milliseconds spent in letterboxes and model calls since `findCard` last started (its `timings`). */
+    this.clock = { letterbox: 0, model: 0 };
   }
 
   /**
@@ -173,10 +186,15 @@ export class CardFinder {
   async findCard(image) {
     const start = performance.now();
     const pixels = await readPixels(this.tf, image, 'findCard');
+    const read = performance.now() - start;
+    this.clock = { letterbox: 0, model: 0 };
     const answer = await this.locate(pixels);
     const found = answer.presence >= this.threshold;
     const listed = answer.cards.find((card) => card.corners === answer.corners);       // its crop is the same
-    const result = { ...answer, found, milliseconds: performance.now() - start };
+    const milliseconds = performance.now() - start;
+    const { letterbox: letterboxed, model } = this.clock;
+    const timings = { read, letterbox: letterboxed, model, decode: milliseconds - read - letterboxed - model };
+    const result = { ...answer, found, milliseconds, timings };
     return found ? straightenOnRead(result, pixels, this.settings.cardSize, listed ?? result)
       : { ...result, crop: null };
   }
@@ -200,7 +218,7 @@ export class CardFinder {
    */
   async locate(image) {
     const { tf, size, settings } = this;
-    const { input, frame } = letterbox(image, size, settings.fill);                     // [S * S * 3], RGB 0..255
+    const { input, frame } = this.timed('letterbox', () => letterbox(image, size, settings.fill));   // [S * S * 3]
     const makeInput = () => tf.tensor4d(input, [1, size, size, 3]);
     const whole = [[0, 0, image.width, image.height]];
     const listing = settings.cardHead !== null && this.refine;
@@ -308,7 +326,8 @@ export class CardFinder {
     const answers = [];
     for (let start = 0; start < regions.length; start += CROPS_PER_RUN) {
       const batch = regions.slice(start, start + CROPS_PER_RUN);
-      const inputs = batch.map((region) => letterbox(image, size, this.settings.fill, region));  // [S * S * 3] each
+      const inputs = this.timed('letterbox', () => batch.map((region) => letterbox(image, size, this.settings.fill,
+        region)));                                                                   // [S * S * 3] each, RGB 0..255
       answers.push(...await this.predictInputs(
         () => tf.stack(inputs.map(({ input }) => tf.tensor3d(input, [size, size, 3]))),
         inputs.map(({ frame }) => frame), batch, turns));
@@ -346,6 +365,7 @@ export class CardFinder {
   async predictInputs(makeInputs, frames, regions, turns = this.turns, headNodes = []) {
     const { tf, size } = this;
     const count = frames.length;
+    const start = performance.now();
     const outputs = tf.tidy(() => {
       const unturned = makeInputs();                                                 // [N, S, S, 3]
       const views = tf.concat(turns.map((t) => turnImages(tf, unturned, t)), 0);     // [V * N, S, S, 3]
@@ -354,6 +374,7 @@ export class CardFinder {
     });
     const [coords, presence, ...head] = await Promise.all(outputs.map((tensor) => tensor.data()));  // [V*N*4*2], [V*N]
     tf.dispose(outputs);
+    this.clock.model += performance.now() - start;
     return frames.map((frame, n) => {
       const rows = turns.map((_, v) => v * count + n);                               // input n's views
       const quads = turns.map((t, v) => [0, 1, 2, 3].map((k) => unturnPoint([Math.fround(coords[8 * rows[v] + 2 * k]
@@ -364,6 +385,21 @@ export class CardFinder {
         presence: voted.presence,
         head: head.map((values) => values.subarray(n * values.length / count, (n + 1) * values.length / count)) };
     });
+  }
+
+  /**
+   * Runs `work` and adds its milliseconds to the clock's `stage` (`findCard`'s `timings`).
+   *
+   * @template T
+   * @param {'letterbox'|'model'} stage the clock's entry
+   * @param {function(): T} work
+   * @returns {T} what `work` returns
+   */
+  timed(stage, work) {
+    const start = performance.now();
+    const result = work();
+    this.clock[stage] += performance.now() - start;
+    return result;
   }
 
   /**
