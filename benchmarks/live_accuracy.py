@@ -2,7 +2,8 @@
 
     python benchmarks/live_accuracy.py --model runs/budget30_binder/best.keras --photos realdev \
         --names brett_01.png brett_04.png tyler_01.jpg [--quantize float16] [--backend wasm] [--photo_every 4] \
-        [--still 20] [--move 12] [--absent 6] [--back 15] [--noise 3] [--out runs/live_accuracy] [--json FILE]
+        [--still 20] [--move 12] [--absent 6] [--back 15] [--noise 3] [--chromium 200] [--out runs/live_accuracy] \
+        [--json FILE]
     python benchmarks/live_accuracy.py --web runs/live_accuracy/web_float16 --photos DUMP_FOLDER   # an export
 
 A video per photo. `--photos` is a folder with annotations.json (the real photos, or a folder `augment_tf.dump`
@@ -29,6 +30,11 @@ of the raw ones; the re-acquisition: frames processed from the card's return, th
 live path finds the card, and until it finds it within 3% ("never" if not in the `--back` frames); the frames of the
 absence where the live path said it found a card. Then the live path's share within 3% per motion segment, all
 videos together.
+
+With `--chromium ANSWERS`, each video, every frame's index stamped along its bottom rows, also plays on Chromium's
+fake camera to the page's live path (WASM, in real time: frames drop, as a webcam's do) until the page answered
+ANSWERS frames; the page reads each frame's stamp, so every answer is scored against its own frame's label: the
+share within 3% beside Node's live path on the same frames, and the page's time per answer.
 """
 
 import argparse
@@ -138,10 +144,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="folder for the export and the Node runs' files")
     parser.add_argument("--y4m", action="store_true", help="also write each video as OUT/NAME.y4m (30 fps) to "
                                                            "watch, or to play on Chromium's fake camera")
+    parser.add_argument("--chromium", type=int, default=0, metavar="ANSWERS",
+                        help="also play each video, every frame stamped with its index, on Chromium's fake camera "
+                             "(real time, looping, dropping frames) to the page's live path until it answered this "
+                             "many frames, and score the answers on the frames they are of; 0: not")
     parser.add_argument("--json", type=pathlib.Path, help="also write the report, with every frame's scores, here")
     args = parser.parse_args(argv)
-    if min(args.still, args.move, args.absent, args.back) < 1 or args.photo_every < 0:
-        parser.error("--still, --move, --absent and --back need at least 1 frame; --photo_every at least 0")
+    if min(args.still, args.move, args.absent, args.back) < 1 or min(args.photo_every, args.chromium) < 0:
+        parser.error("--still, --move, --absent and --back need at least 1 frame; --photo_every and --chromium at "
+                     "least 0")
     return args
 
 
@@ -326,6 +337,33 @@ def _quads(answers: list[dict], key: str) -> np.ndarray:
     return np.asarray([a[key] for a in answers], np.float64).reshape([-1, 4, 2])
 
 
+def run_page(web: pathlib.Path, frames: np.ndarray, scratch: pathlib.Path, answers: int) -> dict:
+    """Plays the frames, each stamped with its index (`harness.stamp_frames`), as a Y4M video on Chromium's fake
+    camera to the page's live path (WASM, the page's thread) until it has answered `answers` frames. The camera plays
+    in real time, loops and drops frames; the stamp says which frame each answer is of.
+
+    Returns:
+      {"backend", "frames": [A] int, the frame each answer is of, "corners": [A, 4, 2] frame pixels (NaN where none
+       was found), "found": [A] bool, "milliseconds": [A] the page's time per answer}.
+    """
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch) as folder:
+        folder = pathlib.Path(folder)
+        harness.write_y4m(harness.stamp_frames(frames), folder / "video.y4m")
+        site = harness.page_site(folder / "site", web)
+        with harness.serve(site) as url:
+            run = harness.run_page({"url": f"{url}index.html?{harness.STAMP_QUERY}", "webgl": False, "photos": [],
+                                    "webcam": {"video": str(folder / "video.y4m"), "frames": answers}}, folder, "live")
+    if run.get("error") is not None:
+        raise harness.WebToolError(f"the page failed: {run['error']}")
+    track = run["webcam"]["track"]
+    return {"backend": run["backend"], "frames": np.array([answer["index"] for answer in track], np.int64),
+            "corners": _quads([{"corners": answer["corners"] or np.full([4, 2], np.nan)} for answer in track],
+                              "corners"),
+            "found": np.array([answer["found"] for answer in track], bool),
+            "milliseconds": np.float64(run["webcam"]["milliseconds"][-len(track):])}
+
+
 # Scores.
 
 def worst_fractions(corners: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray]:
@@ -398,6 +436,19 @@ def score_sequence(sequence: Sequence, run: dict, settle: int = 5) -> dict:
         "reference": {"frames": sampled.tolist(), "presence": photo["presence"][card].tolist(),
                       "worst_aware": photo_worst["aware"].tolist(), "worst_free": photo_worst["free"].tolist(),
                       "hit_aware": photo_hits["aware"].tolist(), "hit_free": photo_hits["free"].tolist()}}
+
+
+def score_page(sequence: Sequence, page: dict, node: dict) -> dict:
+    """The page's answers on the fake camera (`run_page`) scored on the frames they are of: how many answers, how
+    many of frames with the card, the share of those found within 3% (order-aware), Node's live path on the same
+    frames (it answered every frame in order: `run_paths`), and the page's median time per answer."""
+    card = sequence.present[page["frames"]]                                           # [A] the answer's frame shows it
+    frames = page["frames"][card]
+    page_hits = hits(page["found"][card], worst_fractions(page["corners"][card], sequence.labels[frames])["aware"])
+    node_hits = hits(node["found"][frames], worst_fractions(node["corners"][frames], sequence.labels[frames])["aware"])
+    return {"answers": len(page["frames"]), "distinct_frames": len(set(page["frames"].tolist())),
+            "card_answers": int(card.sum()), "page_within3": _share(page_hits), "node_within3": _share(node_hits),
+            "median_ms": _median(page["milliseconds"])}
 
 
 def segment_hits(ok: np.ndarray, present: np.ndarray, segments: list[str]) -> dict[str, list[int]]:
@@ -473,6 +524,15 @@ def print_markdown(scores: dict[str, dict], overall: dict) -> None:
         f"{_percent(hit / count)} ({hit} of {count})" for hit, count in overall["by_segment"].values()) + " |")
 
 
+def print_pages(pages: dict[str, dict]) -> None:
+    """The page on Chromium's fake camera (`score_page`), a row per video."""
+    print("\n| video, Chromium's fake camera (WASM) | answers (distinct frames) | answers on the card's frames | "
+          "within 3% (aware): page / Node on the same frames | page's median ms an answer |\n|---|---|---|---|---|")
+    for name, row in pages.items():
+        print(f"| {name} | {row['answers']} ({row['distinct_frames']}) | {row['card_answers']} | "
+              f"{_percent(row['page_within3'])} / {_percent(row['node_within3'])} | {row['median_ms']:.0f} |")
+
+
 def _percent(share: float) -> str:
     return "-" if math.isnan(share) else f"{100 * share:.1f}%"
 
@@ -515,7 +575,7 @@ def main(argv: list[str] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     web = args.web.resolve() if args.web else export_model(args.model, out, args.quantize)
     script = motion_script(args.still, args.move, args.absent, args.back, args.shift, args.turn, args.zoom)
-    scores = {}
+    scores, pages = {}, {}
     for record in select_records(args.photos, args.names):
         photo = letterbox.load_photo(args.photos / record["filename"])
         sequence = build_sequence(photo, record["corners"], script, args.card_fraction, args.noise, args.seed)
@@ -523,12 +583,17 @@ def main(argv: list[str] | None = None) -> None:
             harness.write_y4m(sequence.frames, out / f"{pathlib.Path(record['filename']).stem}.y4m")
         run = run_paths(web, sequence.frames, out, args.backend, args.photo_every)
         scores[record["filename"]] = score_sequence(sequence, run, args.settle)
+        if args.chromium:
+            pages[record["filename"]] = score_page(sequence, run_page(web, sequence.frames, out, args.chromium),
+                                                   run["live"])
         print(f"{record['filename']}: {len(sequence.segments)} frames on {run['backend']}", file=sys.stderr)
     overall = summarize(scores)
     print_markdown(scores, overall)
+    if pages:
+        print_pages(pages)
     if args.json:
         write_json(args.json, {"args": {key: str(value) for key, value in vars(args).items()}, "videos": scores,
-                               "overall": overall})
+                               "overall": overall, "chromium": pages})
 
 
 if __name__ == "__main__":

@@ -224,3 +224,38 @@ def test_a_still_card_jitters_only_with_noise(runs):
     assert (clean["raw"] == 0).all()
     assert (np.diff(clean["corners"]) <= 1e-12).all() and clean["corners"][-1] < 0.5 * clean["corners"][0]
     assert np.median(motion["frozen noisy"]["raw"]) > 0
+
+
+def test_the_page_reads_each_frames_stamp_and_follows_the_card(runs, tiny_export, tmp_path_factory, capsys):
+    """The noisy video, each frame's index stamped along its bottom rows, on Chromium's fake camera (real time,
+    looping, dropping frames): the page's live path (WASM) says which frame it answered, and its corners lie near
+    that frame's labels, as near as Node's live path, which answered every frame in order, lies on the same frames
+    (within 2% of the side: the camera's YUV 4:2:0 and the frames it skipped change what the tracker saw)."""
+    sequence, node = runs["noisy"]["sequence"], runs["noisy"]["run"]["live"]
+    count = len(sequence.frames)
+    page = bench.run_page(tiny_export["web"], sequence.frames, tmp_path_factory.mktemp("live_page"), 2 * count)
+    assert page["backend"] == "wasm" and len(page["frames"]) >= 2 * count
+    assert ((page["frames"] >= 0) & (page["frames"] < count)).all(), page["frames"]
+    steps = np.diff(page["frames"]) % count             # the camera moves on in real time: forwards, by a few frames
+    assert np.median(steps) >= 1 and np.percentile(steps, 90) < count / 2, page["frames"]
+
+    seen = page["frames"][page["found"] & sequence.present[page["frames"]]]
+    labels = sequence.labels[seen]                                                  # [S, 4, 2]
+    page_worst = np.linalg.norm(page["corners"][page["found"] & sequence.present[page["frames"]]] - labels,
+                                axis=-1).max(-1) / 640
+    node_worst = np.linalg.norm(node["corners"][seen] - labels, axis=-1).max(-1) / 640
+    assert len(seen) >= count / 2                        # found on most frames that show the card
+    assert np.median(page_worst) <= np.median(node_worst) + 0.02
+
+    scores = bench.score_page(sequence, page, node)       # the benchmark's report of the same answers
+    card = sequence.present[page["frames"]]
+    assert scores["answers"] == len(page["frames"]) and scores["card_answers"] == card.sum()
+    assert scores["page_within3"] == pytest.approx(np.mean(page["found"][card] & (np.nan_to_num(
+        np.linalg.norm(page["corners"][card] - sequence.labels[page["frames"][card]], axis=-1).max(-1) / 640,
+        nan=1.0) <= 0.03)))
+    with capsys.disabled():
+        print(f"\n[web page, wasm] stamped video of {count} frames: {len(page['frames'])} answered, frames "
+              f"{page['frames'].tolist()}; worst corner on the card's frames found, median "
+              f"{100 * np.median(page_worst):.2f}% of the side (Node on the same frames "
+              f"{100 * np.median(node_worst):.2f}%)")
+        bench.print_pages({"stamped": scores})

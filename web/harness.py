@@ -139,3 +139,30 @@ def write_y4m(frames: np.ndarray, path: pathlib.Path) -> None:
     header = f"YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg\n".encode()
     path.write_bytes(header + b"".join(b"FRAME\n" + b"".join(plane.tobytes() for plane in yuv420_planes(frame))
                                        for frame in frames))
+
+
+# A test video's frames carry their index along their bottom rows, so that the page (`?stamp=...`, page.js
+# `readStamp`) knows which frame the fake camera showed it: it plays in real time, loops and drops frames.
+STAMP_BITS = 12                # frames up to 4,095
+STAMP_BLOCK = (16, 8)          # (width, height) of each bit's block, in pixels: even, whole 4:2:0 chroma blocks
+STAMP_QUERY = f"stamp={STAMP_BITS},{STAMP_BLOCK[0]},{STAMP_BLOCK[1]}"   # the page's URL parameter for these
+
+
+def stamp_frames(frames: np.ndarray) -> np.ndarray:
+    """Stamps each frame's index in its bottom-left STAMP_BITS blocks, least significant bit first, white for 1.
+
+    Args:
+      frames: [N, H, W, 3] uint8 RGB, N at most 2^STAMP_BITS, W at least STAMP_BITS blocks.
+
+    Returns:
+      A stamped copy.
+    """
+    frames = np.array(frames, np.uint8)
+    width, height = STAMP_BLOCK
+    if len(frames) > 2 ** STAMP_BITS or frames.shape[2] < STAMP_BITS * width:
+        raise ValueError(f"stamp_frames takes at most {2 ** STAMP_BITS} frames at least {STAMP_BITS * width} wide, "
+                         f"got {frames.shape}")
+    for index, frame in enumerate(frames):
+        for bit in range(STAMP_BITS):
+            frame[-height:, bit * width:(bit + 1) * width] = 255 * ((index >> bit) & 1)
+    return frames

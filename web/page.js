@@ -4,7 +4,10 @@
 // URL parameters: ?model=FOLDER (default model/, where `python export.py --out web/model` writes),
 // ?backend=webgl|wasm|cpu (the first backend to try; the others follow as fallbacks), ?worker=1 (the live path
 // runs in a dedicated Worker, src/liveWorker.js, on the page's backend) and ?cards=1 (the live path follows every
-// card, `processCards`, instead of the primary one: each outlined and numbered, the nearest the centre as primary).
+// card, `processCards`, instead of the primary one: each outlined and numbered, the nearest the centre as primary),
+// ?stamp=BITS,WIDTH,HEIGHT (a test video's frames carry their index along their bottom rows, `web/harness.py`
+// `stamp_frames`: the live path reads it from each frame and lists what it answered on which frame in
+// `cardPage.webcamTrack`, since the fake camera plays in real time, loops and drops frames).
 // TF.js comes from vendor/ as the global `tf` (see index.html); a photo takes the photo path (src/findCard.js), the
 // webcam the live path (src/liveTracker.js: the outline per frame) until "Capture" runs the photo path on the frame.
 // `window.cardPage` holds the page's state (backend, frames, last result, the live frames' times, the first live
@@ -28,7 +31,8 @@ const $ = (id) => document.getElementById(id);
 
 const state = { ready: false, backend: null, frames: 0, last: null, error: null, webcam: false,
   webcamMilliseconds: [], firstLive: null, captureAsked: false, capture: null, worker: params.get('worker') === '1',
-  everyCard: params.get('cards') === '1', finder: null, offline: null };
+  everyCard: params.get('cards') === '1', finder: null, offline: null, webcamTrack: [] };
+const stamp = params.get('stamp')?.split(',').map(Number) ?? null;   // [bits, block width, block height]
 const PATHS = {      // what the time per frame covers, by the path that answered
   photo: 'photo path: letterbox, model on four turns of the photo, second pass on every card, straightening',
   live: 'live path: one view of the tracked crop, no straightening',
@@ -192,14 +196,33 @@ async function analyse(finder, source, width, height, name) {
  * the grab to the answer (in a Worker: the bitmap, its transfer and the inference). */
 async function track(tracker, video) {
   const start = performance.now();
-  const frame = state.worker ? await createImageBitmap(video) : video;
+  const frame = state.worker || stamp ? await createImageBitmap(video) : video;
+  const index = stamp ? readStamp(frame, stamp) : null;         // before a Worker takes the bitmap
   const result = state.everyCard ? primaryOf(await tracker.processCards(frame)) : await tracker.processFrame(frame);
   result.milliseconds = performance.now() - start;
+  if (stamp) {
+    if (!state.worker) frame.close();
+    state.webcamTrack.push({ index, corners: result.corners, presence: result.presence, found: result.found });
+  }
   drawView(video, video.videoWidth, video.videoHeight, result, result.cards);
   report(result, { source: 'webcam', path: state.everyCard ? 'cards' : 'live', width: video.videoWidth,
     height: video.videoHeight, ...result });
   state.firstLive ??= state.last;                       // the first frame since the start: the whole frame searched
   state.webcamMilliseconds.push(result.milliseconds);
+}
+
+/** The frame index a test video stamps along its bottom rows (`web/harness.py` `stamp_frames`): `bits` blocks of
+ * width x height pixels from the left, least significant first, white for 1; read at each block's centre. */
+function readStamp(bitmap, [bits, width, height]) {
+  const context = new OffscreenCanvas(bits * width, height).getContext('2d', { willReadFrequently: true });
+  context.drawImage(bitmap, 0, bitmap.height - height, bits * width, height, 0, 0, bits * width, height);
+  const { data } = context.getImageData(0, 0, bits * width, height);
+  let index = 0;
+  for (let bit = 0; bit < bits; bit += 1) {
+    const green = data[((height >> 1) * bits * width + bit * width + (width >> 1)) * 4 + 1];
+    if (green > 127) index += 2 ** bit;
+  }
+  return index;
 }
 
 /** `processCards`' answer with its first card (the nearest the centre) as the primary one, as the page shows it. */

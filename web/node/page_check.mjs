@@ -25,7 +25,8 @@
 //            timings: [per run: {read, letterbox, model, decode, warp, draw} milliseconds, the page's split],
 //            saved: the downloaded file,
 //            savedCards: the files "Save the cards" downloaded}}, "webcam": {status, last (the live path's),
-//            milliseconds: [per live frame], first (the first live answer), capture: {status, last, card}},
+//            milliseconds: [per live frame], first (the first live answer), capture: {status, last, card},
+//            track: [per live frame, with ?stamp: {index (the frame's stamp), corners, presence, found}]},
 //            "layout": {innerWidth, scrollWidth (the page's, after the photos), controls: [{name, left, right,
 //                       height}] (CSS pixels), camera: the photo inputs' capture attributes},
 //            "kinds": {KIND: {corners, presence, found, crop: [w, h] or null, live: {raw, presence}}},
@@ -120,6 +121,7 @@ async function runWebcam(page, job, out) {
   await page.click('#webcam');
   const record = await waitForFrames(page, before + job.webcam.frames);
   record.milliseconds = await page.evaluate(() => window.cardPage.webcamMilliseconds ?? []);
+  record.track = await page.evaluate(() => window.cardPage.webcamTrack);
   record.first = await page.evaluate(() => window.cardPage.firstLive);
   if (job.webcam.capture) {
     await page.evaluate(() => { window.cardPage.capture = null; });
