@@ -135,6 +135,11 @@ class SceneConfig:
         neighbour slots, and a binder page, a fan or a stack wins over them.
         Off by default: at 5% a 3,600-step run found more real cards but read
         a close-up card's upper half, down to its art, as a card (docs/synthesis.md).
+      page_curve: share of binder pages whose sheet bulges or sags between the
+        rings (`lens.sample_page_curve`): the page, its cards and everything
+        else seen through the curve, the labels too; and the height of the
+        bulge's crest as a share of the camera's distance (a point there looks
+        that much larger). Off by default: no budget run has measured it yet.
       occluder: presence probability, and size as a fraction of the card's shorter side.
       sleeve: presence probability, and the margin around the card in mm. The
         labelled card and each neighbour draw their own presence; neighbours
@@ -172,6 +177,7 @@ class SceneConfig:
     stack: Effect = Effect(0.03, 0.01, 0.05)
     spread: Effect = Effect(0.1, 0.05, 0.15)
     deck: Effect = Effect(0.0, 0.1, 0.2)
+    page_curve: Effect = Effect(0.0, 0.005, 0.02)
     occluder: Effect = Effect(0.35, 0.12, 0.35)
     sleeve: Effect = Effect(0.35, 0.6, 2.0)
     contact_shadow: Effect = Effect(0.6, 0.15, 0.5)

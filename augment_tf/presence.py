@@ -33,7 +33,8 @@ def sample_presence(seed: tf.Tensor, geo: dict[str, tf.Tensor], size: int, textu
       seed: [2] int seed.
       geo: `homography` [B, 3, 3], `corners` [B, 4, 2] (scene pixels),
         `content_box` [B, 4] and `barrel` [B] of the labelled card
-        (`geometry.sample_card_geometry`, `lens.sample_distortion`).
+        (`geometry.sample_card_geometry`, `lens.sample_distortion`), and
+        `page_curve` [B, 4] where binder pages curve (`lens.sample_page_curve`).
       size: output side in pixels.
       texture_size: (width, height) of the card textures.
       config: `empty_p`.
@@ -59,9 +60,9 @@ def _cut_shift(seed: tf.Tensor, geo: dict[str, tf.Tensor], size: int) -> tf.Tens
     """[B, 2] the scene translation that puts the card's outermost corner towards a random side
     a random depth beyond the content box's edge, as drawn (through the lens)."""
     batch_size = tf.shape(geo["corners"])[0]
-    box, k = geo["content_box"], geo["barrel"]
+    box, k, curve = geo["content_box"], geo["barrel"], geo.get("page_curve")
     normal = tf.gather(tf.constant(_SIDES), seeds.integers(seed, "side", [batch_size], 0, len(_SIDES)))  # [B, 2]
-    drawn = lens.image_points(k, geo["corners"], size)                            # [B, 4, 2]
+    drawn = lens.image_points(k, geo["corners"], size, curve)                     # [B, 4, 2]
     reach = tf.reduce_sum(drawn * normal[:, None], -1)                            # [B, 4] how far out along it
     outermost = tf.argmax(reach, axis=-1, output_type=tf.int32)                  # [B]
     extent = tf.reduce_max(reach, -1) - tf.reduce_min(reach, -1)                  # [B] its extent across the edge
@@ -70,5 +71,5 @@ def _cut_shift(seed: tf.Tensor, geo: dict[str, tf.Tensor], size: int) -> tf.Tens
     depth = seeds.uniform(seed, "depth", [batch_size], MIN_CUT * size, most)
     corner = tf.gather(drawn, outermost, batch_dims=1)                            # [B, 2] as drawn
     target = corner + (edge + depth - tf.reduce_max(reach, -1))[:, None] * normal  # [B, 2] as drawn
-    tx, ty = lens.scene_points(k, target[:, :1], target[:, 1:], size)             # [B, 1] each: where the lens reads it
+    tx, ty = lens.scene_points(k, target[:, :1], target[:, 1:], size, curve)      # [B, 1] each: where the lens reads it
     return tf.concat([tx, ty], -1) - tf.gather(geo["corners"], outermost, batch_dims=1)

@@ -62,12 +62,16 @@ def synthesize(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor,
         if deck is not None:
             geo["deck"] = deck
         geo["barrel"] = lens.sample_distortion(seeds.child(seed, "lens"), batch_size, config.geometry.barrel)
+        if config.scene.neighbor_slots and config.scene.binder.used and config.scene.page_curve.used:
+            page = binder.sample_present(seeds.child(seed, "binder"), batch_size, config.scene)
+            geo["page_curve"] = lens.sample_page_curve(seeds.child(seed, "page_curve"), geo["corners"], page,
+                                                       config.scene.page_curve)                    # [B, 4]
         if config.scene.empty_p:
             geo = presence.sample_presence(seeds.child(seed, "presence"), geo, size, texture_size, config.scene)
         else:
             geo["drawn"] = tf.ones([batch_size], tf.bool)
         geo = fusion.materialize_all(geo)              # the scene is drawn in undistorted coordinates
-        corners = lens.image_points(geo["barrel"], geo["corners"], size)            # [B, 4, 2] as drawn
+        corners = lens.image_points(geo["barrel"], geo["corners"], size, geo.get("page_curve"))   # [B, 4, 2] drawn
     image, cover, occluded, layers = _scene(cards, backgrounds, seed, geo, config)  # [B, P, 3], [B, P], [B, 4]
     with tf.name_scope("card_labels"):
         labels = whole_cards.card_labels(geo, corners, layers["neighbors"], layers["sleeve"], layers["occluder"],
@@ -101,8 +105,8 @@ def _scene(cards: tf.Tensor, backgrounds: tf.Tensor, seed: tf.Tensor, geo: dict[
     layout = texture.AtlasLayout(height, width, config.mip_levels)
     with tf.name_scope("plane"):
         x, y = composite.pixel_centres(size)                                        # [1, P]
-        if config.geometry.barrel.used:
-            x, y = lens.scene_points(geo["barrel"], x, y, size)                     # [B, P]: what pixels show
+        if config.geometry.barrel.used or "page_curve" in geo:
+            x, y = lens.scene_points(geo["barrel"], x, y, size, geo.get("page_curve"))   # [B, P]: what pixels show
         plane = composite.plane_coords(geo["homography"], x, y)
     with tf.name_scope("background"):
         image, on_table = background.render_background(seeds.child(seed, "background"), backgrounds, geo,

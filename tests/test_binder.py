@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from augment_tf import composite, geometry, homography, synthesize
+from augment_tf import composite, geometry, homography, lens, synthesize
 from augment_tf.config import Effect, SynthesisConfig
 from augment_tf.scene import binder, neighbors, whole_cards
 
@@ -69,12 +69,18 @@ def test_cards_lie_anywhere_in_their_pockets_slack_clear_of_the_seams():
     assert (lopsided > binder.POCKET_SLACK).mean() > 0.3
 
 
-def test_every_filled_pocket_of_a_page_in_the_frame_holds_a_whole_card(monkeypatch):
+@pytest.mark.parametrize("bend", [0.0, 0.03], ids=["flat", "curved"])
+def test_every_filled_pocket_of_a_page_in_the_frame_holds_a_whole_card(monkeypatch, bend):
+    """A page's curve (`lens.sample_page_curve`) moves every card's labels with it: still every pocket's card."""
     monkeypatch.setattr(binder, "EMPTY_POCKET_P", 0.25)
     page, geo = _page([5, 6]), _centred_card()
     texture_size = (_CONFIG.card_width, _CONFIG.card_height)
-    slots = neighbors.sample_neighbors(tf.constant([7, 8]), geo, texture_size, SIZE, _SCENE, page)
     corners = homography.apply_homography(geo["homography"], geometry.texture_corners(*texture_size, BATCH))
+    if bend:
+        geo["page_curve"] = lens.sample_page_curve(tf.constant([9, 9]), corners, page["present"],
+                                                   Effect(1.0, bend, bend))
+        corners = lens.image_points(geo["barrel"], corners, SIZE, geo["page_curve"])
+    slots = neighbors.sample_neighbors(tf.constant([7, 8]), geo, texture_size, SIZE, _SCENE, page)
     labels = whole_cards.card_labels(geo, corners, slots, None, None, texture_size, SIZE, _SCENE.neighbor_slots)
     whole = labels["card_whole"].numpy()
     np.testing.assert_array_equal(whole.sum(1), 1 + slots.present.numpy().sum(0))

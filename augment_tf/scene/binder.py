@@ -34,6 +34,12 @@ _SEAM_MM = (0.4, 1.2)   # width of the welded seams between pockets
 POCKET_SLACK = 0.3      # a card lies up to this share of the gap off its pocket's centre, on each axis
 
 
+def sample_present(seed: tf.Tensor, batch_size, config: SceneConfig) -> tf.Tensor:
+    """[B] bool: the images that are a binder page (`sample_binder`'s `present`, from the same seed), for what is
+    drawn before the page is (`lens.sample_page_curve`)."""
+    return seeds.bernoulli(seed, "present", [batch_size], config.binder.p)
+
+
 def sample_binder(seed: tf.Tensor, batch_size, width: int, config: SceneConfig) -> dict[str, tf.Tensor]:
     """Draws each image's page: whether there is one, its pockets' gap and extent, backing and film.
 
@@ -56,7 +62,7 @@ def sample_binder(seed: tf.Tensor, batch_size, width: int, config: SceneConfig) 
     towards = tf.where(seeds.bernoulli(seed, "towards", [batch_size, 2], 0.5), 1.0, -1.0)        # [B, 2]
     sheen_angle = seeds.uniform(seed, "sheen_angle", b, 0.0, math.pi)
     return {
-        "present": seeds.bernoulli(seed, "present", b, config.binder.p),
+        "present": sample_present(seed, batch_size, config),
         "gap": gap,
         "shift": seeds.uniform(seed, "shift", [batch_size, 2], -POCKET_SLACK, POCKET_SLACK) * gap[:, None],
         "low": tf.where(small, tf.minimum(towards, 0.0), -1.0),

@@ -167,7 +167,7 @@ def _as_drawn(card_to_image: tf.Tensor, geo: dict[str, tf.Tensor], width: int, h
                                  transpose_b=True)                                            # [B, 5, 3]
     in_front = tf.reduce_all(projected[..., 2] > 0, axis=-1)
     scene = projected[..., :2] / tf.where(projected[..., 2:] > 0, projected[..., 2:], 1.0)
-    return lens.image_points(geo["barrel"], scene, size), in_front, scene[:, :4]
+    return lens.image_points(geo["barrel"], scene, size, geo.get("page_curve")), in_front, scene[:, :4]
 
 
 def _distance_from_centre(point: tf.Tensor, size: int) -> tf.Tensor:
@@ -275,7 +275,8 @@ def _tiled_slots(seed: tf.Tensor, geo: dict[str, tf.Tensor], spread: dict[str, t
     count = spreads.tiled_slots(first)
     batch_size = tf.shape(spread["present"])[0]
     to_target = tf.reshape(spread_maps[:, first:], [-1, 3, 3])                             # [B * D, 3, 3]
-    each = {name: tf.repeat(geo[name], count, axis=0) for name in ("homography", "content_box", "drawn", "barrel")}
+    each = {name: tf.repeat(geo[name], count, axis=0)
+            for name in ("homography", "content_box", "drawn", "barrel", "page_curve") if name in geo}
     everywhere = tf.ones([batch_size * count], tf.bool)
     allowed = tf.reshape(_allowed(each, to_target, width, height, size, everywhere, ~everywhere), [-1, count])
     present = spread["present"][:, None] & spread["filled"][:, first:] & allowed            # [B, D]

@@ -196,7 +196,8 @@ def _drawn_corners(geo: dict[str, tf.Tensor], to_labelled: tf.Tensor, corners: t
     batch_size, count = tf.shape(to_labelled)[0], to_labelled.shape[1]
     texels = _project(to_labelled, geometry.texture_corners(width, height, 1)[None])       # [B, C, 4, 2]
     scene, in_front = _to_scene(geo["homography"], tf.reshape(texels, [batch_size, -1, 2]))   # [B, C * 4, ...]
-    drawn = tf.reshape(lens.image_points(geo["barrel"], scene, size), [batch_size, count, 4, 2])
+    drawn = tf.reshape(lens.image_points(geo["barrel"], scene, size, geo.get("page_curve")),
+                       [batch_size, count, 4, 2])
     drawn = tf.concat([corners[:, None], drawn[:, 1:]], 1)             # the labelled card's own, exactly
     in_front = tf.reduce_all(tf.reshape(in_front, [batch_size, count, 4]), axis=-1)
     return drawn, in_front
