@@ -134,7 +134,8 @@ class SceneConfig:
         those cut by the frame's edge not whole. Like spreads, decks need
         neighbour slots, and a binder page, a fan or a stack wins over them.
         Off by default: at 5% a 3,600-step run found more real cards but read
-        a close-up card's upper half, down to its art, as a card (docs/synthesis.md).
+        a close-up card's upper half, down to its art, as a card, which a later
+        run without decks did too (docs/synthesis.md).
       page_curve: share of binder pages whose sheet bulges or sags between the
         rings (`lens.sample_page_curve`): the page, its cards and everything
         else seen through the curve, the labels too; and the height of the
