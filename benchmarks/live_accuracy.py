@@ -358,8 +358,8 @@ def run_page(web: pathlib.Path, frames: np.ndarray, scratch: pathlib.Path, answe
         raise harness.WebToolError(f"the page failed: {run['error']}")
     track = run["webcam"]["track"]
     return {"backend": run["backend"], "frames": np.array([answer["index"] for answer in track], np.int64),
-            "corners": _quads([{"corners": answer["corners"] or np.full([4, 2], np.nan)} for answer in track],
-                              "corners"),
+            "corners": np.float64([np.full([4, 2], np.nan) if answer["corners"] is None else answer["corners"]
+                                   for answer in track]).reshape([-1, 4, 2]),
             "found": np.array([answer["found"] for answer in track], bool),
             "milliseconds": np.float64(run["webcam"]["milliseconds"][-len(track):])}
 
