@@ -133,9 +133,9 @@ class SceneConfig:
         card is a few percent of it), on the spread's gaps; tens of cards,
         those cut by the frame's edge not whole. Like spreads, decks need
         neighbour slots, and a binder page, a fan or a stack wins over them.
-        Off by default: at 5% a 3,600-step run found more real cards but read
-        a close-up card's upper half, down to its art, as a card, which a later
-        run without decks did too (docs/synthesis.md).
+        At 5%, a 3,600-step run found more real cards at every bar than the
+        same recipe without decks; both read one close-up card's upper half as
+        a card (docs/synthesis.md).
       page_curve: share of binder pages whose sheet bulges or sags between the
         rings (`lens.sample_page_curve`): the page, its cards and everything
         else seen through the curve, the labels too; and the height of the
@@ -177,7 +177,7 @@ class SceneConfig:
     fan: Effect = Effect(0.05, 6.0, 15.0)
     stack: Effect = Effect(0.03, 0.01, 0.05)
     spread: Effect = Effect(0.1, 0.05, 0.15)
-    deck: Effect = Effect(0.0, 0.1, 0.2)
+    deck: Effect = Effect(0.05, 0.1, 0.2)
     page_curve: Effect = Effect(0.0, 0.005, 0.02)
     occluder: Effect = Effect(0.35, 0.12, 0.35)
     sleeve: Effect = Effect(0.35, 0.6, 2.0)
