@@ -142,7 +142,9 @@ def assert_finds_as_the_predictor(found: dict, photos: dict, scratch: pathlib.Pa
         if got["found"]:
             found_any = True
             crop = np.fromfile(crop_path, np.uint8).reshape(height, width, 4)[..., :3]
-            difference = np.abs(crop.astype(int) - rectify(photo, expected["corners"], (width, height)))
+            # The warp of its own corners: where a corner lies outside the photo, corners 1e-5 px apart may
+            # choose between the photo's edge pixel and the fill for one sample.
+            difference = np.abs(crop.astype(int) - rectify(photo, np.array(got["corners"]), (width, height)))
             assert difference.max() <= 1 and difference.mean() < 2e-3, name     # measured max 1, mean 2.1e-4
     assert found_any, "the tiny model found no card in the test photos: nothing compared the warp"
 
