@@ -1,7 +1,8 @@
 """The TF.js export per quantisation (size, parity with Keras) and the page's latency in Chromium per backend.
 
     python benchmarks/web_latency.py --model runs/budget/best.keras --photos realdev/tyler_01.jpg ... \
-        [--repeat 5] [--out runs/web_bench] [--screenshot realdev/tyler_03.jpg --screenshot_out docs/harness.jpg]
+        [--repeat 5] [--out runs/web_bench] [--backends wasm] [--baseline ../clone_of_main] \
+        [--screenshot realdev/tyler_03.jpg --screenshot_out docs/harness.jpg]
 
 1. Exports the model with each quantisation (`export.py`) and reports the
    weights' size and the largest corner difference from Keras, in % of the
@@ -20,13 +21,17 @@
    tracked crop, letterboxed with TF.js ops, no warp), the first
    `LIVE_WARMUP` frames left out; then once more on WASM with the live path
    in a dedicated Worker (`?worker=1`).
-3. With --screenshot, saves a screenshot of the page on that photo (WASM).
+3. With --baseline, runs another checkout's page (its web/ page and src/, on
+   this run's export, photos and video) just before this code's on each
+   backend, and prints both and their ratio.
+4. With --screenshot, saves a screenshot of the page on that photo (WASM).
 """
 
 import argparse
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -56,6 +61,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--photos", nargs="+", required=True, help="photos to run (any size; EXIF is applied)")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each photo per backend")
     parser.add_argument("--live_frames", type=int, default=60, help="640 x 480 webcam frames timed per backend")
+    parser.add_argument("--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS),
+                        help="TF.js backends to time the page on")
+    parser.add_argument("--baseline", type=pathlib.Path,
+                        help="another checkout of this repository (say a clone at an earlier commit) whose page "
+                             "(web/'s page and src/) runs on each backend just before this code's, on the same "
+                             "export, photos and video; both are printed with their ratio")
     parser.add_argument("--out", default="runs/web_bench", help="folder for the exports and the runs' files")
     parser.add_argument("--screenshot", help="a photo to show in a screenshot of the page")
     parser.add_argument("--screenshot_out", default="docs/harness.jpg", help="where to save the screenshot")
@@ -120,13 +131,39 @@ def print_split(pages: dict[str, dict]) -> None:
         print(f"| {backend} | {cells} |")
 
 
+def page_figures(run: dict, paths: list[str], photos: list[np.ndarray], keras: list[np.ndarray]) -> dict:
+    """One page run's figures: the photo path's median times, split and largest corner difference from
+    `model.predict` (% of the photo's longer side), and the live path's median and p95 per frame."""
+    milliseconds, shown = ([value for path in paths for value in run["photos"][pathlib.Path(path).name][key]]
+                           for key in ("milliseconds", "shownMilliseconds"))
+    differences = [np.abs(np.array(run["photos"][pathlib.Path(path).name]["last"]["corners"]) - expected).max()
+                   / max(photo.shape[:2]) for path, photo, expected in zip(paths, photos, keras)]
+    live = run["webcam"]["milliseconds"][LIVE_WARMUP:]
+    return {"ran": run["backend"], "median_ms": float(np.median(milliseconds)),
+            "shown_median_ms": float(np.median(shown)), "split_median_ms": split(run, paths),
+            "max_corner_percent": 100 * float(max(differences)), "live_median_ms": float(np.median(live)),
+            "live_p95_ms": float(np.percentile(live, 95)), "live_frames": len(live)}
+
+
+def print_against_baseline(pages: dict[str, dict], baselines: dict[str, dict]) -> None:
+    """Prints each backend's figures beside the baseline's, measured in the same run, and their ratio."""
+    compared = ("median_ms", "letterbox", "model", "live_median_ms", "live_p95_ms")   # a page's key or a stage
+    print("\n| backend: median ms, baseline / this code (ratio) | photo path to the corners | letterbox | model | "
+          "live path | live p95 |\n|---|---|---|---|---|---|")
+    for backend, base in baselines.items():
+        figures = [tuple(page["split_median_ms"][key] if key in SPLIT else page[key] for page in (base, pages[backend]))
+                   for key in compared]
+        cells = " | ".join(f"{before:.0f} / {after:.0f} ({after / max(before, 1e-9):.2f})" for before, after in figures)
+        print(f"| {backend} | {cells} |")
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     out = pathlib.Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     net = load_model(args.model)
     photos = [letterbox.load_photo(path) for path in args.photos]
-    report = {"exports": {}, "page": {}}
+    report = {"exports": {}, "page": {}, "baseline": {}}
 
     print("| quantisation | weights | max corner difference from Keras (% of input side) |\n|---|---|---|")
     for quantize in QUANTIZE:
@@ -138,35 +175,38 @@ def main(argv=None) -> None:
     site = out / "site"
     if not site.exists():
         harness.page_site(site, out / "web_float16")
+    if args.baseline:
+        base_site = out / "baseline_site"
+        shutil.rmtree(base_site, ignore_errors=True)
+        harness.page_site(base_site, out / "web_float16", args.baseline / "web")
     keras = [Predictor(net).predict_photo(photo)["corners"] for photo in photos]
     paths = [str(pathlib.Path(path).resolve()) for path in args.photos]
     video = live_video(photos[0], args.live_frames, out / "live.y4m")
+    live_frames = LIVE_WARMUP + args.live_frames
     print("\n| backend (page, float16 weights) | photo path: median ms to the corners | with the straightened cards "
           "drawn | max corner difference from model.predict (% of photo side) | live path (640 x 480): median ms "
           "per frame | live: p95 ms |\n|---|---|---|---|---|---|")
-    for backend in BACKENDS:
-        run = page_run(site, out, backend, paths, args.repeat, video=video,
-                       live_frames=LIVE_WARMUP + args.live_frames)
-        milliseconds, shown = ([value for path in paths for value in run["photos"][pathlib.Path(path).name][key]]
-                               for key in ("milliseconds", "shownMilliseconds"))
-        differences = [np.abs(np.array(run["photos"][pathlib.Path(path).name]["last"]["corners"]) - expected).max()
-                       / max(photo.shape[:2]) for path, photo, expected in zip(paths, photos, keras)]
-        name = backend if run["backend"] == backend else f"{backend} (fell back to {run['backend']})"
+    for backend in args.backends:
+        if args.baseline:
+            report["baseline"][backend] = page_figures(page_run(base_site, out, backend, paths, args.repeat,
+                                                                video=video, live_frames=live_frames),
+                                                       paths, photos, keras)
+        page = report["page"][backend] = page_figures(page_run(site, out, backend, paths, args.repeat, video=video,
+                                                               live_frames=live_frames), paths, photos, keras)
+        name = backend if page["ran"] == backend else f"{backend} (fell back to {page['ran']})"
+        print(f"| {name} | {page['median_ms']:.0f} | {page['shown_median_ms']:.0f} | "
+              f"{page['max_corner_percent']:.3f} | {page['live_median_ms']:.0f} | {page['live_p95_ms']:.0f} |")
+    if "wasm" in args.backends:
+        run = page_run(site, out, "wasm", [], 0, video=video, live_frames=live_frames, worker=True)
         live = run["webcam"]["milliseconds"][LIVE_WARMUP:]
-        report["page"][backend] = {"ran": run["backend"], "median_ms": float(np.median(milliseconds)),
-                                   "shown_median_ms": float(np.median(shown)), "split_median_ms": split(run, paths),
-                                   "max_corner_percent": 100 * float(max(differences)),
-                                   "live_median_ms": float(np.median(live)),
-                                   "live_p95_ms": float(np.percentile(live, 95)), "live_frames": len(live)}
-        print(f"| {name} | {np.median(milliseconds):.0f} | {np.median(shown):.0f} | {100 * max(differences):.3f} | "
-              f"{np.median(live):.0f} | {np.percentile(live, 95):.0f} |")
-    run = page_run(site, out, "wasm", [], 0, video=video, live_frames=LIVE_WARMUP + args.live_frames, worker=True)
-    live = run["webcam"]["milliseconds"][LIVE_WARMUP:]
-    report["page"]["wasm_worker"] = {"ran": run["backend"], "live_median_ms": float(np.median(live)),
-                                     "live_p95_ms": float(np.percentile(live, 95)), "live_frames": len(live)}
-    print(f"| {run['backend']}, the live path in a Worker (`?worker=1`) | | | | {np.median(live):.0f} | "
-          f"{np.percentile(live, 95):.0f} |")
+        report["page"]["wasm_worker"] = {"ran": run["backend"], "live_median_ms": float(np.median(live)),
+                                         "live_p95_ms": float(np.percentile(live, 95)), "live_frames": len(live)}
+        print(f"| {run['backend']}, the live path in a Worker (`?worker=1`) | | | | {np.median(live):.0f} | "
+              f"{np.percentile(live, 95):.0f} |")
     print_split({backend: page for backend, page in report["page"].items() if "split_median_ms" in page})
+    if args.baseline:
+        print(f"\nbaseline: {args.baseline.resolve()}")
+        print_against_baseline(report["page"], report["baseline"])
 
     if args.screenshot:
         shot = pathlib.Path(args.screenshot_out).resolve()

@@ -2,7 +2,8 @@
 `budget_run.py` sizes the epochs to the budget, hands flags after `--` to train.py, stops it when stopped and
 prints the per-family scores; `realdev.py` counts the photos read turned; `train_throughput.py` reads a baseline
 checkout's rates; `synthetic_errors.py` counts every card by its size; `orientation.py` draws each family alike from
-fresh cards and counts the faces read turned per family and view."""
+fresh cards and counts the faces read turned per family and view; `web_latency.py` reads each page run and sets it
+beside a baseline checkout's page, which its site serves with this checkout's vendor/."""
 
 import argparse
 import json
@@ -212,3 +213,41 @@ def test_orientation_counts_the_faces_read_turned_per_family_view_and_look(capsy
     printed = capsys.readouterr().out
     assert "| saga (2) | 100% / **100.0%** |" in printed and "| all (3) | 100% / **66.7%** |" in printed
     assert "one view, second look: within 3% order-free / read turned" in printed
+
+
+def _page_run(milliseconds: list[float], letterbox_ms: float, live_ms: list[float], corners: list) -> dict:
+    """What page_check.mjs answers for one photo, "a.jpg", and the webcam."""
+    timing = {stage: 1.0 for stage in ("read", "model", "decode", "warp", "draw")} | {"letterbox": letterbox_ms}
+    return {"backend": "wasm", "webcam": {"milliseconds": live_ms},
+            "photos": {"a.jpg": {"milliseconds": milliseconds, "shownMilliseconds": [m + 5 for m in milliseconds],
+                                 "timings": [timing] * len(milliseconds), "last": {"corners": corners}}}}
+
+
+def test_web_latency_sets_each_backend_beside_the_baseline(capsys):
+    bench = benchmark_script("web_latency")
+    photo, label = np.zeros((100, 200, 3), np.uint8), np.array([[10, 10], [50, 10], [50, 80], [10, 80]], float)
+    warmup = [1000.0] * bench.LIVE_WARMUP                                   # the camera starting: left out
+    before = bench.page_figures(_page_run([300, 200, 400], 120, warmup + [60] * 10, label.tolist()),
+                                ["/x/a.jpg"], [photo], [label])
+    after = bench.page_figures(_page_run([150, 100, 200], 30, warmup + [30] * 10, (label + [0, 2]).tolist()),
+                               ["/x/a.jpg"], [photo], [label])
+    assert before["median_ms"] == 300 and before["shown_median_ms"] == 305 and before["live_median_ms"] == 60
+    assert before["max_corner_percent"] == 0 and after["max_corner_percent"] == pytest.approx(1.0)  # 2 px of 200
+    assert after["split_median_ms"]["letterbox"] == 30 and after["live_frames"] == 10
+    bench.print_against_baseline({"wasm": after}, {"wasm": before})
+    row = capsys.readouterr().out.strip().splitlines()[-1]
+    assert row == "| wasm | 300 / 150 (0.50) | 120 / 30 (0.25) | 1 / 1 (1.00) | 60 / 30 (0.50) | 60 / 30 (0.50) |"
+
+
+def test_a_page_site_serves_another_checkouts_page_with_this_ones_vendor(tmp_path):
+    from web import harness
+    other = tmp_path / "other" / "web"
+    (other / "src").mkdir(parents=True)
+    for name in ("index.html", "page.js", "page.css", "sw.js"):
+        (other / name).write_text(name)
+    site = harness.page_site(tmp_path / "site", tmp_path / "model", other)
+    assert (site / "page.js").resolve() == (other / "page.js").resolve()
+    assert (site / "src").resolve() == (other / "src").resolve()
+    assert (site / "vendor").resolve() == (harness.WEB / "vendor").resolve()
+    with pytest.raises(harness.WebToolError, match="no page.js"):
+        harness.page_site(tmp_path / "site2", tmp_path / "model", tmp_path)

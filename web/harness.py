@@ -78,13 +78,20 @@ def serve(folder: pathlib.Path):
         server.server_close()
 
 
-def page_site(folder: pathlib.Path, web_model: pathlib.Path) -> pathlib.Path:
-    """A folder laid out as web/ is served (page, service worker, src/, vendor/), with `web_model` as its model/."""
+def page_site(folder: pathlib.Path, web_model: pathlib.Path, page: pathlib.Path = WEB) -> pathlib.Path:
+    """A folder laid out as web/ is served (page, service worker, src/, vendor/), with `web_model` as its model/.
+
+    `page` is the web/ folder whose page and src/ it serves: this checkout's, or another's (a baseline); vendor/
+    (built by `make install`, not in git) is always this checkout's.
+    """
     if not (WEB / "vendor" / "tf.min.js").is_file():
         raise WebToolError("needs web/vendor (make install runs `npm run vendor --prefix web`)")
+    if not (page / "page.js").is_file():
+        raise WebToolError(f"{page}: no page.js, not a web/ folder of this repository")
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("index.html", "page.js", "page.css", "sw.js", "src", "vendor"):
-        (folder / name).symlink_to(WEB / name)
+    for name in ("index.html", "page.js", "page.css", "sw.js", "src"):
+        (folder / name).symlink_to(page.resolve() / name)
+    (folder / "vendor").symlink_to(WEB / "vendor")
     (folder / "model").symlink_to(web_model)
     return folder
 
