@@ -18,9 +18,11 @@ the four-turn vote:
   (`Predictor.refine_quads`, as `model.predict` refines; with one view, what the live path
   reads once it follows a card).
 A card is read turned when its worst corner lies within 3% of the side order-free but not
-order-aware (`metrics.read_turned`). It prints, per view and look, a row per family (its
-images) with each model's share within 3% order-free and share read turned; `--json` also
-keeps the median worst corners.
+order-aware (`metrics.read_turned`); read half round when the corner names it gives are
+those of the opposite corners (`metrics.turns_read`), the rest a quarter turn either way.
+It prints, per view and look, a row per family (its images) with each model's share within
+3% order-free, share read turned and share read half round; `--json` also keeps the median
+worst corners.
 """
 
 import argparse
@@ -105,12 +107,13 @@ def print_tables(scores: dict[str, dict[str, dict]]) -> None:
     """One markdown table per view: a row per family, a column pair per model (within 3% free, read turned)."""
     models = list(scores)
     for view in scores[models[0]]:
-        print(f"\n{view}: within 3% order-free / read turned (images)")
+        print(f"\n{view}: within 3% order-free / read turned (of which half round) (images)")
         print("| family | " + " | ".join(models) + " |")
         print("|---|" + "---|" * len(models))
         for family in scores[models[0]][view]:
             cells = [f"{100 * scores[m][view][family]['within3_free']:.0f}% / "
-                     f"**{100 * scores[m][view][family]['turned']:.1f}%**" for m in models]
+                     f"**{100 * scores[m][view][family]['turned']:.1f}%** "
+                     f"({100 * scores[m][view][family]['half_turned']:.1f}%)" for m in models]
             count = int(scores[models[0]][view][family]["count"])
             print(f"| {family} ({count}) | " + " | ".join(cells) + " |")
 

@@ -78,21 +78,33 @@ def test_an_image_without_candidates_is_an_error():
 
 
 def test_scores_by_group_cover_present_images_and_count_cards_read_turned():
-    """Per group: a turned read counts as found order-free but not order-aware; absent images and a group
-    with none present are left out; the median is the group's own."""
+    """Per group: a turned read counts as found order-free but not order-aware, a half turn also as half turned;
+    absent images and a group with none present are left out; the median is the group's own."""
     turned, near, far = np.roll(CARD, 1, axis=0), CARD + [0, 10.24], CARD + 100    # 10.24 px: 2% of 512
-    pred = np.stack([CARD, turned, near, far, far])
-    groups = ["1993", "1993", "2015", "2015", "saga"]
-    scores = metrics.by_group(pred, np.stack([CARD] * 5), [[512, 400]] * 5, groups,
-                              present=[True, True, True, True, False])
-    assert list(scores) == ["1993", "2015"]
+    pred = np.stack([CARD, turned, near, far, far, np.roll(CARD, 2, axis=0)])
+    groups = ["1993", "1993", "2015", "2015", "saga", "token"]
+    scores = metrics.by_group(pred, np.stack([CARD] * 6), [[512, 400]] * 6, groups,
+                              present=[True, True, True, True, False, True])
+    assert list(scores) == ["1993", "2015", "token"]
     assert scores["1993"] == pytest.approx({"count": 2, "worst_frac_median_free": 0.0, "within3_free": 1.0,
-                                            "within3_aware": 0.5, "turned": 0.5})
+                                            "within3_aware": 0.5, "turned": 0.5, "half_turned": 0.0})
     far_worst = np.hypot(100, 100) / 512
     assert scores["2015"] == pytest.approx({"count": 2, "worst_frac_median_free": (0.02 + far_worst) / 2,
-                                            "within3_free": 0.5, "within3_aware": 0.5, "turned": 0.0})
+                                            "within3_free": 0.5, "within3_aware": 0.5, "turned": 0.0,
+                                            "half_turned": 0.0})
+    assert scores["token"]["turned"] == scores["token"]["half_turned"] == 1.0
     table = metrics.group_table(scores, "family").splitlines()
-    assert len(table) == 4 and table[2].startswith("| 1993 | 2 | 0.0% | 100% | 50% | 50% |")
+    assert len(table) == 5 and table[2].startswith("| 1993 | 2 | 0.0% | 100% | 50% | 50% |")
+
+
+def test_turns_read_names_the_shift_of_the_best_matching_candidate():
+    """Against ties, the turn is the one to the nearest candidate; order-aware errors are the unshifted ones."""
+    other = CARD + 300
+    pred = np.stack([np.roll(CARD, 3, axis=0), np.roll(other, 2, axis=0)])
+    targets = [np.stack([CARD, other]), np.stack([CARD, other])]
+    assert metrics.turns_read(pred, targets).tolist() == [1, 2]
+    assert metrics.corner_errors(pred, targets, order_free=True).max() == 0.0
+    assert metrics.corner_errors(pred, targets, order_free=False).min() > 0.0
 
 
 # Every card in the frame: one-to-one matching, tolerances, scene kinds.

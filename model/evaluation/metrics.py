@@ -76,6 +76,24 @@ def corner_errors(pred: np.ndarray, targets, order_free: bool) -> np.ndarray:
       [N, 4] Euclidean errors in photo pixels, for the (shift, candidate) pair
       with the smallest worst-corner error.
     """
+    return _best_match(pred, targets, order_free)[0]
+
+
+def turns_read(pred: np.ndarray, targets) -> np.ndarray:
+    """[N] int: the shift k of `np.roll(answer, k, axis=0)` that names the corners of each answer's best-matching
+    candidate card as they are (`corner_errors` order-free): 0 read upright, 2 read half round, 1 and 3 a quarter
+    turn either way.
+
+    Example:
+    >>> card = np.array([[0, 0], [63, 0], [63, 88], [0, 88]], float)
+    >>> turns_read(np.stack([card, np.roll(card, 2, axis=0), np.roll(card, 1, axis=0)]), np.stack([card] * 3))
+    array([0, 2, 3])
+    """
+    return _best_match(pred, targets, order_free=True)[1]
+
+
+def _best_match(pred: np.ndarray, targets, order_free: bool) -> tuple[np.ndarray, np.ndarray]:
+    """`corner_errors` [N, 4] and the cyclic shift of the prediction it chose, [N] in 0..3."""
     pred = np.asarray(pred, np.float64).reshape([-1, 4, 2])
     cards, valid = _padded(targets, len(pred))                             # [N, K, 4, 2], [N, K]
     shifts = range(4) if order_free else range(1)
@@ -83,7 +101,7 @@ def corner_errors(pred: np.ndarray, targets, order_free: bool) -> np.ndarray:
     errors = np.linalg.norm(tries[:, :, None] - cards[:, None], axis=-1)  # [N, S, K, 4]
     worst = np.where(valid[:, None], errors.max(-1), np.inf)               # [N, S, K]
     best = worst.reshape([len(pred), -1]).argmin(-1)                        # [N]
-    return errors.reshape([len(pred), -1, 4])[np.arange(len(pred)), best]
+    return errors.reshape([len(pred), -1, 4])[np.arange(len(pred)), best], best // cards.shape[1]
 
 
 def per_image(pred: np.ndarray, targets, photo_sizes: np.ndarray) -> dict[str, np.ndarray]:
@@ -176,8 +194,9 @@ def by_group(pred: np.ndarray, targets, photo_sizes: np.ndarray, groups,
     Returns:
       {group: {"count", "worst_frac_median_free" (the median worst corner,
        order-free, / longer side), "within3_free", "within3_aware" (shares within
-       WITHIN_FRACTION), "turned" (the share `read_turned`)}}, groups sorted by name;
-       a group with no scored image is left out.
+       WITHIN_FRACTION), "turned" (the share `read_turned`), "half_turned" (the share
+       read turned by a half turn, `turns_read`; the rest of "turned" a quarter turn)}},
+       groups sorted by name; a group with no scored image is left out.
 
     Example:
     >>> card = np.array([[0, 0], [63, 0], [63, 88], [0, 88]], float)
@@ -188,6 +207,7 @@ def by_group(pred: np.ndarray, targets, photo_sizes: np.ndarray, groups,
     """
     worst = per_image(pred, targets, photo_sizes)
     turned = read_turned(worst)
+    half = turned & (turns_read(pred, targets) == 2)
     groups = np.asarray(groups, str)
     scored = np.ones(len(groups), bool) if present is None else np.asarray(present, bool)
     result = {}
@@ -197,7 +217,7 @@ def by_group(pred: np.ndarray, targets, photo_sizes: np.ndarray, groups,
         result[str(group)] = {"count": float(chosen.sum()), "worst_frac_median_free": float(np.median(free)),
                               "within3_free": float(np.mean(free <= WITHIN_FRACTION)),
                               "within3_aware": float(np.mean(aware <= WITHIN_FRACTION)),
-                              "turned": float(np.mean(turned[chosen]))}
+                              "turned": float(np.mean(turned[chosen])), "half_turned": float(np.mean(half[chosen]))}
     return result
 
 
