@@ -125,40 +125,33 @@ export function resizeRegion(image, [x0, y0, x1, y1], outW, outH) {
   const rows = resampleTaps(y1 - y0, outH);
   const stride = image.width * 4;
   const { data } = image;
-  // Vertical pass first, over the columns the horizontal taps read (every columns.step-th): [outH, reads, 3]. Its
-  // inner loop runs along a row of the photo, so it reads the photo in order (about 25% faster than rows first).
-  const reads = Math.ceil((x1 - x0) / columns.step);
-  const down = new Float64Array(outH * reads * 3);
-  for (let j = 0; j < outH; j += 1) {
-    const end = (j + 1) * reads * 3;
-    for (let k = 0; k < rows.counts[j]; k += 1) {
-      const weight = rows.weights[j * rows.span + k];
-      let at = (y0 + rows.starts[j] + k * rows.step) * stride + x0 * 4;
-      for (let out = j * reads * 3; out < end; out += 3, at += 4 * columns.step) {
-        down[out] += weight * data[at];
-        down[out + 1] += weight * data[at + 1];
-        down[out + 2] += weight * data[at + 2];
-      }
-    }
-  }
-  // Horizontal pass: [outH, outW, 3], clipped to 0..255 as the Python side clips.
-  const result = new Float32Array(outH * outW * 3);
-  for (let j = 0; j < outH; j += 1) {
+  // Horizontal pass over the rows the vertical taps read (every rows.step-th): [ceil((y1 - y0) / step), outW, 3].
+  const across = new Float64Array(Math.ceil((y1 - y0) / rows.step) * outW * 3);
+  for (let y = 0; y < y1 - y0; y += rows.step) {
+    const row = (y0 + y) * stride;
     for (let i = 0; i < outW; i += 1) {
       let r = 0; let g = 0; let b = 0;
-      let at = (j * reads + columns.starts[i] / columns.step) * 3;
-      for (let k = 0; k < columns.counts[i]; k += 1, at += 3) {
+      for (let k = 0; k < columns.counts[i]; k += 1) {
         const weight = columns.weights[i * columns.span + k];
-        r += weight * down[at];
-        g += weight * down[at + 1];
-        b += weight * down[at + 2];
+        const at = row + (x0 + columns.starts[i] + k * columns.step) * 4;
+        r += weight * data[at];
+        g += weight * data[at + 1];
+        b += weight * data[at + 2];
       }
-      const out = (j * outW + i) * 3;
-      result[out] = Math.min(255, Math.max(0, r));
-      result[out + 1] = Math.min(255, Math.max(0, g));
-      result[out + 2] = Math.min(255, Math.max(0, b));
+      const out = ((y / rows.step) * outW + i) * 3;
+      across[out] = r; across[out + 1] = g; across[out + 2] = b;
     }
   }
+  // Vertical pass: [outH, outW, 3], clipped to 0..255 as the Python side clips.
+  const result = new Float32Array(outH * outW * 3);
+  for (let j = 0; j < outH; j += 1) {
+    for (let k = 0; k < rows.counts[j]; k += 1) {
+      const weight = rows.weights[j * rows.span + k];
+      const source = (rows.starts[j] / rows.step + k) * outW * 3;
+      for (let v = 0; v < outW * 3; v += 1) result[j * outW * 3 + v] += weight * across[source + v];
+    }
+  }
+  for (let v = 0; v < result.length; v += 1) result[v] = Math.min(255, Math.max(0, result[v]));
   return result;
 }
 
