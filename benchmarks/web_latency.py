@@ -71,7 +71,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--screenshot", help="a photo to show in a screenshot of the page")
     parser.add_argument("--screenshot_out", default="docs/harness.jpg", help="where to save the screenshot")
     parser.add_argument("--json", help="also write the figures to this JSON file")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.baseline and not (args.baseline / "web" / "page.js").is_file():
+        parser.error(f"--baseline {args.baseline}: no web/page.js there, not a checkout of this repository")
+    return args
 
 
 def export(model: str, out: pathlib.Path, quantize: str) -> dict:

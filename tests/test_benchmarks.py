@@ -239,6 +239,13 @@ def test_web_latency_sets_each_backend_beside_the_baseline(capsys):
     assert row == "| wasm | 300 / 150 (0.50) | 120 / 30 (0.25) | 1 / 1 (1.00) | 60 / 30 (0.50) | 60 / 30 (0.50) |"
 
 
+def test_web_latency_refuses_a_baseline_that_is_no_checkout(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        benchmark_script("web_latency").parse_args(["--model", "m.keras", "--photos", "a.jpg", "--baseline",
+                                                    str(tmp_path)])
+    assert f"--baseline {tmp_path}: no web/page.js there" in capsys.readouterr().err
+
+
 def test_a_page_site_serves_another_checkouts_page_with_this_ones_vendor(tmp_path):
     from web import harness
     other = tmp_path / "other" / "web"
