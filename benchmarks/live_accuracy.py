@@ -3,7 +3,7 @@
     python benchmarks/live_accuracy.py --model runs/budget30_binder/best.keras --photos realdev \
         --names brett_01.png brett_04.png tyler_01.jpg [--quantize float16] [--backend wasm] [--photo_every 4] \
         [--still 20] [--move 12] [--absent 6] [--back 15] [--noise 3] [--chromium 200] [--out runs/live_accuracy] \
-        [--json FILE]
+        [--tuning beta=9 minCutoff=1.5] [--json FILE]
     python benchmarks/live_accuracy.py --web runs/live_accuracy/web_float16 --photos DUMP_FOLDER   # an export
 
 A video per photo. `--photos` is a folder with annotations.json (the real photos, or a folder `augment_tf.dump`
@@ -19,7 +19,9 @@ Node runs web/src on every frame in order (web/node/live_accuracy.mjs), the mode
 `LiveTracker` per video (the live path: one view of the tracked crop, the corners smoothed across frames), and the
 photo path `findCard` (both passes, the rotation vote) on every `--photo_every`-th frame, as the reference. A fake
 camera in Chromium plays in real time and drops frames; here every frame is processed, so every answer has its
-label. The time per frame is `web_latency.py`'s, not this script's.
+label. The time per frame is `web_latency.py`'s, not this script's. `--tuning` changes fields of the live path's
+`LIVE_TUNING` (web/src/tracking.js) for the Node runs, to weigh the smoothing's lag against its jitter before the
+defaults change.
 
 It prints, per video and overall: the share of the card's frames the live path finds (presence at least the model
 card's threshold) with its worst corner within 3% of the frame's longer side (its smoothed corners; order-aware and
@@ -148,12 +150,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="also play each video, every frame stamped with its index, on Chromium's fake camera "
                              "(real time, looping, dropping frames) to the page's live path until it answered this "
                              "many frames, and score the answers on the frames they are of; 0: not")
+    parser.add_argument("--tuning", nargs="+", type=tuning_field, default=[], metavar="NAME=VALUE",
+                        help="change the live path's tuning for this run (LIVE_TUNING in web/src/tracking.js: "
+                             f"{', '.join(f'{k}={v:g}' for k, v in harness.live_tuning().items())}), in Node; "
+                             "the page (--chromium) keeps its own")
     parser.add_argument("--json", type=pathlib.Path, help="also write the report, with every frame's scores, here")
     args = parser.parse_args(argv)
     if min(args.still, args.move, args.absent, args.back) < 1 or min(args.photo_every, args.chromium) < 0:
         parser.error("--still, --move, --absent and --back need at least 1 frame; --photo_every and --chromium at "
                      "least 0")
     return args
+
+
+def tuning_field(text: str) -> tuple[str, float]:
+    """`--tuning`'s NAME=VALUE: a field of `LIVE_TUNING` (web/src/tracking.js) and a number."""
+    name, equals, value = text.partition("=")
+    fields = harness.live_tuning()
+    if not equals or name not in fields:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE with NAME one of {', '.join(fields)}")
+    try:
+        return name, float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: {value!r} is not a number") from None
 
 
 # The motion script -> one camera per frame.
@@ -581,7 +599,7 @@ def main(argv: list[str] | None = None) -> None:
         sequence = build_sequence(photo, record["corners"], script, args.card_fraction, args.noise, args.seed)
         if args.y4m:
             harness.write_y4m(sequence.frames, out / f"{pathlib.Path(record['filename']).stem}.y4m")
-        run = run_paths(web, sequence.frames, out, args.backend, args.photo_every)
+        run = run_paths(web, sequence.frames, out, args.backend, args.photo_every, dict(args.tuning))
         scores[record["filename"]] = score_sequence(sequence, run, args.settle)
         if args.chromium:
             pages[record["filename"]] = score_page(sequence, run_page(web, sequence.frames, out, args.chromium),

@@ -4,7 +4,9 @@ new every frame. The runs: the live and photo paths in Node on short videos of a
 model's export, and the report's numbers checked against the answers they come from. The tiny model is held to no
 accuracy bar: only the measurement is tested."""
 
+import json
 import math
+import subprocess
 
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ from synthesis_helpers import benchmark_script
 
 from augment_tf import annotations, letterbox
 from model.inference.predictor import Predictor
+from web import harness
 
 pytestmark = pytest.mark.slow             # Node runs web/src on the tiny model's export
 
@@ -137,6 +140,22 @@ def perfect_run(sequence, every: int = 4) -> dict:
                      "presence": sequence.present.astype(float), "tracking": sequence.present},
             "photo": {"frames": frames, "corners": corners[frames], "found": sequence.present[frames],
                       "presence": sequence.present[frames].astype(float)}}
+
+
+def test_tuning_names_the_javascripts_fields_and_refuses_others(capsys):
+    """`--tuning` reads `LIVE_TUNING`'s fields from web/src/tracking.js, as Node sees them, and refuses a name it
+    has not, or a value that is not a number, naming the flag."""
+    script = "import('./web/src/tracking.js').then((m) => console.log(JSON.stringify(m.LIVE_TUNING)))"
+    in_node = json.loads(subprocess.run(["node", "-e", script], cwd=harness.ROOT, capture_output=True, text=True,
+                                        check=True).stdout)
+    assert harness.live_tuning() == in_node and "beta" in in_node
+    args = bench.parse_args(["--web", "w", "--photos", "p", "--tuning", "beta=9", "minCutoff=2.5"])
+    assert dict(args.tuning) == {"beta": 9.0, "minCutoff": 2.5}
+    for bad, message in (("betta=9", "'betta=9' is not NAME=VALUE with NAME one of boxSmoothing"),
+                         ("beta", "'beta' is not NAME=VALUE"), ("beta=fast", "'beta=fast': 'fast' is not a number")):
+        with pytest.raises(SystemExit):
+            bench.parse_args(["--web", "w", "--photos", "p", "--tuning", bad])
+        assert f"argument --tuning: {message}" in capsys.readouterr().err
 
 
 def test_a_perfect_answer_scores_perfectly_and_an_error_counts(dump_card):

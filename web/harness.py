@@ -10,6 +10,7 @@ import functools
 import http.server
 import json
 import pathlib
+import re
 import shutil
 import subprocess
 import threading
@@ -34,6 +35,14 @@ def run_node(script: str, *args, timeout: int = 300) -> subprocess.CompletedProc
     if result.returncode != 0:
         raise WebToolError(f"web/node/{script} failed: {result.stderr[-3000:]}")
     return result
+
+
+def live_tuning() -> dict[str, float]:
+    """`LIVE_TUNING`'s fields and their values as web/src/tracking.js defines them (the JavaScript's own numbers,
+    read from their one source), for the benchmarks' `--tuning`."""
+    source = (WEB / "src" / "tracking.js").read_text()
+    body = source.split("export const LIVE_TUNING = Object.freeze({", 1)[1].split("});", 1)[0]
+    return {name: float(value) for name, value in re.findall(r"^\s+(\w+): ([-\d.e]+),$", body, re.M)}
 
 
 def tfjs_outputs(web_dir: pathlib.Path, images: np.ndarray, scratch: pathlib.Path, backend: str = "cpu") -> dict:

@@ -24,15 +24,17 @@ import { CardTracks } from './cardTracks.js';
 import { CardFinder } from './findCard.js';
 import { letterboxOps, liveLayout } from './liveLetterbox.js';
 import { imageSize, pixelsTensor } from './pixels.js';
-import { CropTracker, FaceVote, QuadSmoother } from './tracking.js';
+import { CropTracker, FaceVote, QuadSmoother, checkTuning } from './tracking.js';
 
 /** Follows the card in a stream of frames with a `CardFinder`'s model. */
 export class LiveTracker {
   /**
    * @param {CardFinder} finder the photo path: its model, card settings and presence threshold serve both paths
    * @param {Partial<import('./tracking.js').LiveTuning>} [tuning] `LIVE_TUNING`'s fields to change (`tracking.js`)
+   * @throws {Error} one line: a tuning field that `LIVE_TUNING` has not, or not a finite number (`checkTuning`)
    */
   constructor(finder, tuning = {}) {
+    checkTuning(tuning);
     this.finder = finder;
     this.crops = new CropTracker({ margin: finder.settings.cropMargin, threshold: finder.settings.presenceThreshold,
       smoothing: tuning.boxSmoothing });

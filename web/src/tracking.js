@@ -51,6 +51,26 @@ export const LIVE_TUNING = Object.freeze({
 });
 
 /**
+ * Checks the fields of a tuning that changes `LIVE_TUNING`'s: a misspelt name would otherwise be ignored.
+ *
+ * @param {Partial<LiveTuning>} tuning
+ * @returns {Partial<LiveTuning>} the tuning itself
+ * @throws {Error} one line naming the field that is not one of `LIVE_TUNING`'s or not a finite number
+ */
+export function checkTuning(tuning) {
+  for (const [name, value] of Object.entries(tuning)) {
+    if (!(name in LIVE_TUNING)) {
+      throw new Error(`live tuning: no field ${JSON.stringify(name)} (LIVE_TUNING has ${Object.keys(LIVE_TUNING)
+        .join(', ')})`);
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new Error(`live tuning: ${name} must be a finite number, got ${JSON.stringify(value)}`);
+    }
+  }
+  return tuning;
+}
+
+/**
  * The longer side of a quad's bounding box.
  *
  * @param {number[][]} corners [4][2] in pixels

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { largestShift as apart, roll } from '../src/rotations.js';
-import { FaceVote, LIVE_TUNING, QuadSmoother } from '../src/tracking.js';
+import { FaceVote, LIVE_TUNING, QuadSmoother, checkTuning } from '../src/tracking.js';
 
 const CARD = [[200, 100], [300, 100], [300, 240], [200, 240]];     // TL, TR, BR, BL in pixels
 
@@ -60,4 +60,11 @@ test('reset starts a new track in the order the next frame reads', () => {
   faces.reset();
   const turned = turnCorners(CARD, 3);
   assert.deepEqual(faces.show(faces.align(turned)), turned);
+});
+
+test('a tuning field LIVE_TUNING has not, or a value that is not a number, is refused naming it', () => {
+  assert.deepEqual(checkTuning({ beta: 9, minCutoff: 2 }), { beta: 9, minCutoff: 2 });
+  assert.throws(() => checkTuning({ betta: 9 }), /no field "betta" \(LIVE_TUNING has boxSmoothing, .*beta/);
+  assert.throws(() => checkTuning({ beta: '9' }), /beta must be a finite number, got "9"/);
+  assert.throws(() => checkTuning({ minCutoff: NaN }), /minCutoff must be a finite number/);
 });
