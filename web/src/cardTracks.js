@@ -19,7 +19,7 @@
  */
 
 import { centre, fromCentre, inside } from './findCard.js';
-import { CropTracker, FaceVote, LIVE_TUNING, QuadSmoother } from './tracking.js';
+import { CropTracker, FaceVote, LIVE_TUNING, QuadSmoother, checkTuning } from './tracking.js';
 
 /**
  * A followed card of `CardTracks.update`.
@@ -82,8 +82,10 @@ export class CardTracks {
    *   (`inference.card_threshold`)
    * @param {number} [options.maxCards] the most cards followed at once (default `LIVE_TUNING.maxCards`)
    * @param {Partial<import('./tracking.js').LiveTuning>} [tuning] `LIVE_TUNING`'s fields to change
+   * @throws {Error} one line: a tuning field that `LIVE_TUNING` has not, or not a finite number (`checkTuning`)
    */
   constructor({ margin, threshold, cardThreshold, maxCards = LIVE_TUNING.maxCards }, tuning = {}) {
+    checkTuning(tuning);
     this.crop = { margin, threshold };
     this.cardThreshold = cardThreshold;
     this.maxCards = maxCards;

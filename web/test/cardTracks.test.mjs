@@ -83,3 +83,10 @@ test('at most maxCards are followed, the best-scored proposals first', () => {
   assert.deepEqual(shown.map(({ raw }) => raw), [MIDDLE, RIGHT]);
   assert.equal(LIVE_TUNING.maxCards, 16);
 });
+
+test('a tuning field that LIVE_TUNING has not, or one that is not a number, is refused at construction', () => {
+  const options = { margin: 0.2, threshold: 0.5, cardThreshold: 0.3 };
+  assert.equal(new CardTracks(options, { searchEvery: 4 }).searchEvery, 4);
+  assert.throws(() => new CardTracks(options, { serchEvery: 4 }), /live tuning: no field "serchEvery"/);
+  assert.throws(() => new CardTracks(options, { beta: '40' }), /beta must be a finite number/);
+});
