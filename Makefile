@@ -45,11 +45,12 @@ demo: install
 # Two pytest workers (pytest-xdist), each test file wholly on one so that its module fixtures are built once: a
 # slow test spends most of its time on one core (tracing graphs, XLA compiling, waiting on Node or Chromium), so two
 # share 2 cores well (AVX2, 2026-12-07: 18-20 minutes; one process took 36 before tracing went without AutoGraph).
-# TEST_WORKERS=0 runs the tests in this process, where the figures they print reach the terminal.
+# TEST_WORKERS=0 runs the tests in this process, where the figures they print reach the terminal. The 15 slowest
+# tests are listed at the end, so a log shows where CI's 30 minutes go.
 TEST_WORKERS ?= 2
 
 test: install
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations 15
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow"
